@@ -1,0 +1,154 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"frontdesk"
+	"frontdesk/internal/identity"
+	"frontdesk/internal/postgres"
+	"frontdesk/internal/postgres/db"
+)
+
+// Password is every demo user's password.
+const Password = "frontdesk-demo"
+
+type clinicSpec struct {
+	name, timezone, country, kind, number string
+}
+
+var clinics = []clinicSpec{
+	{"Northside Dental", "America/New_York", "US", "dental", "+12125550100"},
+	{"Harbor Physio", "Europe/London", "GB", "physio", "+442079460000"},
+}
+
+type userSpec struct {
+	email, name string
+	roles       []frontdesk.Role // per clinic above; "" = not a member
+}
+
+var users = []userSpec{
+	{"owner@northside.example", "Nadia Owens", []frontdesk.Role{frontdesk.RoleOwner, ""}},
+	{"staff@northside.example", "Sam Reyes", []frontdesk.Role{frontdesk.RoleStaff, ""}},
+	{"owner@harbor.example", "Harriet Bell", []frontdesk.Role{"", frontdesk.RoleOwner}},
+	{"staff@harbor.example", "Owen Price", []frontdesk.Role{"", frontdesk.RoleStaff}},
+	{"locum@frontdesk.example", "Lee Morgan", []frontdesk.Role{frontdesk.RoleAdmin, frontdesk.RoleStaff}},
+}
+
+// CallsPerClinic is how many calls each demo clinic starts with.
+const CallsPerClinic = 50
+
+// Seed loads the two demo clinics, their users and their calls, unless they
+// are already there. It reports whether it loaded anything.
+func Seed(ctx context.Context, admin *postgres.Admin, now time.Time) (bool, error) {
+	if _, err := admin.UserByEmail(ctx, users[0].email); err == nil {
+		return false, nil
+	}
+	hash, err := identity.HashPassword(Password)
+	if err != nil {
+		return false, err
+	}
+	r := rand.New(rand.NewPCG(uint64(now.UnixNano()), 7))
+	err = admin.Tx(ctx, func(q *db.Queries) error {
+		orgIDs := make([]frontdesk.OrgID, len(clinics))
+		for i, c := range clinics {
+			id, err := q.CreateOrg(ctx, db.CreateOrgParams{Name: c.name, Timezone: c.timezone, Country: c.country})
+			if err != nil {
+				return err
+			}
+			orgIDs[i] = id
+			rows := make([]db.InsertCallsParams, CallsPerClinic)
+			for j := range rows {
+				at := now.Add(-time.Duration(r.Int64N(int64(30 * 24 * time.Hour))))
+				if j < 2 {
+					at = now.Add(-time.Duration(j+1) * time.Minute) // calls under way
+				}
+				rows[j] = call(r, id, c.name, c.kind, c.number, c.country, at, now)
+			}
+			if _, err := q.InsertCalls(ctx, rows); err != nil {
+				return fmt.Errorf("insert calls: %w", err)
+			}
+		}
+		for _, u := range users {
+			id, err := q.CreateUser(ctx, db.CreateUserParams{Email: u.email, Name: u.name, PasswordHash: text(hash)})
+			if err != nil {
+				return err
+			}
+			for i, role := range u.roles {
+				if role != "" {
+					if err := q.AddMember(ctx, db.AddMemberParams{OrgID: orgIDs[i], UserID: id, Role: string(role)}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
+	return err == nil, err
+}
+
+// Facts is what frontdesk dev prints and writes to demo.json.
+type Facts struct {
+	BaseURL string    `json:"base_url"`
+	Orgs    []OrgFact `json:"orgs"`
+}
+
+type OrgFact struct {
+	ID      frontdesk.OrgID    `json:"id"`
+	Name    string             `json:"name"`
+	Users   []UserFact         `json:"users"`
+	CallIDs []frontdesk.CallID `json:"call_ids"`
+}
+
+type UserFact struct {
+	ID       frontdesk.UserID `json:"id"`
+	Email    string           `json:"email"`
+	Password string           `json:"password"`
+	Role     frontdesk.Role   `json:"role"`
+	Token    string           `json:"token"`
+}
+
+// Describe reads the demo clinics back and issues each demo user a token for
+// each of its clinics.
+func Describe(ctx context.Context, admin *postgres.Admin, issuer *identity.Issuer, baseURL string, ttl time.Duration) (Facts, error) {
+	f := Facts{BaseURL: baseURL}
+	byOrg := map[frontdesk.OrgID]int{}
+	for _, u := range users {
+		row, err := admin.UserByEmail(ctx, u.email)
+		if err != nil {
+			return f, fmt.Errorf("demo user %s: %w", u.email, err)
+		}
+		orgs, err := admin.OrgsOfUser(ctx, row.ID)
+		if err != nil {
+			return f, err
+		}
+		for _, o := range orgs {
+			i, ok := byOrg[o.ID]
+			if !ok {
+				i = len(f.Orgs)
+				byOrg[o.ID] = i
+				f.Orgs = append(f.Orgs, OrgFact{ID: o.ID, Name: o.Name})
+			}
+			token, err := issuer.Issue(row.ID, o.ID, ttl)
+			if err != nil {
+				return f, err
+			}
+			f.Orgs[i].Users = append(f.Orgs[i].Users, UserFact{ID: row.ID, Email: u.email, Password: Password,
+				Role: frontdesk.Role(o.Role), Token: token})
+		}
+	}
+	if len(f.Orgs) == 0 {
+		return f, errors.New("no demo clinics found")
+	}
+	for i := range f.Orgs {
+		ids, err := admin.RecentCallIDs(ctx, db.RecentCallIDsParams{OrgID: f.Orgs[i].ID, RowLimit: 1000})
+		if err != nil {
+			return f, err
+		}
+		f.Orgs[i].CallIDs = ids
+	}
+	return f, nil
+}

@@ -1,0 +1,32 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"frontdesk"
+)
+
+// mapError turns database errors into the domain's, in one place, keeping
+// the original wrapped for logs.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %w", frontdesk.ErrNotFound, err)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505", "23P01": // unique_violation, exclusion_violation
+			return fmt.Errorf("%w: %w", frontdesk.ErrConflict, err)
+		case "42501": // insufficient_privilege, including an RLS WITH CHECK refusal
+			return fmt.Errorf("%w: %w", frontdesk.ErrForbidden, err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,55 @@
+-- Operator queries, run by the owner role (which bypasses RLS) from admin
+-- commands, demo data and tests. Never reachable from an HTTP request.
+
+-- name: CreateOrg :one
+INSERT INTO organizations (name, timezone, country) VALUES (@name, @timezone, @country)
+RETURNING id;
+
+-- name: CreateUser :one
+INSERT INTO users (email, name, password_hash) VALUES (lower(@email), @name, sqlc.narg(password_hash))
+RETURNING id;
+
+-- name: AddMember :exec
+INSERT INTO memberships (org_id, user_id, role) VALUES (@org_id, @user_id, @role)
+ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role;
+
+-- name: UserByEmail :one
+SELECT id, email, name FROM users WHERE email = lower(@email);
+
+-- name: OrgExists :one
+SELECT EXISTS (SELECT 1 FROM organizations WHERE id = @id);
+
+-- name: CountOrgs :one
+SELECT count(*) FROM organizations;
+
+-- name: InsertCalls :copyfrom
+INSERT INTO call_logs (org_id, id, provider, provider_call_id, direction, status, from_number, to_number,
+                       caller_name, started_at, ended_at, duration_seconds, ended_reason, summary,
+                       transcript, recording_status, cost_usd)
+VALUES (@org_id, @id, @provider, @provider_call_id, @direction, @status, @from_number, @to_number,
+        @caller_name, @started_at, @ended_at, @duration_seconds, @ended_reason, @summary,
+        @transcript, @recording_status, @cost_usd);
+
+-- name: ListAuditEvents :many
+-- Newest first. cross_tenant says whether the object asked for exists in
+-- another clinic (as opposed to nowhere): only the operator may know that.
+SELECT a.occurred_at, a.org_id, o.name AS org_name, a.user_id, coalesce(u.email, '') AS user_email,
+       a.action, a.resource_type, a.resource_id, a.request_id, a.remote_addr,
+       EXISTS (SELECT 1 FROM call_logs c
+               WHERE a.resource_type = 'call' AND c.id::text = a.resource_id
+                 AND c.org_id <> a.org_id) AS cross_tenant
+FROM audit_events a
+JOIN organizations o ON o.id = a.org_id
+LEFT JOIN users u ON u.id = a.user_id
+WHERE a.occurred_at >= @since
+ORDER BY a.occurred_at DESC
+LIMIT @row_limit;
+
+-- name: OrgsOfUser :many
+SELECT o.id, o.name, m.role
+FROM memberships m JOIN organizations o ON o.id = m.org_id
+WHERE m.user_id = @user_id
+ORDER BY o.name;
+
+-- name: RecentCallIDs :many
+SELECT id FROM call_logs WHERE org_id = @org_id ORDER BY started_at DESC, id DESC LIMIT @row_limit;

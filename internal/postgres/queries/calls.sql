@@ -1,0 +1,51 @@
+-- The calls dashboard. Every filter is optional (NULL = not filtering); the
+-- app pool plans these with the actual values (plan_cache_mode =
+-- force_custom_plan), so each shape uses the index that matches it.
+
+-- name: ListCalls :many
+SELECT id, direction, status, from_number, to_number, caller_name, started_at,
+       ended_at, duration_seconds, ended_reason, recording_status, cost_usd
+FROM call_logs
+WHERE org_id = @org_id
+  AND (sqlc.narg(direction)::text IS NULL OR direction = sqlc.narg(direction))
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(started_from)::timestamptz IS NULL OR started_at >= sqlc.narg(started_from))
+  AND (sqlc.narg(started_before)::timestamptz IS NULL OR started_at < sqlc.narg(started_before))
+  AND (sqlc.narg(from_number)::text IS NULL OR from_number = sqlc.narg(from_number))
+  AND (sqlc.narg(name_prefix)::text IS NULL
+       OR (lower(caller_name) ~>=~ lower(sqlc.narg(name_prefix))
+           AND lower(caller_name) ~<~ (lower(sqlc.narg(name_prefix)) || chr(1114111))))
+  AND (sqlc.narg(after_started_at)::timestamptz IS NULL
+       OR (started_at, id) < (sqlc.narg(after_started_at), sqlc.narg(after_id)::uuid))
+ORDER BY started_at DESC, id DESC
+LIMIT @row_limit;
+
+-- name: CountCalls :one
+SELECT count(*)
+FROM call_logs
+WHERE org_id = @org_id
+  AND (sqlc.narg(direction)::text IS NULL OR direction = sqlc.narg(direction))
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(started_from)::timestamptz IS NULL OR started_at >= sqlc.narg(started_from))
+  AND (sqlc.narg(started_before)::timestamptz IS NULL OR started_at < sqlc.narg(started_before))
+  AND (sqlc.narg(from_number)::text IS NULL OR from_number = sqlc.narg(from_number))
+  AND (sqlc.narg(name_prefix)::text IS NULL
+       OR (lower(caller_name) ~>=~ lower(sqlc.narg(name_prefix))
+           AND lower(caller_name) ~<~ (lower(sqlc.narg(name_prefix)) || chr(1114111))));
+
+-- name: GetCall :one
+SELECT * FROM call_logs WHERE org_id = @org_id AND id = @id;
+
+-- name: CallStats :many
+SELECT direction, status, count(*) AS calls, count(duration_seconds) AS timed_calls,
+       coalesce(sum(duration_seconds), 0)::bigint AS duration_seconds
+FROM call_logs
+WHERE org_id = @org_id
+  AND (sqlc.narg(started_from)::timestamptz IS NULL OR started_at >= sqlc.narg(started_from))
+  AND (sqlc.narg(started_before)::timestamptz IS NULL OR started_at < sqlc.narg(started_before))
+GROUP BY direction, status
+ORDER BY direction, status;
+
+-- name: InsertAuditEvent :exec
+INSERT INTO audit_events (org_id, user_id, action, resource_type, resource_id, request_id, remote_addr)
+VALUES (@org_id, sqlc.narg(user_id), @action, @resource_type, @resource_id, @request_id, @remote_addr);

@@ -1,0 +1,27 @@
+-- Identity lookups. The auth_* functions are the fenced cross-tenant reads
+-- (see migrations/0001_foundation.sql); the rest run inside InTenant.
+
+-- name: LoginLookup :one
+SELECT l.user_id::uuid AS user_id, coalesce(l.password_hash, '')::text AS password_hash
+FROM auth_login_lookup(@email::text) AS l;
+
+-- name: UserMemberships :many
+SELECT m.org_id::uuid AS org_id, m.org_name::text AS org_name, m.role::text AS role
+FROM auth_user_memberships(@user_id::uuid) AS m;
+
+-- name: ActingRole :one
+-- The acting user's role in the acting clinic, run as the first statement of
+-- a tenant transaction: no row means "not a member".
+SELECT m.role
+FROM memberships m
+JOIN organizations o ON o.id = m.org_id
+WHERE m.org_id = @org_id AND m.user_id = @user_id AND o.status = 'active';
+
+-- name: UserProfile :one
+SELECT p.user_id::uuid AS user_id, p.email::text AS email, p.name::text AS name
+FROM auth_user_profile(@user_id::uuid) AS p;
+
+-- name: TenantOrg :one
+-- The acting clinic, read as the second statement of every tenant
+-- transaction (RLS shows no other).
+SELECT name, timezone, country FROM organizations WHERE id = @id AND status = 'active';

@@ -1,0 +1,272 @@
+// Package postgres is everything that speaks SQL: migrations, the queries
+// compiled by sqlc (package db), and the two ways in. Store is the server's:
+// every tenant read and write goes through InTenant, as the non-owner app
+// role, with app.org_id set for exactly one transaction. Admin is the
+// operator's: the owner role, for migrations, admin commands and demo data.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"frontdesk"
+	"frontdesk/internal/postgres/db"
+)
+
+// Store is the application's handle on the database, connected as the app
+// role (frontdesk_app). It hands out tenant transactions, never the pool.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to url as the app role. It does not check the role's
+// attributes; serve calls CheckAppRole before accepting traffic.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	// The dashboard's queries have optional filters; planning them with the
+	// actual values lets each shape use its own index, and keeps one big
+	// clinic's plan from being reused for a small one.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	cfg.ConnConfig.RuntimeParams["application_name"] = "frontdesk"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Tx is one tenant transaction: the sqlc queries, bound to a connection on
+// which app.org_id is the acting clinic, plus who is acting.
+type Tx struct {
+	*db.Queries
+	conn *pgxpool.Conn
+	// Org is the clinic the transaction is scoped to.
+	Org frontdesk.Clinic
+	// Role is the acting user's role in Org, or "" when no user acts (jobs).
+	Role frontdesk.Role
+}
+
+type actingUserKey struct{}
+
+// WithActingUser marks ctx as acting for user: every InTenant under it first
+// checks that user is a member of the clinic, and fails with
+// frontdesk.ErrForbidden if not. The HTTP layer sets it once per request.
+func WithActingUser(ctx context.Context, user frontdesk.UserID) context.Context {
+	return context.WithValue(ctx, actingUserKey{}, user)
+}
+
+func actingUser(ctx context.Context) (frontdesk.UserID, bool) {
+	u, ok := ctx.Value(actingUserKey{}).(frontdesk.UserID)
+	return u, ok
+}
+
+// InTenant runs fn in one transaction scoped to org: app.org_id (and
+// app.user_id, when a user acts) are set with set_config(..., true), so they
+// end with the transaction and a pooled connection never carries them into
+// the next one. BEGIN, the settings and the membership check travel in one
+// round trip. fn's error, mapped by mapError, rolls the transaction back.
+func (s *Store) InTenant(ctx context.Context, orgID frontdesk.OrgID, fn func(*Tx) error) (err error) {
+	if orgID.IsZero() {
+		return errors.New("InTenant: no organization")
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	// A connection released mid-transaction is destroyed by the pool, so an
+	// early return can never leak app.org_id; the explicit ROLLBACK below
+	// just keeps the connection.
+	defer conn.Release()
+
+	user, acting := actingUser(ctx)
+	userSetting := ""
+	if acting {
+		userSetting = user.String()
+	}
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN")
+	batch.Queue("SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true)",
+		orgID.String(), userSetting)
+	var org db.TenantOrgRow
+	orgFound := false
+	batch.Queue(db.TenantOrg, orgID).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&org.Name, &org.Timezone, &org.Country)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		orgFound = err == nil
+		return err
+	})
+	var role string
+	roleFound := false
+	if acting {
+		batch.Queue(db.ActingRole, orgID, user).QueryRow(func(row pgx.Row) error {
+			err := row.Scan(&role)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			roleFound = err == nil
+			return err
+		})
+	}
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		rollback(conn)
+		return fmt.Errorf("begin tenant transaction: %w", mapError(err))
+	}
+	switch {
+	case acting && !roleFound:
+		rollback(conn)
+		return fmt.Errorf("%w: not a member of this organization", frontdesk.ErrForbidden)
+	case !orgFound:
+		rollback(conn)
+		return fmt.Errorf("%w: organization %s", frontdesk.ErrNotFound, orgID)
+	}
+	loc, err := location(org.Timezone)
+	if err != nil {
+		rollback(conn)
+		return err
+	}
+	tx := &Tx{
+		Queries: db.New(conn),
+		conn:    conn,
+		Org:     frontdesk.Clinic{ID: orgID, Name: org.Name, Location: loc, Country: org.Country},
+		Role:    frontdesk.Role(role),
+	}
+
+	committed := false
+	defer func() {
+		if !committed {
+			rollback(conn)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return mapError(err)
+	}
+	if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("commit: %w", mapError(err))
+	}
+	committed = true
+	return nil
+}
+
+var locations sync.Map // time zone name → *time.Location
+
+// location loads a clinic's time zone once per process.
+func location(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("organization time zone %q: %w", name, err)
+	}
+	locations.Store(name, l)
+	return l, nil
+}
+
+func rollback(conn *pgxpool.Conn) {
+	if conn.Conn().PgConn().TxStatus() == 'I' {
+		return
+	}
+	// A fresh context: the request's may already be cancelled, and a
+	// connection that cannot roll back is destroyed on release anyway.
+	_, _ = conn.Exec(context.Background(), "ROLLBACK")
+}
+
+// Membership is one clinic a user belongs to.
+type Membership struct {
+	OrgID   frontdesk.OrgID
+	OrgName string
+	Role    frontdesk.Role
+}
+
+// UserMemberships lists the active clinics user belongs to. It is one of the
+// fenced cross-tenant reads (auth_user_memberships), for a user whose token
+// was verified.
+func (s *Store) UserMemberships(ctx context.Context, user frontdesk.UserID) ([]Membership, error) {
+	rows, err := db.New(s.pool).UserMemberships(ctx, [16]byte(user))
+	if err != nil {
+		return nil, fmt.Errorf("list memberships: %w", err)
+	}
+	out := make([]Membership, len(rows))
+	for i, r := range rows {
+		out[i] = Membership{OrgID: frontdesk.OrgID(r.OrgID), OrgName: r.OrgName, Role: frontdesk.Role(r.Role)}
+	}
+	return out, nil
+}
+
+// LoginLookup returns the user id and password hash for email (the other
+// fenced read). A missing user is frontdesk.ErrNotFound.
+func (s *Store) LoginLookup(ctx context.Context, email string) (frontdesk.UserID, string, error) {
+	row, err := db.New(s.pool).LoginLookup(ctx, strings.ToLower(email))
+	if err != nil {
+		return frontdesk.UserID{}, "", mapError(err)
+	}
+	return frontdesk.UserID(row.UserID), row.PasswordHash, nil
+}
+
+// CheckAppRole refuses a connection role that would make row-level security
+// moot: a superuser, a role that bypasses RLS, or the owner of a table.
+func (s *Store) CheckAppRole(ctx context.Context) error {
+	var name string
+	var super, bypass bool
+	var owned int
+	err := s.pool.QueryRow(ctx, `
+		SELECT r.rolname, r.rolsuper, r.rolbypassrls,
+		       (SELECT count(*) FROM pg_class c
+		        WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p')
+		          AND c.relnamespace = 'public'::regnamespace)
+		FROM pg_roles r WHERE r.rolname = current_user`).Scan(&name, &super, &bypass, &owned)
+	if err != nil {
+		return fmt.Errorf("inspect database role: %w", err)
+	}
+	switch {
+	case super:
+		return fmt.Errorf("database role %q is a superuser; connect as the app role (frontdesk_app)", name)
+	case bypass:
+		return fmt.Errorf("database role %q bypasses row-level security; connect as the app role (frontdesk_app)", name)
+	case owned > 0:
+		return fmt.Errorf("database role %q owns %d tables; connect as the app role (frontdesk_app), not the owner", name, owned)
+	}
+	return nil
+}
+
+// Ready reports whether the database answers and every migration this
+// binary knows has been applied.
+func (s *Store) Ready(ctx context.Context) error {
+	var applied int
+	if err := s.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&applied); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if want := LatestVersion(); applied < want {
+		return fmt.Errorf("migrations: database at %d, binary needs %d; run frontdesk migrate", applied, want)
+	}
+	return nil
+}
+
+// UserProfile is a user's own email and name (a fenced read, for a user
+// whose token was verified). A missing user is frontdesk.ErrNotFound.
+func (s *Store) UserProfile(ctx context.Context, user frontdesk.UserID) (email, name string, err error) {
+	row, err := db.New(s.pool).UserProfile(ctx, [16]byte(user))
+	if err != nil {
+		return "", "", mapError(err)
+	}
+	return row.Email, row.Name, nil
+}
