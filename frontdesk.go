@@ -32,8 +32,8 @@ func (id CallID) String() string { return uuid.UUID(id).String() }
 func (id OrgID) IsZero() bool  { return id == OrgID{} }
 func (id UserID) IsZero() bool { return id == UserID{} }
 
-// ParseOrgID, ParseUserID and ParseCallID accept only the canonical
-// 36-character form, so an identifier has exactly one spelling.
+// ParseOrgID, ParseUserID and ParseCallID accept only the hyphenated
+// 36-character form (either case), not uuid.Parse's braced or URN forms.
 func ParseOrgID(s string) (OrgID, error)   { u, err := parseUUID(s); return OrgID(u), err }
 func ParseUserID(s string) (UserID, error) { u, err := parseUUID(s); return UserID(u), err }
 func ParseCallID(s string) (CallID, error) { u, err := parseUUID(s); return CallID(u), err }

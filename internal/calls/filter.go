@@ -201,6 +201,9 @@ func NormalizePhone(number, country string) (string, error) {
 
 func onlyParams(q url.Values, allowed map[string]bool) error {
 	for k, vs := range q {
+		if k == "" {
+			return frontdesk.Invalid("query", "a parameter has no name")
+		}
 		if !allowed[k] {
 			return frontdesk.Invalid(clip(k), "unknown query parameter")
 		}

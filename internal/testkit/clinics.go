@@ -97,7 +97,7 @@ func TwoClinics(t testing.TB, d *DB) World {
 		return c
 	}
 	w := World{
-		A: clinic("alpha", "Alpha Dental", "America/New_York", "US", "+1212555010", 6),
+		A: clinic("alpha", "Alpha Dental", "America/New_York", "US", "+121255501", 6),
 		B: clinic("bravo", "Bravo Physio", "Europe/London", "GB", "+4420794600", 4),
 	}
 	w.Both = user("both@clinics.test")

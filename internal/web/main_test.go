@@ -1,0 +1,123 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"frontdesk"
+	"frontdesk/internal/identity"
+	"frontdesk/internal/testkit"
+	"frontdesk/internal/web"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// bundle is one test's world: a database with two clinics, the API in
+// front of it, and a way to mint tokens.
+type bundle struct {
+	db     *testkit.DB
+	w      testkit.World
+	srv    *httptest.Server
+	issuer *identity.Issuer
+	key    ed25519.PrivateKey
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	d := testkit.NewDB(t)
+	w := testkit.TwoClinics(t, d)
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := identity.NewVerifier(context.Background(), identity.VerifierConfig{
+		PublicKey: key.Public().(ed25519.PublicKey), Issuer: "frontdesk", Audience: "frontdesk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := identity.NewIssuer(key, "frontdesk", "frontdesk")
+	api := web.New(web.Config{Store: d.Store, Verifier: v, Issuer: issuer,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer(api.Handler())
+	t.Cleanup(srv.Close)
+	return &bundle{db: d, w: w, srv: srv, issuer: issuer, key: key}
+}
+
+// token mints a token for u, with org as app_metadata.org_id when set.
+func (b *bundle) token(t *testing.T, u testkit.User, org frontdesk.OrgID) string {
+	t.Helper()
+	tok, err := b.issuer.Issue(u.ID, org, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+type response struct {
+	status int
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("response %d is not JSON: %v: %s", r.status, err, r.body)
+	}
+}
+
+// request sends method path with a bearer token (if any), headers as
+// name/value pairs, and a JSON body (if any).
+func (b *bundle) request(t *testing.T, method, path, token string, body any, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, ok := body.([]byte)
+		if !ok {
+			raw, _ = json.Marshal(body)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, b.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode >= 500 {
+		t.Errorf("%s %s: %d %s", method, path, res.StatusCode, out)
+	}
+	if ct := res.Header.Get("Content-Type"); len(out) > 0 && ct != "application/json; charset=utf-8" {
+		t.Errorf("%s %s: Content-Type %q", method, path, ct)
+	}
+	return response{res.StatusCode, out}
+}
+
+func (b *bundle) get(t *testing.T, path, token string, headers ...string) response {
+	t.Helper()
+	return b.request(t, http.MethodGet, path, token, nil, headers...)
+}
