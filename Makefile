@@ -1,0 +1,32 @@
+# Frontdesk. `make run` starts everything locally; `make test` runs every check.
+SHELL := /bin/bash
+GO ?= go
+export GOFLAGS := -buildvcs=false
+FUZZTIME ?= 10s
+
+.PHONY: run test check bench build tools-check
+
+tools-check:
+	@command -v $(GO) >/dev/null || { echo "Go is required (1.26 or newer): install it from https://go.dev/dl and run make again" >&2; exit 1; }
+
+build: tools-check
+	@$(GO) build -o bin/frontdesk ./cmd/frontdesk
+
+## run: private PostgreSQL under .data/, migrations, demo data, API on :3001
+run: build
+	@exec ./bin/frontdesk dev $(ARGS)
+
+## test: formatting, vet, generated code, the whole test suite, a short fuzz
+test: check
+	$(GO) test -count=1 ./...
+	$(GO) test -run '^$$' -fuzz FuzzParseListFilter -fuzztime $(FUZZTIME) ./internal/calls
+
+check: tools-check
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:" >&2; echo "$$out" >&2; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool sqlc diff || { echo "generated code is stale: run 'go tool sqlc generate' and commit the result" >&2; exit 1; }
+
+## bench: Go benchmarks and the dashboard load test (see README "Benchmarks")
+bench: tools-check
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./internal/postgres
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./internal/bench
