@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"frontdesk"
@@ -33,10 +34,6 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
-	// The dashboard's queries have optional filters; planning them with the
-	// actual values lets each shape use its own index, and keeps one big
-	// clinic's plan from being reused for a small one.
-	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "frontdesk"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -104,58 +101,48 @@ func (s *Store) InTenant(ctx context.Context, orgID frontdesk.OrgID, fn func(*Tx
 	batch.Queue("BEGIN")
 	batch.Queue("SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true)",
 		orgID.String(), userSetting)
-	var org db.TenantOrgRow
-	orgFound := false
-	batch.Queue(db.TenantOrg, orgID).QueryRow(func(row pgx.Row) error {
-		err := row.Scan(&org.Name, &org.Timezone, &org.Country)
+	// The clinic, and the acting user's role in it: no row means the clinic
+	// is missing or suspended, or the user is not a member.
+	var org db.ActingMemberRow
+	found := false
+	scan := func(row pgx.Row) error {
+		err := row.Scan(&org.Role, &org.Name, &org.Timezone, &org.Country)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
-		orgFound = err == nil
+		found = err == nil
 		return err
-	})
-	var role string
-	roleFound := false
+	}
 	if acting {
-		batch.Queue(db.ActingRole, orgID, user).QueryRow(func(row pgx.Row) error {
-			err := row.Scan(&role)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			roleFound = err == nil
-			return err
-		})
+		batch.Queue(db.ActingMember, orgID, user).QueryRow(scan)
+	} else {
+		batch.Queue(db.TenantOrg, orgID).QueryRow(scan)
 	}
-	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
-		rollback(conn)
-		return fmt.Errorf("begin tenant transaction: %w", mapError(err))
-	}
-	switch {
-	case acting && !roleFound:
-		rollback(conn)
-		return fmt.Errorf("%w: not a member of this organization", frontdesk.ErrForbidden)
-	case !orgFound:
-		rollback(conn)
-		return fmt.Errorf("%w: organization %s", frontdesk.ErrNotFound, orgID)
-	}
-	loc, err := location(org.Timezone)
-	if err != nil {
-		rollback(conn)
-		return err
-	}
-	tx := &Tx{
-		Queries: db.New(conn),
-		conn:    conn,
-		Org:     frontdesk.Clinic{ID: orgID, Name: org.Name, Location: loc, Country: org.Country},
-		Role:    frontdesk.Role(role),
-	}
-
 	committed := false
 	defer func() {
 		if !committed {
 			rollback(conn)
 		}
 	}()
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("begin tenant transaction: %w", mapError(err))
+	}
+	switch {
+	case !found && acting:
+		return fmt.Errorf("%w: not a member of this organization", frontdesk.ErrForbidden)
+	case !found:
+		return fmt.Errorf("%w: organization %s", frontdesk.ErrNotFound, orgID)
+	}
+	loc, err := location(org.Timezone)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{
+		Queries: db.New(conn),
+		conn:    conn,
+		Org:     frontdesk.Clinic{ID: orgID, Name: org.Name, Location: loc, Country: org.Country},
+		Role:    frontdesk.Role(org.Role),
+	}
 	if err := fn(tx); err != nil {
 		return mapError(err)
 	}
@@ -179,6 +166,29 @@ func location(name string) (*time.Location, error) {
 	}
 	locations.Store(name, l)
 	return l, nil
+}
+
+// OneShot returns the queries bound so that each execution is planned for
+// its actual values (an unnamed statement, still one round trip), never from
+// a cached generic plan. The dashboard's queries need it: their optional
+// filters decide which index fits, and a generic plan made for one clinic's
+// size would be reused for every other.
+func (tx *Tx) OneShot() *db.Queries { return db.New(oneShot{tx.conn}) }
+
+// oneShot puts the exec mode in front of every query's arguments (pgx reads
+// it from there); CopyFrom needs none.
+type oneShot struct{ *pgxpool.Conn }
+
+func (o oneShot) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return o.Conn.Exec(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+}
+
+func (o oneShot) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return o.Conn.Query(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
+}
+
+func (o oneShot) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return o.Conn.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
 }
 
 func rollback(conn *pgxpool.Conn) {

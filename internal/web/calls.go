@@ -69,11 +69,11 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, org frontdesk
 			p.AfterStartedAt = &f.After.StartedAt
 			p.AfterID = uuid.NullUUID{UUID: uuid.UUID(f.After.ID), Valid: true}
 		}
-		rows, err := tx.ListCalls(r.Context(), p)
+		rows, err := tx.OneShot().ListCalls(r.Context(), p)
 		if err != nil {
 			return err
 		}
-		out.Total, err = tx.CountCalls(r.Context(), db.CountCallsParams{
+		out.Total, err = tx.OneShot().CountCalls(r.Context(), db.CountCallsParams{
 			OrgID: org, Direction: p.Direction, Status: p.Status, StartedFrom: p.StartedFrom,
 			StartedBefore: p.StartedBefore, FromNumber: p.FromNumber, NamePrefix: p.NamePrefix,
 		})
@@ -162,7 +162,7 @@ func (s *Server) callStats(w http.ResponseWriter, r *http.Request, org frontdesk
 			return err
 		}
 		out.From, out.To = inZone(from, tx.Org.Location), inZone(to, tx.Org.Location)
-		rows, err := tx.CallStats(r.Context(), db.CallStatsParams{OrgID: org, StartedFrom: from, StartedBefore: to})
+		rows, err := tx.OneShot().CallStats(r.Context(), db.CallStatsParams{OrgID: org, StartedFrom: from, StartedBefore: to})
 		if err != nil {
 			return err
 		}

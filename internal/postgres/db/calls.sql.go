@@ -218,9 +218,9 @@ type ListCallsRow struct {
 	CostUsd         pgtype.Numeric
 }
 
-// The calls dashboard. Every filter is optional (NULL = not filtering); the
-// app pool plans these with the actual values (plan_cache_mode =
-// force_custom_plan), so each shape uses the index that matches it.
+// The calls dashboard. Every filter is optional (NULL = not filtering);
+// run through Tx.OneShot, each execution is planned with its actual values,
+// so the NULL branches fold away and each shape uses the index that fits.
 func (q *Queries) ListCalls(ctx context.Context, arg ListCallsParams) ([]ListCallsRow, error) {
 	rows, err := q.db.Query(ctx, ListCalls,
 		arg.OrgID,

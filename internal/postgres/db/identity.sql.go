@@ -12,25 +12,37 @@ import (
 	"github.com/google/uuid"
 )
 
-const ActingRole = `-- name: ActingRole :one
-SELECT m.role
+const ActingMember = `-- name: ActingMember :one
+SELECT m.role, o.name, o.timezone, o.country
 FROM memberships m
 JOIN organizations o ON o.id = m.org_id
 WHERE m.org_id = $1 AND m.user_id = $2 AND o.status = 'active'
 `
 
-type ActingRoleParams struct {
+type ActingMemberParams struct {
 	OrgID  frontdesk.OrgID
 	UserID frontdesk.UserID
 }
 
-// The acting user's role in the acting clinic, run as the first statement of
-// a tenant transaction: no row means "not a member".
-func (q *Queries) ActingRole(ctx context.Context, arg ActingRoleParams) (string, error) {
-	row := q.db.QueryRow(ctx, ActingRole, arg.OrgID, arg.UserID)
-	var role string
-	err := row.Scan(&role)
-	return role, err
+type ActingMemberRow struct {
+	Role     string
+	Name     string
+	Timezone string
+	Country  string
+}
+
+// The acting clinic and the acting user's role in it, read when a tenant
+// transaction opens: no row means "not a member".
+func (q *Queries) ActingMember(ctx context.Context, arg ActingMemberParams) (ActingMemberRow, error) {
+	row := q.db.QueryRow(ctx, ActingMember, arg.OrgID, arg.UserID)
+	var i ActingMemberRow
+	err := row.Scan(
+		&i.Role,
+		&i.Name,
+		&i.Timezone,
+		&i.Country,
+	)
+	return i, err
 }
 
 const LoginLookup = `-- name: LoginLookup :one
@@ -54,21 +66,27 @@ func (q *Queries) LoginLookup(ctx context.Context, email string) (LoginLookupRow
 }
 
 const TenantOrg = `-- name: TenantOrg :one
-SELECT name, timezone, country FROM organizations WHERE id = $1 AND status = 'active'
+SELECT ''::text AS role, name, timezone, country FROM organizations WHERE id = $1 AND status = 'active'
 `
 
 type TenantOrgRow struct {
+	Role     string
 	Name     string
 	Timezone string
 	Country  string
 }
 
-// The acting clinic, read as the second statement of every tenant
-// transaction (RLS shows no other).
+// The clinic of a tenant transaction that no user acts in (a job); the
+// same columns as ActingMember, with no role.
 func (q *Queries) TenantOrg(ctx context.Context, id frontdesk.OrgID) (TenantOrgRow, error) {
 	row := q.db.QueryRow(ctx, TenantOrg, id)
 	var i TenantOrgRow
-	err := row.Scan(&i.Name, &i.Timezone, &i.Country)
+	err := row.Scan(
+		&i.Role,
+		&i.Name,
+		&i.Timezone,
+		&i.Country,
+	)
 	return i, err
 }
 

@@ -1,6 +1,6 @@
--- The calls dashboard. Every filter is optional (NULL = not filtering); the
--- app pool plans these with the actual values (plan_cache_mode =
--- force_custom_plan), so each shape uses the index that matches it.
+-- The calls dashboard. Every filter is optional (NULL = not filtering);
+-- run through Tx.OneShot, each execution is planned with its actual values,
+-- so the NULL branches fold away and each shape uses the index that fits.
 
 -- name: ListCalls :many
 SELECT id, direction, status, from_number, to_number, caller_name, started_at,

@@ -9,10 +9,10 @@ FROM auth_login_lookup(@email::text) AS l;
 SELECT m.org_id::uuid AS org_id, m.org_name::text AS org_name, m.role::text AS role
 FROM auth_user_memberships(@user_id::uuid) AS m;
 
--- name: ActingRole :one
--- The acting user's role in the acting clinic, run as the first statement of
--- a tenant transaction: no row means "not a member".
-SELECT m.role
+-- name: ActingMember :one
+-- The acting clinic and the acting user's role in it, read when a tenant
+-- transaction opens: no row means "not a member".
+SELECT m.role, o.name, o.timezone, o.country
 FROM memberships m
 JOIN organizations o ON o.id = m.org_id
 WHERE m.org_id = @org_id AND m.user_id = @user_id AND o.status = 'active';
@@ -22,6 +22,6 @@ SELECT p.user_id::uuid AS user_id, p.email::text AS email, p.name::text AS name
 FROM auth_user_profile(@user_id::uuid) AS p;
 
 -- name: TenantOrg :one
--- The acting clinic, read as the second statement of every tenant
--- transaction (RLS shows no other).
-SELECT name, timezone, country FROM organizations WHERE id = @id AND status = 'active';
+-- The clinic of a tenant transaction that no user acts in (a job); the
+-- same columns as ActingMember, with no role.
+SELECT ''::text AS role, name, timezone, country FROM organizations WHERE id = @id AND status = 'active';
