@@ -206,7 +206,7 @@ func cmdToken(ctx context.Context, env *environment, args []string) error {
 				return fmt.Errorf("--org: %w", err)
 			}
 		}
-		issuer, _, err := c.signingKey()
+		issuer, _, err := c.signingKey(false)
 		if err != nil {
 			return err
 		}

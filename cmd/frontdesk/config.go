@@ -126,12 +126,13 @@ func (d *databases) admin(ctx context.Context) (*postgres.Admin, error) {
 	return postgres.OpenAdmin(ctx, d.ownerURL)
 }
 
-// signingKey loads the token key; with the embedded database it is created
-// in the data directory on first use.
-func (c *config) signingKey() (*identity.Issuer, identity.VerifierConfig, error) {
+// signingKey loads the token key. Without FRONTDESK_JWT_KEY_FILE, dev (and
+// commands on the embedded database) use one in the data directory, created
+// on first use.
+func (c *config) signingKey(dev bool) (*identity.Issuer, identity.VerifierConfig, error) {
 	path, create := c.jwtKeyFile, false
 	if path == "" {
-		if !c.embedded() {
+		if !dev && !c.embedded() {
 			return nil, identity.VerifierConfig{}, fmt.Errorf("set FRONTDESK_JWT_KEY_FILE (an Ed25519 private key in PKCS #8 PEM; `openssl genpkey -algorithm ed25519` makes one)")
 		}
 		path, create = filepath.Join(c.dataDir, "jwt-ed25519.pem"), true

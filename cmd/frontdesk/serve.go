@@ -27,7 +27,7 @@ func cmdServe(ctx context.Context, env *environment, args []string) error {
 	if c.databaseURL == "" {
 		return errors.New("set FRONTDESK_DATABASE_URL (the app role); for a local setup run `frontdesk dev`")
 	}
-	issuer, vc, err := c.signingKey()
+	issuer, vc, err := c.signingKey(false)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 	} else if loaded {
 		fmt.Fprintln(env.stderr, "loaded demo data: 2 clinics, 5 users, calls of the last 30 days")
 	}
-	issuer, vc, err := c.signingKey()
+	issuer, vc, err := c.signingKey(true)
 	if err != nil {
 		return err
 	}

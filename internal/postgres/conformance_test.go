@@ -28,6 +28,7 @@ var infraTables = map[string]string{
 // appGrants is every privilege the app role may hold, and must hold.
 var appGrants = []string{
 	"audit_events:INSERT",
+	"call_counts:SELECT",
 	"call_logs:SELECT",
 	"memberships:SELECT",
 	"organizations:SELECT",

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -73,11 +74,7 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, org frontdesk
 		if err != nil {
 			return err
 		}
-		out.Total, err = tx.OneShot().CountCalls(r.Context(), db.CountCallsParams{
-			OrgID: org, Direction: p.Direction, Status: p.Status, StartedFrom: p.StartedFrom,
-			StartedBefore: p.StartedBefore, FromNumber: p.FromNumber, NamePrefix: p.NamePrefix,
-		})
-		if err != nil {
+		if out.Total, err = countCalls(r.Context(), tx, p); err != nil {
 			return err
 		}
 		out.Limit = f.Limit
@@ -88,12 +85,7 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, org frontdesk
 				out.NextCursor = &next
 				break
 			}
-			out.Calls = append(out.Calls, summarize(db.CallLog{
-				ID: row.ID, Direction: row.Direction, Status: row.Status, FromNumber: row.FromNumber,
-				ToNumber: row.ToNumber, CallerName: row.CallerName, StartedAt: row.StartedAt, EndedAt: row.EndedAt,
-				DurationSeconds: row.DurationSeconds, EndedReason: row.EndedReason,
-				RecordingStatus: row.RecordingStatus, CostUsd: row.CostUsd,
-			}, tx.Org.Location))
+			out.Calls = append(out.Calls, summarize(row, tx.Org.Location))
 		}
 		return nil
 	})
@@ -116,7 +108,11 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request, org frontdesk.O
 			return err
 		}
 		out = callDetail{
-			callSummary: summarize(c, tx.Org.Location),
+			callSummary: summarize(db.ListCallsRow{
+				ID: c.ID, Direction: c.Direction, Status: c.Status, FromNumber: c.FromNumber, ToNumber: c.ToNumber,
+				CallerName: c.CallerName, StartedAt: c.StartedAt, EndedAt: c.EndedAt, DurationSeconds: c.DurationSeconds,
+				EndedReason: c.EndedReason, RecordingStatus: c.RecordingStatus, CostUsd: c.CostUsd,
+			}, tx.Org.Location),
 			Provider:    c.Provider,
 			Summary:     c.Summary,
 			Transcript:  c.Transcript,
@@ -186,6 +182,29 @@ func (s *Server) callStats(w http.ResponseWriter, r *http.Request, org frontdesk
 	return nil
 }
 
+// countCalls is the exact total for a listing. A search matches few rows
+// through its index and is counted directly; anything else adds up the
+// hourly counts (call_counts) and counts only the partial hours at the ends
+// of the range, so a big clinic's total costs what a small one's does.
+func countCalls(ctx context.Context, tx *postgres.Tx, p db.ListCallsParams) (int64, error) {
+	if p.FromNumber.Valid || p.NamePrefix.Valid {
+		return tx.OneShot().CountCalls(ctx, db.CountCallsParams{
+			OrgID: p.OrgID, Direction: p.Direction, Status: p.Status, StartedFrom: p.StartedFrom,
+			StartedBefore: p.StartedBefore, FromNumber: p.FromNumber, NamePrefix: p.NamePrefix,
+		})
+	}
+	split := calls.SplitHours(p.StartedFrom, p.StartedBefore)
+	hp := db.CountCallsHourlyParams{OrgID: p.OrgID, Direction: p.Direction, Status: p.Status,
+		HoursFrom: split.HoursFrom, HoursBefore: split.HoursBefore}
+	if split.Head != nil {
+		hp.HeadFrom, hp.HeadBefore = &split.Head[0], &split.Head[1]
+	}
+	if split.Tail != nil {
+		hp.TailFrom, hp.TailBefore = &split.Tail[0], &split.Tail[1]
+	}
+	return tx.OneShot().CountCallsHourly(ctx, hp)
+}
+
 // audit records that the acting user asked for something the acting clinic
 // does not have. It never changes the response: a failure is only logged.
 func (s *Server) audit(r *http.Request, org frontdesk.OrgID, action, resourceType, resourceID string) {
@@ -201,7 +220,7 @@ func (s *Server) audit(r *http.Request, org frontdesk.OrgID, action, resourceTyp
 	}
 }
 
-func summarize(c db.CallLog, loc *time.Location) callSummary {
+func summarize(c db.ListCallsRow, loc *time.Location) callSummary {
 	out := callSummary{
 		ID: c.ID, Direction: c.Direction, Status: c.Status, FromNumber: c.FromNumber, ToNumber: c.ToNumber,
 		CallerName: c.CallerName, StartedAt: c.StartedAt.In(loc), EndedAt: inZone(c.EndedAt, loc),

@@ -75,8 +75,8 @@ WHERE org_id = $1
   AND ($5::timestamptz IS NULL OR started_at < $5)
   AND ($6::text IS NULL OR from_number = $6)
   AND ($7::text IS NULL
-       OR (lower(caller_name) ~>=~ lower($7)
-           AND lower(caller_name) ~<~ (lower($7) || chr(1114111))))
+       OR (caller_name_key ~>=~ lower($7)
+           AND caller_name_key ~<~ (lower($7) || chr(1114111))))
 `
 
 type CountCallsParams struct {
@@ -104,8 +104,63 @@ func (q *Queries) CountCalls(ctx context.Context, arg CountCallsParams) (int64, 
 	return count, err
 }
 
+const CountCallsHourly = `-- name: CountCallsHourly :one
+SELECT ((SELECT coalesce(sum(cc.calls), 0) FROM call_counts cc
+         WHERE cc.org_id = $1
+           AND ($2::text IS NULL OR cc.direction = $2)
+           AND ($3::text IS NULL OR cc.status = $3)
+           AND ($4::timestamptz IS NULL OR cc.hour_start >= $4)
+           AND ($5::timestamptz IS NULL OR cc.hour_start < $5))
+      + (SELECT count(*) FROM call_logs h
+         WHERE h.org_id = $1
+           AND ($2::text IS NULL OR h.direction = $2)
+           AND ($3::text IS NULL OR h.status = $3)
+           AND $6::timestamptz IS NOT NULL
+           AND h.started_at >= $6 AND h.started_at < $7::timestamptz)
+      + (SELECT count(*) FROM call_logs t
+         WHERE t.org_id = $1
+           AND ($2::text IS NULL OR t.direction = $2)
+           AND ($3::text IS NULL OR t.status = $3)
+           AND $8::timestamptz IS NOT NULL
+           AND t.started_at >= $8 AND t.started_at < $9::timestamptz))::bigint AS total
+`
+
+type CountCallsHourlyParams struct {
+	OrgID       frontdesk.OrgID
+	Direction   pgtype.Text
+	Status      pgtype.Text
+	HoursFrom   *time.Time
+	HoursBefore *time.Time
+	HeadFrom    *time.Time
+	HeadBefore  *time.Time
+	TailFrom    *time.Time
+	TailBefore  *time.Time
+}
+
+// The exact total of a listing without a search term: whole UTC hours from
+// call_counts (kept by triggers), plus the partial hours at the ends of the
+// range (head, tail) counted in call_logs. See calls.SplitHours.
+func (q *Queries) CountCallsHourly(ctx context.Context, arg CountCallsHourlyParams) (int64, error) {
+	row := q.db.QueryRow(ctx, CountCallsHourly,
+		arg.OrgID,
+		arg.Direction,
+		arg.Status,
+		arg.HoursFrom,
+		arg.HoursBefore,
+		arg.HeadFrom,
+		arg.HeadBefore,
+		arg.TailFrom,
+		arg.TailBefore,
+	)
+	var total int64
+	err := row.Scan(&total)
+	return total, err
+}
+
 const GetCall = `-- name: GetCall :one
-SELECT org_id, id, provider, provider_call_id, direction, status, from_number, to_number, caller_name, started_at, ended_at, duration_seconds, ended_reason, summary, transcript, recording_status, recording_url, recording_key, cost_usd, created_at, updated_at FROM call_logs WHERE org_id = $1 AND id = $2
+SELECT id, provider, provider_call_id, direction, status, from_number, to_number, caller_name, started_at,
+       ended_at, duration_seconds, ended_reason, summary, transcript, recording_status, cost_usd, created_at, updated_at
+FROM call_logs WHERE org_id = $1 AND id = $2
 `
 
 type GetCallParams struct {
@@ -113,11 +168,31 @@ type GetCallParams struct {
 	ID    frontdesk.CallID
 }
 
-func (q *Queries) GetCall(ctx context.Context, arg GetCallParams) (CallLog, error) {
+type GetCallRow struct {
+	ID              frontdesk.CallID
+	Provider        string
+	ProviderCallID  pgtype.Text
+	Direction       string
+	Status          string
+	FromNumber      string
+	ToNumber        string
+	CallerName      string
+	StartedAt       time.Time
+	EndedAt         *time.Time
+	DurationSeconds pgtype.Int4
+	EndedReason     string
+	Summary         string
+	Transcript      string
+	RecordingStatus string
+	CostUsd         pgtype.Numeric
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+func (q *Queries) GetCall(ctx context.Context, arg GetCallParams) (GetCallRow, error) {
 	row := q.db.QueryRow(ctx, GetCall, arg.OrgID, arg.ID)
-	var i CallLog
+	var i GetCallRow
 	err := row.Scan(
-		&i.OrgID,
 		&i.ID,
 		&i.Provider,
 		&i.ProviderCallID,
@@ -133,8 +208,6 @@ func (q *Queries) GetCall(ctx context.Context, arg GetCallParams) (CallLog, erro
 		&i.Summary,
 		&i.Transcript,
 		&i.RecordingStatus,
-		&i.RecordingUrl,
-		&i.RecordingKey,
 		&i.CostUsd,
 		&i.CreatedAt,
 		&i.UpdatedAt,
@@ -182,8 +255,8 @@ WHERE org_id = $1
   AND ($5::timestamptz IS NULL OR started_at < $5)
   AND ($6::text IS NULL OR from_number = $6)
   AND ($7::text IS NULL
-       OR (lower(caller_name) ~>=~ lower($7)
-           AND lower(caller_name) ~<~ (lower($7) || chr(1114111))))
+       OR (caller_name_key ~>=~ lower($7)
+           AND caller_name_key ~<~ (lower($7) || chr(1114111))))
   AND ($8::timestamptz IS NULL
        OR (started_at, id) < ($8, $9::uuid))
 ORDER BY started_at DESC, id DESC

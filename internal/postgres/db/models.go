@@ -24,6 +24,14 @@ type AuditEvent struct {
 	RemoteAddr   string
 }
 
+type CallCount struct {
+	OrgID     frontdesk.OrgID
+	HourStart time.Time
+	Direction string
+	Status    string
+	Calls     int64
+}
+
 type CallLog struct {
 	OrgID           frontdesk.OrgID
 	ID              frontdesk.CallID
@@ -46,6 +54,7 @@ type CallLog struct {
 	CostUsd         pgtype.Numeric
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	CallerNameKey   pgtype.Text
 }
 
 type Membership struct {

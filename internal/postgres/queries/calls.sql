@@ -13,8 +13,8 @@ WHERE org_id = @org_id
   AND (sqlc.narg(started_before)::timestamptz IS NULL OR started_at < sqlc.narg(started_before))
   AND (sqlc.narg(from_number)::text IS NULL OR from_number = sqlc.narg(from_number))
   AND (sqlc.narg(name_prefix)::text IS NULL
-       OR (lower(caller_name) ~>=~ lower(sqlc.narg(name_prefix))
-           AND lower(caller_name) ~<~ (lower(sqlc.narg(name_prefix)) || chr(1114111))))
+       OR (caller_name_key ~>=~ lower(sqlc.narg(name_prefix))
+           AND caller_name_key ~<~ (lower(sqlc.narg(name_prefix)) || chr(1114111))))
   AND (sqlc.narg(after_started_at)::timestamptz IS NULL
        OR (started_at, id) < (sqlc.narg(after_started_at), sqlc.narg(after_id)::uuid))
 ORDER BY started_at DESC, id DESC
@@ -30,11 +30,13 @@ WHERE org_id = @org_id
   AND (sqlc.narg(started_before)::timestamptz IS NULL OR started_at < sqlc.narg(started_before))
   AND (sqlc.narg(from_number)::text IS NULL OR from_number = sqlc.narg(from_number))
   AND (sqlc.narg(name_prefix)::text IS NULL
-       OR (lower(caller_name) ~>=~ lower(sqlc.narg(name_prefix))
-           AND lower(caller_name) ~<~ (lower(sqlc.narg(name_prefix)) || chr(1114111))));
+       OR (caller_name_key ~>=~ lower(sqlc.narg(name_prefix))
+           AND caller_name_key ~<~ (lower(sqlc.narg(name_prefix)) || chr(1114111))));
 
 -- name: GetCall :one
-SELECT * FROM call_logs WHERE org_id = @org_id AND id = @id;
+SELECT id, provider, provider_call_id, direction, status, from_number, to_number, caller_name, started_at,
+       ended_at, duration_seconds, ended_reason, summary, transcript, recording_status, cost_usd, created_at, updated_at
+FROM call_logs WHERE org_id = @org_id AND id = @id;
 
 -- name: CallStats :many
 SELECT direction, status, count(*) AS calls, count(duration_seconds) AS timed_calls,
@@ -49,3 +51,26 @@ ORDER BY direction, status;
 -- name: InsertAuditEvent :exec
 INSERT INTO audit_events (org_id, user_id, action, resource_type, resource_id, request_id, remote_addr)
 VALUES (@org_id, sqlc.narg(user_id), @action, @resource_type, @resource_id, @request_id, @remote_addr);
+
+-- name: CountCallsHourly :one
+-- The exact total of a listing without a search term: whole UTC hours from
+-- call_counts (kept by triggers), plus the partial hours at the ends of the
+-- range (head, tail) counted in call_logs. See calls.SplitHours.
+SELECT ((SELECT coalesce(sum(cc.calls), 0) FROM call_counts cc
+         WHERE cc.org_id = @org_id
+           AND (sqlc.narg(direction)::text IS NULL OR cc.direction = sqlc.narg(direction))
+           AND (sqlc.narg(status)::text IS NULL OR cc.status = sqlc.narg(status))
+           AND (sqlc.narg(hours_from)::timestamptz IS NULL OR cc.hour_start >= sqlc.narg(hours_from))
+           AND (sqlc.narg(hours_before)::timestamptz IS NULL OR cc.hour_start < sqlc.narg(hours_before)))
+      + (SELECT count(*) FROM call_logs h
+         WHERE h.org_id = @org_id
+           AND (sqlc.narg(direction)::text IS NULL OR h.direction = sqlc.narg(direction))
+           AND (sqlc.narg(status)::text IS NULL OR h.status = sqlc.narg(status))
+           AND sqlc.narg(head_from)::timestamptz IS NOT NULL
+           AND h.started_at >= sqlc.narg(head_from) AND h.started_at < sqlc.narg(head_before)::timestamptz)
+      + (SELECT count(*) FROM call_logs t
+         WHERE t.org_id = @org_id
+           AND (sqlc.narg(direction)::text IS NULL OR t.direction = sqlc.narg(direction))
+           AND (sqlc.narg(status)::text IS NULL OR t.status = sqlc.narg(status))
+           AND sqlc.narg(tail_from)::timestamptz IS NOT NULL
+           AND t.started_at >= sqlc.narg(tail_from) AND t.started_at < sqlc.narg(tail_before)::timestamptz))::bigint AS total;

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"frontdesk/internal/demo"
+	"frontdesk/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// Mistakes are one clear line on stderr and a non-zero exit.
+func TestCommandErrors(t *testing.T) {
+	cases := []struct {
+		args    []string
+		want    string
+		oneLine bool // false where usage follows the error
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`, false},
+		{[]string{"serve"}, "frontdesk serve: set FRONTDESK_DATABASE_URL", true},
+		{[]string{"org", "create", "--name", "X", "--timezone", "Europe/Paris", "--migrate-database-url", "postgres://127.0.0.1:1/x"}, "frontdesk org create: connect as owner", true},
+		{[]string{"token", "--user", "a@b.c", "--bogus"}, "flag provided but not defined: -bogus", false},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCmd(t, nil, c.args...)
+		if code == 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want non-zero and %q", c.args, code, stderr, c.want)
+		}
+		if c.oneLine && strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: more than one line: %q", c.args, stderr)
+		}
+	}
+	if code, _, stderr := runCmd(t, nil, "migrate", "--help"); code != 0 || !strings.Contains(stderr, "usage: frontdesk migrate") {
+		t.Errorf("migrate --help: exit %d, %q", code, stderr)
+	}
+}
+
+// frontdesk dev against a given database: migrates, loads the demo, serves,
+// writes demo.json with working tokens, and stops on cancel.
+func TestDevServesTheDemo(t *testing.T) {
+	d := testkit.NewDB(t)
+	dir := t.TempDir()
+	env := map[string]string{
+		"FRONTDESK_DATABASE_URL":         d.AppURL,
+		"FRONTDESK_MIGRATE_DATABASE_URL": d.OwnerURL,
+		"FRONTDESK_DATA_DIR":             dir,
+		"FRONTDESK_ADDR":                 "127.0.0.1:0",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"dev"}, func(k string) string { return env[k] }, &out, &errOut) }()
+
+	factsPath := filepath.Join(dir, "demo.json")
+	var facts demo.Facts
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, err := os.ReadFile(factsPath); err == nil && json.Unmarshal(b, &facts) == nil {
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("dev exited %d: %s", code, errOut.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no demo.json after 30s: %s", errOut.String())
+		}
+	}
+	if len(facts.Orgs) != 2 || facts.Orgs[0].Name != "Northside Dental" || facts.Orgs[1].Name != "Harbor Physio" {
+		t.Fatalf("demo clinics: %+v", facts.Orgs)
+	}
+	for _, o := range facts.Orgs {
+		if len(o.CallIDs) != demo.CallsPerClinic || len(o.Users) != 3 {
+			t.Fatalf("%s: %d calls, %d users", o.Name, len(o.CallIDs), len(o.Users))
+		}
+		req, _ := http.NewRequest(http.MethodGet, facts.BaseURL+"/api/calls-dashboard/"+o.CallIDs[0].String(), nil)
+		req.Header.Set("Authorization", "Bearer "+o.Users[0].Token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s's token on its own call: %d", o.Name, res.StatusCode)
+		}
+	}
+	if !strings.Contains(out.String(), "curl -s -X POST "+facts.BaseURL+"/api/auth/login") {
+		t.Errorf("banner lacks the login command:\n%s", out.String())
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("dev exited %d on cancel: %s", code, errOut.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("dev did not stop on cancel")
+	}
+}
