@@ -113,12 +113,12 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request, org frontdesk.O
 				CallerName: c.CallerName, StartedAt: c.StartedAt, EndedAt: c.EndedAt, DurationSeconds: c.DurationSeconds,
 				EndedReason: c.EndedReason, RecordingStatus: c.RecordingStatus, CostUsd: c.CostUsd,
 			}, tx.Org.Location),
-			Provider:    c.Provider,
-			Summary:     c.Summary,
-			Transcript:  c.Transcript,
-			Recording:   recording{Status: c.RecordingStatus},
-			CreatedAt:   c.CreatedAt.In(tx.Org.Location),
-			UpdatedAt:   c.UpdatedAt.In(tx.Org.Location),
+			Provider:   c.Provider,
+			Summary:    c.Summary,
+			Transcript: c.Transcript,
+			Recording:  recording{Status: c.RecordingStatus},
+			CreatedAt:  c.CreatedAt.In(tx.Org.Location),
+			UpdatedAt:  c.UpdatedAt.In(tx.Org.Location),
 		}
 		if c.ProviderCallID.Valid {
 			out.ProviderCallID = &c.ProviderCallID.String
