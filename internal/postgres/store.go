@@ -35,6 +35,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "frontdesk"
+	// Requests are short: starting parallel workers costs milliseconds, and
+	// the planner picked them even for a subquery it had folded to false.
+	cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)

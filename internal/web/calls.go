@@ -209,8 +209,10 @@ func countCalls(ctx context.Context, tx *postgres.Tx, p db.ListCallsParams) (int
 // does not have. It never changes the response: a failure is only logged.
 func (s *Server) audit(r *http.Request, org frontdesk.OrgID, action, resourceType, resourceID string) {
 	ri := info(r.Context())
-	err := s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		return tx.InsertAuditEvent(r.Context(), db.InsertAuditEventParams{
+	// Recorded even if the client has already hung up.
+	ctx := context.WithoutCancel(r.Context())
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		return tx.InsertAuditEvent(ctx, db.InsertAuditEventParams{
 			OrgID: org, UserID: principal(r.Context()).UserID, Action: action,
 			ResourceType: resourceType, ResourceID: resourceID, RequestID: ri.id, RemoteAddr: clientIP(r),
 		})
