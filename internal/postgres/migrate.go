@@ -7,12 +7,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed migrations/*.sql
@@ -70,7 +74,9 @@ const migrateLockKey = 727_001
 // Migrate applies pending migrations as the owner role, each in its own
 // transaction, under an advisory lock so that two processes starting at once
 // apply each migration exactly once. A migration that was edited after it
-// was applied stops the run: migrations are forward-only.
+// was applied stops the run: migrations are forward-only. The job queue's
+// tables come first, from River's own migrations for the River version in
+// go.mod, so that numbered migrations can grant on them.
 func Migrate(ctx context.Context, ownerURL string) (applied []string, err error) {
 	ms, err := migrations()
 	if err != nil {
@@ -96,6 +102,9 @@ func Migrate(ctx context.Context, ownerURL string) (applied []string, err error)
 		);
 		GRANT SELECT ON schema_migrations TO frontdesk_app;`); err != nil {
 		return nil, fmt.Errorf("create schema_migrations (does the role frontdesk_app exist?): %w", err)
+	}
+	if err := migrateRiver(ctx, ownerURL); err != nil {
+		return nil, err
 	}
 	done := map[int]string{}
 	rows, err := conn.Query(ctx, "SELECT version, checksum FROM schema_migrations")
@@ -135,4 +144,22 @@ func Migrate(ctx context.Context, ownerURL string) (applied []string, err error)
 		applied = append(applied, fmt.Sprintf("%04d_%s", m.version, m.name))
 	}
 	return applied, nil
+}
+
+// migrateRiver brings River's tables (river_job, ...) up to the version the
+// linked River needs.
+func migrateRiver(ctx context.Context, ownerURL string) error {
+	pool, err := pgxpool.New(ctx, ownerURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("job queue (River) migrations: %w", err)
+	}
+	return nil
 }

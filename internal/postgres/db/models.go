@@ -33,28 +33,33 @@ type CallCount struct {
 }
 
 type CallLog struct {
-	OrgID           frontdesk.OrgID
-	ID              frontdesk.CallID
-	Provider        string
-	ProviderCallID  pgtype.Text
-	Direction       string
-	Status          string
-	FromNumber      string
-	ToNumber        string
-	CallerName      string
-	StartedAt       time.Time
-	EndedAt         *time.Time
-	DurationSeconds pgtype.Int4
-	EndedReason     string
-	Summary         string
-	Transcript      string
-	RecordingStatus string
-	RecordingUrl    string
-	RecordingKey    string
-	CostUsd         pgtype.Numeric
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	CallerNameKey   pgtype.Text
+	OrgID             frontdesk.OrgID
+	ID                frontdesk.CallID
+	Provider          string
+	ProviderCallID    pgtype.Text
+	Direction         string
+	Status            string
+	FromNumber        string
+	ToNumber          string
+	CallerName        string
+	StartedAt         time.Time
+	EndedAt           *time.Time
+	DurationSeconds   pgtype.Int4
+	EndedReason       string
+	Summary           string
+	Transcript        string
+	RecordingStatus   string
+	RecordingUrl      string
+	RecordingKey      string
+	CostUsd           pgtype.Numeric
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	CallerNameKey     pgtype.Text
+	RecordingSize     pgtype.Int8
+	RecordingSha256   string
+	RecordingError    string
+	RecordingStoredAt *time.Time
+	LastHangAt        *time.Time
 }
 
 type Membership struct {
@@ -65,12 +70,13 @@ type Membership struct {
 }
 
 type Organization struct {
-	ID        frontdesk.OrgID
-	Name      string
-	Timezone  string
-	Country   string
-	Status    string
-	CreatedAt time.Time
+	ID                     frontdesk.OrgID
+	Name                   string
+	Timezone               string
+	Country                string
+	Status                 string
+	CreatedAt              time.Time
+	RecordingRetentionDays pgtype.Int4
 }
 
 type User struct {
@@ -79,4 +85,27 @@ type User struct {
 	Name         string
 	PasswordHash pgtype.Text
 	CreatedAt    time.Time
+}
+
+type VoiceRoute struct {
+	Kind      string
+	Value     string
+	OrgID     frontdesk.OrgID
+	CreatedAt time.Time
+}
+
+type VoiceSecret struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	Ciphertext []byte
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+}
+
+type WebhookEvent struct {
+	OrgID      frontdesk.OrgID
+	Provider   string
+	EventKey   string
+	EventType  string
+	ReceivedAt time.Time
 }
