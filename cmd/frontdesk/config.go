@@ -6,12 +6,19 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
+	"gocloud.dev/blob"
+
 	"frontdesk/internal/identity"
+	"frontdesk/internal/jobs"
 	"frontdesk/internal/pgcluster"
 	"frontdesk/internal/postgres"
+	"frontdesk/internal/secrets"
 )
 
 // config is every setting, read once from flags with FRONTDESK_* variables
@@ -30,6 +37,16 @@ type config struct {
 	jwksAudience string
 	tokenTTL     time.Duration
 	logFormat    string
+	publicURL    string
+	secretKey    string
+
+	blobURL           string
+	recordingHosts    string
+	recordingPrivate  bool
+	recordingMaxBytes int64
+	recordingTimeout  time.Duration
+	recordingAttempts int
+	workers           int
 }
 
 // flags returns a flag set for command with the database settings every
@@ -55,8 +72,84 @@ func (env *environment) serverFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.jwksIssuer, "jwks-issuer", env.get("FRONTDESK_JWKS_ISSUER", ""), "required iss of JWKS tokens (FRONTDESK_JWKS_ISSUER)")
 	fs.StringVar(&c.jwksAudience, "jwks-audience", env.get("FRONTDESK_JWKS_AUDIENCE", "authenticated"), "required aud of JWKS tokens (FRONTDESK_JWKS_AUDIENCE)")
 	fs.DurationVar(&c.tokenTTL, "token-ttl", env.duration("FRONTDESK_TOKEN_TTL", 12*time.Hour), "lifetime of tokens from POST /api/auth/login (FRONTDESK_TOKEN_TTL)")
-	fs.StringVar(&c.logFormat, "log-format", env.get("FRONTDESK_LOG_FORMAT", "text"), "log format: text or json (FRONTDESK_LOG_FORMAT)")
+	fs.StringVar(&c.publicURL, "public-url", env.get("FRONTDESK_PUBLIC_URL", ""), "URL providers use to reach this server, for webhook URLs; default http://localhost:<port> (FRONTDESK_PUBLIC_URL)")
+	fs.StringVar(&c.secretKey, "secret-key", env.get("FRONTDESK_SECRET_KEY", ""), "32-byte base64 key encrypting provider secrets at rest; default <data-dir>/secret.key in dev (FRONTDESK_SECRET_KEY)")
 	env.keyFlags(fs, c)
+	env.jobFlags(fs, c)
+}
+
+// jobFlags adds what the background jobs and recordings need.
+func (env *environment) jobFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.blobURL, "blob-url", env.get("FRONTDESK_BLOB_URL", ""), "where recordings are stored: file:///path, s3://bucket, gs://bucket; default file://<data-dir>/recordings in dev (FRONTDESK_BLOB_URL)")
+	fs.StringVar(&c.recordingHosts, "recording-hosts", env.get("FRONTDESK_RECORDING_HOSTS", "storage.vapi.ai,auth.vapi.ai"), "comma-separated hosts recordings may be downloaded from; .example.com allows subdomains (FRONTDESK_RECORDING_HOSTS)")
+	fs.BoolVar(&c.recordingPrivate, "recording-allow-private", env.getenv("FRONTDESK_RECORDING_ALLOW_PRIVATE") == "true", "development only: allow http and private/loopback recording addresses (FRONTDESK_RECORDING_ALLOW_PRIVATE)")
+	fs.Int64Var(&c.recordingMaxBytes, "recording-max-bytes", int64(env.integer("FRONTDESK_RECORDING_MAX_BYTES", 200<<20)), "largest recording downloaded (FRONTDESK_RECORDING_MAX_BYTES)")
+	fs.DurationVar(&c.recordingTimeout, "recording-timeout", env.duration("FRONTDESK_RECORDING_TIMEOUT", 2*time.Minute), "time limit of one recording download (FRONTDESK_RECORDING_TIMEOUT)")
+	fs.IntVar(&c.recordingAttempts, "recording-attempts", env.integer("FRONTDESK_RECORDING_ATTEMPTS", 3), "download attempts before a recording is marked failed (FRONTDESK_RECORDING_ATTEMPTS)")
+	fs.IntVar(&c.workers, "workers", env.integer("FRONTDESK_WORKERS", 10), "jobs worked at once by this process (FRONTDESK_WORKERS)")
+}
+
+func (env *environment) integer(name string, def int) int {
+	if n, err := strconv.Atoi(env.getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+// secretBox opens the key that seals provider secrets; dev keeps one in the
+// data directory.
+func (c *config) secretBox(dev bool) (*secrets.Box, error) {
+	var key []byte
+	var err error
+	switch {
+	case c.secretKey != "":
+		key, err = secrets.ParseKey(c.secretKey)
+	case dev || c.embedded():
+		key, err = secrets.LoadOrCreateKeyFile(filepath.Join(c.dataDir, "secret.key"))
+	default:
+		return nil, fmt.Errorf("set FRONTDESK_SECRET_KEY (32 bytes in base64: `openssl rand -base64 32`)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return secrets.NewBox(key)
+}
+
+// bucket opens recording storage; dev keeps recordings in the data
+// directory.
+func (c *config) bucket(ctx context.Context, dev bool) (*blob.Bucket, error) {
+	u := c.blobURL
+	if u == "" {
+		if !dev && !c.embedded() {
+			return nil, fmt.Errorf("set FRONTDESK_BLOB_URL (file:///path, s3://bucket or gs://bucket) for recordings")
+		}
+		dir, err := filepath.Abs(filepath.Join(c.dataDir, "recordings"))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		u = "file://" + dir
+	}
+	b, err := blob.OpenBucket(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("recording storage %s: %w", u, err)
+	}
+	return b, nil
+}
+
+// jobsClient returns the job queue client: working jobs, or only
+// enqueueing them.
+func (c *config) jobsClient(store *postgres.Store, bucket *blob.Bucket, log *slog.Logger, work bool) (*jobs.Client, error) {
+	var hosts []string
+	for _, h := range strings.Split(c.recordingHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return jobs.New(jobs.Config{Store: store, Bucket: bucket, Log: log, Workers: c.workers, RecordingAttempts: c.recordingAttempts,
+		Fetch: jobs.FetchConfig{AllowedHosts: hosts, AllowPrivate: c.recordingPrivate, MaxBytes: c.recordingMaxBytes, Timeout: c.recordingTimeout}}, work)
 }
 
 // keyFlags adds what issuing tokens needs.

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"gocloud.dev/blob"
 
 	"frontdesk/internal/demo"
 	"frontdesk/internal/identity"
@@ -27,16 +30,84 @@ func cmdServe(ctx context.Context, env *environment, args []string) error {
 	if c.databaseURL == "" {
 		return errors.New("set FRONTDESK_DATABASE_URL (the app role); for a local setup run `frontdesk dev`")
 	}
-	issuer, vc, err := c.signingKey(false)
+	store, err := openStore(ctx, c.databaseURL)
 	if err != nil {
 		return err
+	}
+	defer store.Close()
+	api, err := c.apiConfig(ctx, env, store, false)
+	if err != nil {
+		return err
+	}
+	return serveHTTP(ctx, env, c, api, nil)
+}
+
+// apiConfig gathers what the API needs. Its job client only enqueues:
+// `frontdesk worker` (or dev) works the jobs.
+func (c *config) apiConfig(ctx context.Context, env *environment, store *postgres.Store, dev bool) (web.Config, error) {
+	issuer, vc, err := c.signingKey(dev)
+	if err != nil {
+		return web.Config{}, err
+	}
+	verifier, err := identity.NewVerifier(ctx, vc)
+	if err != nil {
+		return web.Config{}, err
+	}
+	box, err := c.secretBox(dev)
+	if err != nil {
+		return web.Config{}, err
+	}
+	bucket, err := c.bucket(ctx, dev)
+	if err != nil {
+		return web.Config{}, err
+	}
+	log := c.logger(env)
+	jobsClient, err := c.jobsClient(store, bucket, log, false)
+	if err != nil {
+		return web.Config{}, err
+	}
+	return web.Config{Store: store, Verifier: verifier, Issuer: issuer, Log: log, TokenTTL: c.tokenTTL,
+		Jobs: jobsClient, Secrets: box, Bucket: bucket, PublicURL: c.publicURL}, nil
+}
+
+func cmdWorker(ctx context.Context, env *environment, args []string) error {
+	fs, c := env.flags("worker", "")
+	env.jobFlags(fs, c)
+	fs.StringVar(&c.logFormat, "log-format", env.get("FRONTDESK_LOG_FORMAT", "text"), "log format: text or json (FRONTDESK_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if c.databaseURL == "" {
+		return errors.New("set FRONTDESK_DATABASE_URL (the app role); for a local setup run `frontdesk dev`")
 	}
 	store, err := openStore(ctx, c.databaseURL)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	return serveHTTP(ctx, env, c, store, issuer, vc, nil)
+	bucket, err := c.bucket(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer bucket.Close()
+	return runWorker(ctx, c, store, bucket, c.logger(env))
+}
+
+// runWorker works jobs until ctx ends, then lets running jobs finish (up to
+// 30 s; a job cut off is rescued later).
+func runWorker(ctx context.Context, c *config, store *postgres.Store, bucket *blob.Bucket, log *slog.Logger) error {
+	w, err := c.jobsClient(store, bucket, log, true)
+	if err != nil {
+		return err
+	}
+	if err := w.Start(ctx); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	log.Info("worker started", "workers", c.workers)
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return w.Stop(stopCtx)
 }
 
 // openStore connects as the app role and refuses a role or schema that
@@ -59,28 +130,24 @@ func openStore(ctx context.Context, url string) (*postgres.Store, error) {
 
 // serveHTTP serves the API on c.addr until ctx ends, then drains requests.
 // ready, if set, is called with the base URL once the port is open.
-func serveHTTP(ctx context.Context, env *environment, c *config, store *postgres.Store, issuer *identity.Issuer,
-	vc identity.VerifierConfig, ready func(baseURL string) error) error {
-	verifier, err := identity.NewVerifier(ctx, vc)
-	if err != nil {
-		return err
-	}
-	log := c.logger(env)
-	api := web.New(web.Config{Store: store, Verifier: verifier, Issuer: issuer, Log: log, TokenTTL: c.tokenTTL})
+func serveHTTP(ctx context.Context, env *environment, c *config, cfg web.Config, ready func(baseURL string) error) error {
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.addr, err)
 	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = baseURL(ln.Addr())
+	}
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           web.New(cfg).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      10 * time.Minute, // recordings stream
 		IdleTimeout:       120 * time.Second,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String())
+	cfg.Log.Info("listening", "addr", ln.Addr().String())
 	if ready != nil {
 		if err := ready(baseURL(ln.Addr())); err != nil {
 			srv.Close()
@@ -92,7 +159,7 @@ func serveHTTP(ctx context.Context, env *environment, c *config, store *postgres
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
+	cfg.Log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
@@ -127,17 +194,28 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 	} else if loaded {
 		fmt.Fprintln(env.stderr, "loaded demo data: 2 clinics, 5 users, calls of the last 30 days")
 	}
-	issuer, vc, err := c.signingKey(true)
-	if err != nil {
-		return err
-	}
 	store, err := openStore(ctx, d.appURL)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	return serveHTTP(ctx, env, c, store, issuer, vc, func(base string) error {
-		facts, err := demo.Describe(ctx, admin, issuer, base, 7*24*time.Hour)
+	api, err := c.apiConfig(ctx, env, store, true)
+	if err != nil {
+		return err
+	}
+	defer api.Bucket.Close()
+	// The worker runs in this process too, stopped after the server.
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan error, 1)
+	go func() { workerDone <- runWorker(workerCtx, c, store, api.Bucket, api.Log) }()
+	defer func() {
+		stopWorker()
+		if err := <-workerDone; err != nil {
+			api.Log.Error("worker", "err", err)
+		}
+	}()
+	return serveHTTP(ctx, env, c, api, func(base string) error {
+		facts, err := demo.Describe(ctx, admin, api.Issuer, base, 7*24*time.Hour)
 		if err != nil {
 			return err
 		}

@@ -283,3 +283,18 @@ func (s *Store) UserProfile(ctx context.Context, user frontdesk.UserID) (email, 
 	}
 	return row.Email, row.Name, nil
 }
+
+// VapiRouteOrg is the clinic that holds phoneNumber and/or assistantID (the
+// fenced lookup vapi_route_org), or frontdesk.ErrNotFound when none does or
+// the two name different clinics.
+func (s *Store) VapiRouteOrg(ctx context.Context, phoneNumber, assistantID string) (frontdesk.OrgID, error) {
+	id, err := db.New(s.pool).VapiRouteOrg(ctx, db.VapiRouteOrgParams{PhoneNumber: phoneNumber, AssistantID: assistantID})
+	if err != nil {
+		return frontdesk.OrgID{}, err
+	}
+	org := frontdesk.OrgID(id)
+	if org.IsZero() {
+		return org, frontdesk.ErrNotFound
+	}
+	return org, nil
+}

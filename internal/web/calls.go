@@ -34,17 +34,23 @@ type callSummary struct {
 
 type callDetail struct {
 	callSummary
-	Provider       string    `json:"provider"`
-	ProviderCallID *string   `json:"provider_call_id"`
-	Summary        string    `json:"summary"`
-	Transcript     string    `json:"transcript"`
-	Recording      recording `json:"recording"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	Provider       string     `json:"provider"`
+	ProviderCallID *string    `json:"provider_call_id"`
+	Summary        string     `json:"summary"`
+	Transcript     string     `json:"transcript"`
+	Recording      recording  `json:"recording"`
+	LastHangAt     *time.Time `json:"last_hang_at"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
 
 type recording struct {
 	Status string `json:"status"`
+	// Error says why a failed recording failed.
+	Error     string `json:"error,omitempty"`
+	SizeBytes *int64 `json:"size_bytes,omitempty"`
+	// URL streams a stored recording.
+	URL string `json:"url,omitempty"`
 }
 
 type callList struct {
@@ -119,6 +125,10 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request, org frontdesk.O
 			Recording:  recording{Status: c.RecordingStatus},
 			CreatedAt:  c.CreatedAt.In(tx.Org.Location),
 			UpdatedAt:  c.UpdatedAt.In(tx.Org.Location),
+		}
+		if c.RecordingStatus == "stored" {
+			out.Recording.SizeBytes = &c.RecordingSize.Int64
+			out.Recording.URL = "/api/calls-dashboard/" + c.ID.String() + "/recording"
 		}
 		if c.ProviderCallID.Valid {
 			out.ProviderCallID = &c.ProviderCallID.String

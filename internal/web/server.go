@@ -10,10 +10,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
+	"gocloud.dev/blob"
+
 	"frontdesk/internal/identity"
+	"frontdesk/internal/jobs"
 	"frontdesk/internal/postgres"
+	"frontdesk/internal/secrets"
 )
 
 // Config is what the server needs.
@@ -24,15 +29,27 @@ type Config struct {
 	Log      *slog.Logger
 	// TokenTTL is the lifetime of tokens issued by POST /api/auth/login.
 	TokenTTL time.Duration
+	// Jobs enqueues background work in the request's transaction.
+	Jobs *jobs.Client
+	// Secrets seals provider secrets at rest.
+	Secrets *secrets.Box
+	// Bucket holds call recordings.
+	Bucket *blob.Bucket
+	// PublicURL is where providers reach this server (webhook URLs).
+	PublicURL string
 }
 
 // Server serves the API.
 type Server struct {
-	store    *postgres.Store
-	verifier *identity.Verifier
-	issuer   *identity.Issuer
-	log      *slog.Logger
-	tokenTTL time.Duration
+	store     *postgres.Store
+	verifier  *identity.Verifier
+	issuer    *identity.Issuer
+	log       *slog.Logger
+	tokenTTL  time.Duration
+	jobs      *jobs.Client
+	secrets   *secrets.Box
+	bucket    *blob.Bucket
+	publicURL string
 
 	loginByEmail *identity.FailureLimiter
 	loginByIP    *identity.FailureLimiter
@@ -49,6 +66,10 @@ func New(cfg Config) *Server {
 		issuer:       cfg.Issuer,
 		log:          slog.New(contextHandler{cfg.Log.Handler()}),
 		tokenTTL:     cfg.TokenTTL,
+		jobs:         cfg.Jobs,
+		secrets:      cfg.Secrets,
+		bucket:       cfg.Bucket,
+		publicURL:    strings.TrimRight(cfg.PublicURL, "/"),
 		loginByEmail: identity.NewFailureLimiter(5, 15*time.Minute),
 		loginByIP:    identity.NewFailureLimiter(30, 15*time.Minute),
 	}

@@ -159,7 +159,8 @@ func (q *Queries) CountCallsHourly(ctx context.Context, arg CountCallsHourlyPara
 
 const GetCall = `-- name: GetCall :one
 SELECT id, provider, provider_call_id, direction, status, from_number, to_number, caller_name, started_at,
-       ended_at, duration_seconds, ended_reason, summary, transcript, recording_status, cost_usd, created_at, updated_at
+       ended_at, duration_seconds, ended_reason, summary, transcript, recording_status, recording_error,
+       recording_size, cost_usd, last_hang_at, created_at, updated_at
 FROM call_logs WHERE org_id = $1 AND id = $2
 `
 
@@ -184,7 +185,10 @@ type GetCallRow struct {
 	Summary         string
 	Transcript      string
 	RecordingStatus string
+	RecordingError  string
+	RecordingSize   pgtype.Int8
 	CostUsd         pgtype.Numeric
+	LastHangAt      *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
@@ -208,7 +212,10 @@ func (q *Queries) GetCall(ctx context.Context, arg GetCallParams) (GetCallRow, e
 		&i.Summary,
 		&i.Transcript,
 		&i.RecordingStatus,
+		&i.RecordingError,
+		&i.RecordingSize,
 		&i.CostUsd,
+		&i.LastHangAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)

@@ -1,0 +1,92 @@
+// Package secrets keeps provider credentials encrypted at rest: AES-256-GCM
+// under one key from configuration (FRONTDESK_SECRET_KEY), each ciphertext
+// bound to its clinic so a row copied into another clinic does not open.
+package secrets
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Box seals and opens secrets.
+type Box struct{ aead cipher.AEAD }
+
+// NewBox returns a Box for a 32-byte key.
+func NewBox(key []byte) (*Box, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("secret key must be 32 bytes, got %d", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Box{aead: aead}, nil
+}
+
+// Seal encrypts plaintext; context (the clinic id) must be given again to
+// open it.
+func (b *Box) Seal(plaintext, context []byte) []byte {
+	nonce := make([]byte, b.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		panic(err) // the system's randomness failed; nothing can be sealed safely
+	}
+	return b.aead.Seal(nonce, nonce, plaintext, context)
+}
+
+// Open decrypts what Seal returned for the same context.
+func (b *Box) Open(sealed, context []byte) ([]byte, error) {
+	n := b.aead.NonceSize()
+	if len(sealed) < n {
+		return nil, errors.New("sealed secret too short")
+	}
+	out, err := b.aead.Open(nil, sealed[:n], sealed[n:], context)
+	if err != nil {
+		return nil, errors.New("secret does not open with this key and clinic")
+	}
+	return out, nil
+}
+
+// ParseKey reads a key written as base64 (standard or URL alphabet).
+func ParseKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(s); err == nil && len(k) == 32 {
+			return k, nil
+		}
+	}
+	return nil, errors.New("FRONTDESK_SECRET_KEY must be 32 bytes in base64 (`openssl rand -base64 32`)")
+}
+
+// LoadOrCreateKeyFile reads a base64 key from path, creating one (0600) if
+// the file does not exist.
+func LoadOrCreateKeyFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k)+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("write secret key: %w", err)
+		}
+		return k, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	return ParseKey(string(b))
+}
