@@ -14,7 +14,7 @@ import (
 
 // secrets are the byte strings that identify a clinic's data: none may
 // appear in a response to a user acting for the other clinic.
-func secrets(c testkit.Clinic) []string {
+func clinicData(c testkit.Clinic) []string {
 	s := []string{c.ID.String(), c.Name, c.Owner.Email, c.Staff.Email}
 	for _, call := range c.Calls {
 		s = append(s, call.ID.String(), call.FromNumber, call.CallerName, call.Transcript)
@@ -70,7 +70,7 @@ func TestEveryEndpointAsEveryUserLeaksNothing(t *testing.T) {
 			}
 			for _, p := range paths {
 				res := b.get(t, p, a.token, a.headers...)
-				for _, s := range secrets(a.other) {
+				for _, s := range clinicData(a.other) {
 					if bytes.Contains(res.body, []byte(s)) {
 						t.Errorf("GET %s: response contains the other clinic's %q:\n%s", p, s, res.body)
 					}

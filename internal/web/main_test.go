@@ -13,8 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+
 	"frontdesk"
 	"frontdesk/internal/identity"
+	"frontdesk/internal/jobs"
+	"frontdesk/internal/secrets"
 	"frontdesk/internal/testkit"
 	"frontdesk/internal/web"
 )
@@ -29,6 +34,8 @@ type bundle struct {
 	srv    *httptest.Server
 	issuer *identity.Issuer
 	key    ed25519.PrivateKey
+	bucket *blob.Bucket
+	log    *slog.Logger
 }
 
 func setup(t *testing.T) *bundle {
@@ -45,11 +52,28 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	issuer := identity.NewIssuer(key, "frontdesk", "frontdesk")
-	api := web.New(web.Config{Store: d.Store, Verifier: v, Issuer: issuer,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	secretKey := make([]byte, 32)
+	rand.Read(secretKey)
+	box, err := secrets.NewBox(secretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket, err := fileblob.OpenBucket(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bucket.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Enqueue only: tests that need jobs worked run a worker themselves.
+	queue, err := jobs.New(jobs.Config{Store: d.Store, Bucket: bucket, Log: log}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := web.New(web.Config{Store: d.Store, Verifier: v, Issuer: issuer, Log: log, Jobs: queue, Secrets: box,
+		Bucket: bucket, PublicURL: "https://frontdesk.test"})
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
-	return &bundle{db: d, w: w, srv: srv, issuer: issuer, key: key}
+	return &bundle{db: d, w: w, srv: srv, issuer: issuer, key: key, bucket: bucket, log: log}
 }
 
 // token mints a token for u, with org as app_metadata.org_id when set.
