@@ -81,7 +81,9 @@ type RecordingDownloader struct {
 	timeout time.Duration
 }
 
-func (w *RecordingDownloader) Timeout(*river.Job[RecordingDownloadArgs]) time.Duration { return w.timeout }
+func (w *RecordingDownloader) Timeout(*river.Job[RecordingDownloadArgs]) time.Duration {
+	return w.timeout
+}
 
 func (w *RecordingDownloader) Work(ctx context.Context, job *river.Job[RecordingDownloadArgs]) error {
 	a := job.Args

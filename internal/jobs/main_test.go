@@ -1,0 +1,9 @@
+package jobs
+
+import (
+	"testing"
+
+	"frontdesk/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
