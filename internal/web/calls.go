@@ -122,7 +122,8 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request, org frontdesk.O
 			Provider:   c.Provider,
 			Summary:    c.Summary,
 			Transcript: c.Transcript,
-			Recording:  recording{Status: c.RecordingStatus},
+			Recording:  recording{Status: c.RecordingStatus, Error: c.RecordingError},
+			LastHangAt: inZone(c.LastHangAt, tx.Org.Location),
 			CreatedAt:  c.CreatedAt.In(tx.Org.Location),
 			UpdatedAt:  c.UpdatedAt.In(tx.Org.Location),
 		}

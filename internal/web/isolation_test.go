@@ -63,8 +63,9 @@ func TestEveryEndpointAsEveryUserLeaksNothing(t *testing.T) {
 				paths = append(paths, "/api/calls-dashboard/"+c.ID.String())
 			}
 			for _, c := range a.other.Calls {
-				paths = append(paths, "/api/calls-dashboard/"+c.ID.String())
+				paths = append(paths, "/api/calls-dashboard/"+c.ID.String(), "/api/calls-dashboard/"+c.ID.String()+"/recording")
 			}
+			paths = append(paths, "/api/voice/phone-numbers", "/api/voice/assistants")
 			if a.user != b.w.Both {
 				paths = append(paths, "/api/me") // Both legitimately sees both clinics' names there
 			}

@@ -82,8 +82,8 @@ func count(t *testing.T, conn *pgx.Conn, sql string, args ...any) int {
 
 type callRow struct {
 	Status, Direction, From, To, EndedReason, Summary, RecordingStatus, RecordingURL string
-	StartedAt                                                                       time.Time
-	Duration                                                                        *int32
+	StartedAt                                                                        time.Time
+	Duration                                                                         *int32
 }
 
 func (b *bundle) call(t *testing.T, conn *pgx.Conn, org frontdesk.OrgID) callRow {
