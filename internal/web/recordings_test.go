@@ -146,7 +146,9 @@ func TestRecordingEndToEnd(t *testing.T) {
 		t.Fatalf("report: %d %s", res.status, res.body)
 	}
 	tok := b.token(t, b.w.A.Staff, frontdesk.OrgID{})
-	var list struct{ Calls []struct{ ID frontdesk.CallID } }
+	var list struct {
+		Calls []struct{ ID frontdesk.CallID }
+	}
 	b.get(t, "/api/calls-dashboard?q=%2B15125550123", tok).json(t, &list)
 	if len(list.Calls) != 1 {
 		t.Fatalf("calls %+v", list)
