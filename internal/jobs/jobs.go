@@ -28,8 +28,16 @@ type Config struct {
 	RecordingAttempts int
 	// Workers is how many jobs run at once in this process.
 	Workers int
-	Log     *slog.Logger
+	// SweepInterval is how often recordings are swept (orphans, missing
+	// objects, retention); OrphanGrace is how old an unclaimed object must
+	// be before the sweep deletes it.
+	SweepInterval time.Duration
+	OrphanGrace   time.Duration
+	Log           *slog.Logger
 }
+
+// QueueMaintenance holds the periodic sweeps, apart from downloads.
+const QueueMaintenance = "maintenance"
 
 // Client enqueues jobs and, when started, works them.
 type Client struct {
@@ -52,17 +60,32 @@ func New(cfg Config, work bool) (*Client, error) {
 		if cfg.Workers <= 0 {
 			cfg.Workers = 10
 		}
+		if cfg.SweepInterval <= 0 {
+			cfg.SweepInterval = 6 * time.Hour
+		}
+		if cfg.OrphanGrace <= 0 {
+			cfg.OrphanGrace = 24 * time.Hour
+		}
+		rc.Queues = map[string]river.QueueConfig{QueueRecordings: {MaxWorkers: cfg.Workers}, QueueMaintenance: {MaxWorkers: 2}}
+		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return RecordingSweepFanOutArgs{}, &river.InsertOpts{Queue: QueueMaintenance}
+			}, &river.PeriodicJobOpts{RunOnStart: true})}
+	}
+	c := &Client{attempts: cfg.RecordingAttempts}
+	if work {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &RecordingDownloader{store: cfg.Store, bucket: cfg.Bucket,
 			fetcher: NewFetcher(cfg.Fetch), timeout: cfg.Fetch.Timeout + 30*time.Second})
+		river.AddWorker(workers, &recordingSweepFanOut{store: cfg.Store, bucket: cfg.Bucket})
+		river.AddWorker(workers, &recordingSweep{client: c, store: cfg.Store, bucket: cfg.Bucket, grace: cfg.OrphanGrace, log: cfg.Log})
 		rc.Workers = workers
-		rc.Queues = map[string]river.QueueConfig{QueueRecordings: {MaxWorkers: cfg.Workers}}
 	}
-	c, err := river.NewClient(cfg.Store.JobDriver(), rc)
-	if err != nil {
+	var err error
+	if c.river, err = river.NewClient(cfg.Store.JobDriver(), rc); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	return &Client{river: c, attempts: cfg.RecordingAttempts}, nil
+	return c, nil
 }
 
 // Start works jobs until Stop.

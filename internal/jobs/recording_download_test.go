@@ -101,11 +101,11 @@ func job(org frontdesk.OrgID, call frontdesk.CallID, attempt int) *river.Job[Rec
 		Args: RecordingDownloadArgs{OrgID: org, CallID: call}}
 }
 
-func (rw *recordingWorld) state(t *testing.T, call frontdesk.CallID) db.StoredRecordingRow {
+func (rw *recordingWorld) state(t *testing.T, org frontdesk.OrgID, call frontdesk.CallID) db.StoredRecordingRow {
 	t.Helper()
 	var row db.StoredRecordingRow
-	err := rw.db.Store.InTenant(context.Background(), rw.w.A.ID, func(tx *postgres.Tx) (err error) {
-		row, err = tx.StoredRecording(context.Background(), db.StoredRecordingParams{OrgID: rw.w.A.ID, ID: call})
+	err := rw.db.Store.InTenant(context.Background(), org, func(tx *postgres.Tx) (err error) {
+		row, err = tx.StoredRecording(context.Background(), db.StoredRecordingParams{OrgID: org, ID: call})
 		return err
 	})
 	if err != nil {
@@ -164,7 +164,7 @@ func TestRecordingDownloadOutcomes(t *testing.T) {
 				rw.serve(s(rw))
 				err2 = rw.worker().Work(context.Background(), job(rw.w.A.ID, call, i+1))
 			}
-			got := rw.state(t, call)
+			got := rw.state(t, rw.w.A.ID, call)
 			if got.RecordingStatus != c.wantStatus || !strings.Contains(got.RecordingError, c.wantError) {
 				t.Fatalf("status %q error %q; want %q containing %q (last err %v)", got.RecordingStatus, got.RecordingError, c.wantStatus, c.wantError, err2)
 			}
@@ -303,7 +303,7 @@ func TestKilledDownloadIsRescued(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Stop(context.Background())
-	waitFor(t, 20*time.Second, func() bool { return rw.state(t, call).RecordingStatus == "stored" })
+	waitFor(t, 20*time.Second, func() bool { return rw.state(t, rw.w.A.ID, call).RecordingStatus == "stored" })
 	if objs := rw.objects(t); len(objs) != 1 {
 		t.Fatalf("objects %v, want exactly one", objs)
 	}

@@ -9,6 +9,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"frontdesk"
+	"frontdesk/internal/postgres/db"
 )
 
 // JobDriver is the job queue's (River's) way in: the one other fenced
@@ -54,4 +57,15 @@ func (t pgxTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, er
 
 func (t pgxTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	return t.conn.QueryRow(ctx, sql, args...)
+}
+
+// RecordingSweepOrgs lists the clinics with stored recordings (the fenced
+// function recording_sweep_orgs), for the periodic sweep's fan-out.
+func (s *Store) RecordingSweepOrgs(ctx context.Context) ([]frontdesk.OrgID, error) {
+	ids, err := db.New(s.pool).RecordingSweepOrgs(ctx)
+	out := make([]frontdesk.OrgID, len(ids))
+	for i, id := range ids {
+		out[i] = frontdesk.OrgID(id)
+	}
+	return out, err
 }

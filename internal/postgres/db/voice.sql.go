@@ -229,6 +229,36 @@ func (q *Queries) DeleteVoiceRoute(ctx context.Context, arg DeleteVoiceRoutePara
 	return result.RowsAffected(), nil
 }
 
+const ExistingCalls = `-- name: ExistingCalls :many
+SELECT id FROM call_logs WHERE org_id = $1 AND id = ANY($2::uuid[])
+`
+
+type ExistingCallsParams struct {
+	OrgID frontdesk.OrgID
+	Ids   []uuid.UUID
+}
+
+// Which of these call ids the clinic has.
+func (q *Queries) ExistingCalls(ctx context.Context, arg ExistingCallsParams) ([]frontdesk.CallID, error) {
+	rows, err := q.db.Query(ctx, ExistingCalls, arg.OrgID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []frontdesk.CallID
+	for rows.Next() {
+		var id frontdesk.CallID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const ExpireVoiceSecrets = `-- name: ExpireVoiceSecrets :exec
 UPDATE voice_secrets SET expires_at = $1
 WHERE org_id = $2 AND (expires_at IS NULL OR expires_at > $1)
@@ -279,6 +309,22 @@ func (q *Queries) ListVoiceRoutes(ctx context.Context, arg ListVoiceRoutesParams
 	return items, nil
 }
 
+const MarkRecordingDeleted = `-- name: MarkRecordingDeleted :exec
+UPDATE call_logs SET recording_status = 'deleted', recording_key = '', recording_size = NULL, recording_sha256 = '',
+       recording_error = '', updated_at = now()
+WHERE org_id = $1 AND id = $2 AND recording_status = 'stored'
+`
+
+type MarkRecordingDeletedParams struct {
+	OrgID frontdesk.OrgID
+	ID    frontdesk.CallID
+}
+
+func (q *Queries) MarkRecordingDeleted(ctx context.Context, arg MarkRecordingDeletedParams) error {
+	_, err := q.db.Exec(ctx, MarkRecordingDeleted, arg.OrgID, arg.ID)
+	return err
+}
+
 const MarkRecordingFailed = `-- name: MarkRecordingFailed :exec
 UPDATE call_logs SET recording_status = 'failed', recording_error = $1, updated_at = now()
 WHERE org_id = $2 AND id = $3 AND recording_status <> 'stored'
@@ -292,6 +338,23 @@ type MarkRecordingFailedParams struct {
 
 func (q *Queries) MarkRecordingFailed(ctx context.Context, arg MarkRecordingFailedParams) error {
 	_, err := q.db.Exec(ctx, MarkRecordingFailed, arg.RecordingError, arg.OrgID, arg.ID)
+	return err
+}
+
+const MarkRecordingMissing = `-- name: MarkRecordingMissing :exec
+UPDATE call_logs SET recording_status = 'failed', recording_error = 'the stored object is missing; fetching it again',
+       updated_at = now()
+WHERE org_id = $1 AND id = $2 AND recording_status = 'stored'
+`
+
+type MarkRecordingMissingParams struct {
+	OrgID frontdesk.OrgID
+	ID    frontdesk.CallID
+}
+
+// The stored object is gone: failed, so that it can be fetched again.
+func (q *Queries) MarkRecordingMissing(ctx context.Context, arg MarkRecordingMissingParams) error {
+	_, err := q.db.Exec(ctx, MarkRecordingMissing, arg.OrgID, arg.ID)
 	return err
 }
 
@@ -338,6 +401,17 @@ func (q *Queries) MarkRecordingStored(ctx context.Context, arg MarkRecordingStor
 	return err
 }
 
+const OrgRetentionDays = `-- name: OrgRetentionDays :one
+SELECT recording_retention_days FROM organizations WHERE id = $1
+`
+
+func (q *Queries) OrgRetentionDays(ctx context.Context, id frontdesk.OrgID) (pgtype.Int4, error) {
+	row := q.db.QueryRow(ctx, OrgRetentionDays, id)
+	var recording_retention_days pgtype.Int4
+	err := row.Scan(&recording_retention_days)
+	return recording_retention_days, err
+}
+
 const PendingRecordings = `-- name: PendingRecordings :one
 SELECT count(*) FROM call_logs WHERE org_id = $1 AND recording_status = 'pending'
 `
@@ -374,6 +448,30 @@ func (q *Queries) RecordWebhookEvent(ctx context.Context, arg RecordWebhookEvent
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const RecordingSweepOrgs = `-- name: RecordingSweepOrgs :many
+SELECT s.org_id::uuid AS org_id FROM recording_sweep_orgs() AS s(org_id)
+`
+
+func (q *Queries) RecordingSweepOrgs(ctx context.Context) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, RecordingSweepOrgs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var org_id uuid.UUID
+		if err := rows.Scan(&org_id); err != nil {
+			return nil, err
+		}
+		items = append(items, org_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const RecordingTarget = `-- name: RecordingTarget :one
@@ -425,6 +523,47 @@ func (q *Queries) StoredRecording(ctx context.Context, arg StoredRecordingParams
 		&i.RecordingError,
 	)
 	return i, err
+}
+
+const StoredRecordings = `-- name: StoredRecordings :many
+SELECT id, recording_key, started_at FROM call_logs
+WHERE org_id = $1 AND recording_status = 'stored'
+  AND ($2::uuid IS NULL OR id > $2)
+ORDER BY id
+LIMIT $3
+`
+
+type StoredRecordingsParams struct {
+	OrgID    frontdesk.OrgID
+	After    uuid.NullUUID
+	RowLimit int32
+}
+
+type StoredRecordingsRow struct {
+	ID           frontdesk.CallID
+	RecordingKey string
+	StartedAt    time.Time
+}
+
+// One page of a clinic's stored recordings, in id order.
+func (q *Queries) StoredRecordings(ctx context.Context, arg StoredRecordingsParams) ([]StoredRecordingsRow, error) {
+	rows, err := q.db.Query(ctx, StoredRecordings, arg.OrgID, arg.After, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []StoredRecordingsRow
+	for rows.Next() {
+		var i StoredRecordingsRow
+		if err := rows.Scan(&i.ID, &i.RecordingKey, &i.StartedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const VapiRouteOrg = `-- name: VapiRouteOrg :one

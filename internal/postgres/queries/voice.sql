@@ -104,3 +104,32 @@ WHERE org_id = @org_id AND id = @id AND recording_status <> 'stored';
 -- name: StoredRecording :one
 SELECT recording_status, recording_key, recording_size, recording_error FROM call_logs
 WHERE org_id = @org_id AND id = @id;
+
+-- name: RecordingSweepOrgs :many
+SELECT s.org_id::uuid AS org_id FROM recording_sweep_orgs() AS s(org_id);
+
+-- name: StoredRecordings :many
+-- One page of a clinic's stored recordings, in id order.
+SELECT id, recording_key, started_at FROM call_logs
+WHERE org_id = @org_id AND recording_status = 'stored'
+  AND (sqlc.narg(after)::uuid IS NULL OR id > sqlc.narg(after))
+ORDER BY id
+LIMIT @row_limit;
+
+-- name: OrgRetentionDays :one
+SELECT recording_retention_days FROM organizations WHERE id = @id;
+
+-- name: MarkRecordingDeleted :exec
+UPDATE call_logs SET recording_status = 'deleted', recording_key = '', recording_size = NULL, recording_sha256 = '',
+       recording_error = '', updated_at = now()
+WHERE org_id = @org_id AND id = @id AND recording_status = 'stored';
+
+-- name: MarkRecordingMissing :exec
+-- The stored object is gone: failed, so that it can be fetched again.
+UPDATE call_logs SET recording_status = 'failed', recording_error = 'the stored object is missing; fetching it again',
+       updated_at = now()
+WHERE org_id = @org_id AND id = @id AND recording_status = 'stored';
+
+-- name: ExistingCalls :many
+-- Which of these call ids the clinic has.
+SELECT id FROM call_logs WHERE org_id = @org_id AND id = ANY(@ids::uuid[]);
