@@ -315,7 +315,7 @@ func TestKilledDownloadIsRescued(t *testing.T) {
 	}
 	defer conn.Close(context.Background())
 	waitFor(t, 10*time.Second, func() bool {
-		_ = conn.QueryRow(context.Background(), "SELECT attempt, state FROM river_job").Scan(&attempts, &state)
+		_ = conn.QueryRow(context.Background(), "SELECT attempt, state FROM river_job WHERE kind = 'recording_download'").Scan(&attempts, &state)
 		return state == "completed"
 	})
 	if attempts != 2 {
