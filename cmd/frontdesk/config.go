@@ -46,6 +46,8 @@ type config struct {
 	recordingMaxBytes int64
 	recordingTimeout  time.Duration
 	recordingAttempts int
+	sweepInterval     time.Duration
+	orphanGrace       time.Duration
 	workers           int
 }
 
@@ -86,6 +88,8 @@ func (env *environment) jobFlags(fs *flag.FlagSet, c *config) {
 	fs.Int64Var(&c.recordingMaxBytes, "recording-max-bytes", int64(env.integer("FRONTDESK_RECORDING_MAX_BYTES", 200<<20)), "largest recording downloaded (FRONTDESK_RECORDING_MAX_BYTES)")
 	fs.DurationVar(&c.recordingTimeout, "recording-timeout", env.duration("FRONTDESK_RECORDING_TIMEOUT", 2*time.Minute), "time limit of one recording download (FRONTDESK_RECORDING_TIMEOUT)")
 	fs.IntVar(&c.recordingAttempts, "recording-attempts", env.integer("FRONTDESK_RECORDING_ATTEMPTS", 3), "download attempts before a recording is marked failed (FRONTDESK_RECORDING_ATTEMPTS)")
+	fs.DurationVar(&c.sweepInterval, "recording-sweep-interval", env.duration("FRONTDESK_RECORDING_SWEEP_INTERVAL", 6*time.Hour), "how often recordings are swept: orphans, missing objects, retention (FRONTDESK_RECORDING_SWEEP_INTERVAL)")
+	fs.DurationVar(&c.orphanGrace, "recording-orphan-grace", env.duration("FRONTDESK_RECORDING_ORPHAN_GRACE", 24*time.Hour), "age before an object without a call row is deleted (FRONTDESK_RECORDING_ORPHAN_GRACE)")
 	fs.IntVar(&c.workers, "workers", env.integer("FRONTDESK_WORKERS", 10), "jobs worked at once by this process (FRONTDESK_WORKERS)")
 }
 
@@ -149,6 +153,7 @@ func (c *config) jobsClient(store *postgres.Store, bucket *blob.Bucket, log *slo
 		}
 	}
 	return jobs.New(jobs.Config{Store: store, Bucket: bucket, Log: log, Workers: c.workers, RecordingAttempts: c.recordingAttempts,
+		SweepInterval: c.sweepInterval, OrphanGrace: c.orphanGrace,
 		Fetch: jobs.FetchConfig{AllowedHosts: hosts, AllowPrivate: c.recordingPrivate, MaxBytes: c.recordingMaxBytes, Timeout: c.recordingTimeout}}, work)
 }
 

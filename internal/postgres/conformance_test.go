@@ -37,7 +37,7 @@ var appGrants = []string{
 	"call_counts:INSERT", "call_counts:SELECT", "call_counts:UPDATE",
 	"call_logs:INSERT", "call_logs:SELECT", "call_logs:UPDATE",
 	"memberships:SELECT",
-	"organizations:SELECT",
+	"organizations:SELECT", "organizations.recording_retention_days:UPDATE",
 	"river_job:DELETE", "river_job:INSERT", "river_job:SELECT", "river_job:UPDATE",
 	"river_job_id_seq:SELECT", "river_job_id_seq:USAGE",
 	"river_leader:DELETE", "river_leader:INSERT", "river_leader:SELECT", "river_leader:UPDATE",

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"gocloud.dev/gcerrors"
 
 	"frontdesk"
@@ -78,5 +79,52 @@ func (s *Server) retryRecording(w http.ResponseWriter, r *http.Request, org fron
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"recording": map[string]string{"status": "pending"}})
+	return nil
+}
+
+type recordingSettings struct {
+	// RetentionDays deletes recordings of calls older than this; null keeps
+	// them.
+	RetentionDays *int32 `json:"retention_days"`
+}
+
+func (s *Server) getRecordingSettings(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID) error {
+	var out recordingSettings
+	err := s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
+		days, err := tx.OrgRetentionDays(r.Context(), org)
+		if days.Valid {
+			out.RetentionDays = &days.Int32
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) putRecordingSettings(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID) error {
+	var in recordingSettings
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.RetentionDays != nil && (*in.RetentionDays < 1 || *in.RetentionDays > 3650) {
+		return frontdesk.Invalid("retention_days", "must be from 1 to 3650, or null to keep recordings")
+	}
+	err := s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
+		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
+			return err
+		}
+		p := db.SetRetentionDaysParams{ID: org}
+		if in.RetentionDays != nil {
+			p.Days = pgtype.Int4{Int32: *in.RetentionDays, Valid: true}
+		}
+		return tx.SetRetentionDays(r.Context(), p)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, in)
 	return nil
 }

@@ -169,3 +169,23 @@ func TestRecordingEndToEnd(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestRecordingSettings(t *testing.T) {
+	b := setup(t)
+	ownerA, staffA, ownerB := b.token(t, b.w.A.Owner, frontdesk.OrgID{}), b.token(t, b.w.A.Staff, frontdesk.OrgID{}), b.token(t, b.w.B.Owner, frontdesk.OrgID{})
+	if r := b.request(t, http.MethodPut, "/api/settings/recordings", staffA, map[string]any{"retention_days": 30}); r.status != 403 {
+		t.Fatalf("staff: %d", r.status)
+	}
+	if r := b.request(t, http.MethodPut, "/api/settings/recordings", ownerA, map[string]any{"retention_days": 0}); r.status != 422 {
+		t.Fatalf("0 days: %d", r.status)
+	}
+	if r := b.request(t, http.MethodPut, "/api/settings/recordings", ownerA, map[string]any{"retention_days": 90}); r.status != 200 {
+		t.Fatalf("owner: %d %s", r.status, r.body)
+	}
+	if r := b.get(t, "/api/settings/recordings", staffA); string(r.body) != "{\"retention_days\":90}\n" {
+		t.Fatalf("A reads %s", r.body)
+	}
+	if r := b.get(t, "/api/settings/recordings", ownerB); string(r.body) != "{\"retention_days\":null}\n" {
+		t.Fatalf("B reads %s", r.body)
+	}
+}

@@ -24,6 +24,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/voice/assistants/{assistantId}", s.handle(s.member(s.deleteAssistant)))
 	mux.HandleFunc("POST /api/voice/secret/rotate", s.handle(s.member(s.rotateVoiceSecret)))
 
+	mux.HandleFunc("GET /api/settings/recordings", s.handle(s.member(s.getRecordingSettings)))
+	mux.HandleFunc("PUT /api/settings/recordings", s.handle(s.member(s.putRecordingSettings)))
+
 	mux.HandleFunc("POST /api/webhooks/vapi", s.handle(s.vapiWebhook))
 
 	mux.HandleFunc("/", s.handle(s.notFound))

@@ -496,6 +496,20 @@ func (q *Queries) RecordingTarget(ctx context.Context, arg RecordingTargetParams
 	return i, err
 }
 
+const SetRetentionDays = `-- name: SetRetentionDays :exec
+UPDATE organizations SET recording_retention_days = $1 WHERE id = $2
+`
+
+type SetRetentionDaysParams struct {
+	Days pgtype.Int4
+	ID   frontdesk.OrgID
+}
+
+func (q *Queries) SetRetentionDays(ctx context.Context, arg SetRetentionDaysParams) error {
+	_, err := q.db.Exec(ctx, SetRetentionDays, arg.Days, arg.ID)
+	return err
+}
+
 const StoredRecording = `-- name: StoredRecording :one
 SELECT recording_status, recording_key, recording_size, recording_error FROM call_logs
 WHERE org_id = $1 AND id = $2

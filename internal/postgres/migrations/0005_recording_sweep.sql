@@ -17,3 +17,6 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 REVOKE ALL ON FUNCTION recording_sweep_orgs() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION recording_sweep_orgs() TO frontdesk_app;
+
+-- Admins set their clinic's retention through the API.
+GRANT UPDATE (recording_retention_days) ON organizations TO frontdesk_app;

@@ -133,3 +133,6 @@ WHERE org_id = @org_id AND id = @id AND recording_status = 'stored';
 -- name: ExistingCalls :many
 -- Which of these call ids the clinic has.
 SELECT id FROM call_logs WHERE org_id = @org_id AND id = ANY(@ids::uuid[]);
+
+-- name: SetRetentionDays :exec
+UPDATE organizations SET recording_retention_days = sqlc.narg(days) WHERE id = @id;
