@@ -53,20 +53,28 @@ func (c *Client) EnqueueRecordingDownload(ctx context.Context, tx *postgres.Tx, 
 	if err != nil {
 		return false, err
 	}
-	priority := 1
-	if pending > fairShare {
-		priority = 3
-	}
-	_, err = c.river.InsertTx(ctx, tx.PgxTx(), RecordingDownloadArgs{OrgID: tx.Org.ID, CallID: call}, &river.InsertOpts{
-		Queue: QueueRecordings, MaxAttempts: c.attempts, Priority: priority,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-			rivertype.JobStateRunning, rivertype.JobStateScheduled}},
-	})
+	_, err = c.river.InsertTx(ctx, tx.PgxTx(), RecordingDownloadArgs{OrgID: tx.Org.ID, CallID: call}, c.DownloadOpts(pending))
 	if err != nil {
 		return false, fmt.Errorf("enqueue recording download: %w", err)
 	}
 	return true, nil
+}
+
+// DownloadOpts are a recording download's insert options for a clinic with
+// pending recordings waiting: past its fair share, its jobs drop to a lower
+// priority, behind other clinics' (exported for the fairness benchmark,
+// which enqueues a backlog in bulk).
+func (c *Client) DownloadOpts(pending int64) *river.InsertOpts {
+	priority := 1
+	if pending > fairShare {
+		priority = 3
+	}
+	return &river.InsertOpts{
+		Queue: QueueRecordings, MaxAttempts: c.attempts, Priority: priority,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+			rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled}},
+	}
 }
 
 // RecordingDownloader stores a call's recording: it streams the provider's
