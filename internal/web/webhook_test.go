@@ -127,6 +127,10 @@ func TestVapiWebhookStoresCalls(t *testing.T) {
 	if res := b.deliver(t, fixture(t, "hang.json"), secret); res.status != 200 {
 		t.Fatalf("hang: %d", res.status)
 	}
+	if n := count(t, db, "SELECT count(*) FROM call_logs WHERE provider_call_id = $1 AND last_hang_at = $2", callID,
+		time.UnixMilli(1767225650000)); n != 1 {
+		t.Fatal("the hang is not recorded on the call")
+	}
 	// Clinic A's dashboard shows the call; clinic B's does not.
 	tokA, tokB := b.token(t, b.w.A.Owner, frontdesk.OrgID{}), b.token(t, b.w.B.Owner, frontdesk.OrgID{})
 	if res := b.get(t, "/api/calls-dashboard?q=%2B15125550123", tokA); !bytes.Contains(res.body, []byte(`"total":1`)) {

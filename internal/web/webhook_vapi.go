@@ -64,7 +64,7 @@ func (s *Server) vapiWebhook(w http.ResponseWriter, r *http.Request) error {
 			s.log.WarnContext(ctx, "vapi webhook refused", "reason", err.Error(), "type", msg.Type)
 			return errUnverified
 		}
-		if !vapi.NeedsCall(msg.Type) {
+		if !vapi.Stored(msg.Type) {
 			return nil // answered 200, not stored
 		}
 		if msg.Call.ID == "" {

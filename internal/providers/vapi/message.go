@@ -135,9 +135,10 @@ func Decode(body []byte) (Message, error) {
 	return m, nil
 }
 
-// NeedsCall reports whether a message of this type must name its call.
-func NeedsCall(typ string) bool {
-	return typ == TypeStatusUpdate || typ == TypeEndOfCallReport || typ == TypeHang || typ == TypeToolCalls
+// Stored reports whether Frontdesk records messages of this type (on their
+// call, which they must name). Others are answered 200 and dropped.
+func Stored(typ string) bool {
+	return typ == TypeStatusUpdate || typ == TypeEndOfCallReport || typ == TypeHang
 }
 
 // ClinicNumber is the clinic's phone number the call came in on (or went
