@@ -120,9 +120,6 @@ func call(r *rand.Rand, org frontdesk.OrgID, clinic, kind, clinicNumber, country
 		b.WriteByte('\n')
 	}
 	p.Transcript = b.String()
-	if r.IntN(10) < 9 {
-		p.RecordingStatus = "pending"
-	}
 	return p
 }
 
