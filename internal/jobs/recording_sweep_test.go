@@ -75,8 +75,11 @@ func TestRecordingSweep(t *testing.T) {
 		}
 	}()
 	waitFor(t, 20*time.Second, func() bool {
-		return rw.state(t, a.ID, missing).RecordingStatus == "stored" && rw.state(t, b.ID, old).RecordingStatus == "deleted" &&
-			!slices.Contains(rw.objects(t), orphanA)
+		// The missing recording starts out "stored": it is done when its
+		// object is back.
+		objs := rw.objects(t)
+		return rw.state(t, a.ID, missing).RecordingStatus == "stored" && slices.Contains(objs, RecordingKey(a.ID, missing)) &&
+			rw.state(t, b.ID, old).RecordingStatus == "deleted" && !slices.Contains(objs, orphanA)
 	})
 	want := []string{RecordingKey(a.ID, kept), RecordingKey(a.ID, missing), RecordingKey(b.ID, recent)}
 	slices.Sort(want)
