@@ -24,6 +24,25 @@ type AuditEvent struct {
 	RemoteAddr   string
 }
 
+type Booking struct {
+	OrgID        frontdesk.OrgID
+	ID           uuid.UUID
+	ResourceID   uuid.UUID
+	ServiceID    uuid.UUID
+	Status       string
+	StartsAt     time.Time
+	EndsAt       time.Time
+	Blocked      pgtype.Range[pgtype.Timestamptz]
+	HeldUntil    *time.Time
+	PatientName  string
+	PatientPhone string
+	Source       string
+	CallID       uuid.NullUUID
+	ToolCallID   pgtype.Text
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
 type CallCount struct {
 	OrgID     frontdesk.OrgID
 	HourStart time.Time
@@ -62,11 +81,29 @@ type CallLog struct {
 	LastHangAt        *time.Time
 }
 
+type Closure struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	ResourceID uuid.NullUUID
+	FirstDay   pgtype.Date
+	LastDay    pgtype.Date
+	Reason     string
+}
+
 type Membership struct {
 	OrgID     frontdesk.OrgID
 	UserID    frontdesk.UserID
 	Role      string
 	CreatedAt time.Time
+}
+
+type OpeningHour struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	ResourceID uuid.NullUUID
+	Weekday    int16
+	Opens      pgtype.Time
+	Closes     pgtype.Time
 }
 
 type Organization struct {
@@ -77,6 +114,35 @@ type Organization struct {
 	Status                 string
 	CreatedAt              time.Time
 	RecordingRetentionDays pgtype.Int4
+	MinNoticeMinutes       int32
+	MaxDaysAhead           int32
+	HoldMinutes            int32
+}
+
+type Resource struct {
+	OrgID     frontdesk.OrgID
+	ID        uuid.UUID
+	Name      string
+	Kind      string
+	Active    bool
+	CreatedAt time.Time
+}
+
+type ResourceService struct {
+	OrgID      frontdesk.OrgID
+	ResourceID uuid.UUID
+	ServiceID  uuid.UUID
+}
+
+type Service struct {
+	OrgID               frontdesk.OrgID
+	ID                  uuid.UUID
+	Name                string
+	DurationMinutes     int32
+	BufferBeforeMinutes int32
+	BufferAfterMinutes  int32
+	Active              bool
+	CreatedAt           time.Time
 }
 
 type User struct {
