@@ -22,7 +22,7 @@ func mapError(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
-		case "23505", "23P01": // unique_violation, exclusion_violation
+		case "23505", "23P01", "23503": // unique, exclusion and foreign key violations
 			return fmt.Errorf("%w: %w", frontdesk.ErrConflict, err)
 		case "42501": // insufficient_privilege, including an RLS WITH CHECK refusal
 			return fmt.Errorf("%w: %w", frontdesk.ErrForbidden, err)
@@ -30,3 +30,8 @@ func mapError(err error) error {
 	}
 	return err
 }
+
+// IsConflict reports whether err, from a query inside a transaction, is a
+// unique or exclusion violation. (The transaction is then aborted: work
+// that follows belongs in a new one.)
+func IsConflict(err error) bool { return errors.Is(mapError(err), frontdesk.ErrConflict) }

@@ -26,7 +26,12 @@ func ParseClock(s string) (Clock, bool) {
 	return 0, false
 }
 
-func (c Clock) String() string { return time.Date(0, 1, 1, 0, int(c), 0, 0, time.UTC).Format("15:04") }
+func (c Clock) String() string {
+	if c == 24*60 {
+		return "24:00"
+	}
+	return time.Date(0, 1, 1, 0, int(c), 0, 0, time.UTC).Format("15:04")
+}
 
 // Range is a span of the day, [Opens, Closes).
 type Range struct{ Opens, Closes Clock }

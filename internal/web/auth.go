@@ -112,7 +112,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}{{s.loginByEmail, email}, {s.loginByIP, ip}} {
 		if blocked, wait := lim.l.Blocked(lim.key); blocked {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			return &httpError{http.StatusTooManyRequests, errorDetail{Code: "rate_limited", Message: "too many failed logins; try again later"}}
+			return &httpError{status: http.StatusTooManyRequests, detail: errorDetail{Code: "rate_limited", Message: "too many failed logins; try again later"}}
 		}
 	}
 	user, hash, err := s.store.LoginLookup(r.Context(), email)
@@ -122,7 +122,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if !identity.CheckPassword(hash, req.Password) || err != nil {
 		s.loginByEmail.Fail(email)
 		s.loginByIP.Fail(ip)
-		return &httpError{http.StatusUnauthorized, errorDetail{Code: "invalid_credentials", Message: "invalid email or password"}}
+		return &httpError{status: http.StatusUnauthorized, detail: errorDetail{Code: "invalid_credentials", Message: "invalid email or password"}}
 	}
 	token, err := s.issuer.Issue(user, frontdesk.OrgID{}, s.tokenTTL)
 	if err != nil {
@@ -177,14 +177,14 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 // unknown fields and trailing data.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return &httpError{http.StatusUnsupportedMediaType, errorDetail{Code: "unsupported_media_type", Message: "send Content-Type: application/json"}}
+		return &httpError{status: http.StatusUnsupportedMediaType, detail: errorDetail{Code: "unsupported_media_type", Message: "send Content-Type: application/json"}}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return &httpError{http.StatusRequestEntityTooLarge, errorDetail{Code: "too_large", Message: "request body too large"}}
+			return &httpError{status: http.StatusRequestEntityTooLarge, detail: errorDetail{Code: "too_large", Message: "request body too large"}}
 		}
 		return badRequest("", "malformed JSON body: "+err.Error())
 	}

@@ -13,6 +13,8 @@ import (
 // and, for bad input, the field at fault.
 type errorBody struct {
 	Error errorDetail `json:"error"`
+	// Alternatives are free slots offered instead of a taken one.
+	Alternatives any `json:"alternatives,omitempty"`
 }
 
 type errorDetail struct {
@@ -23,14 +25,15 @@ type errorDetail struct {
 
 // httpError is an error that already knows its response.
 type httpError struct {
-	status int
-	detail errorDetail
+	status       int
+	detail       errorDetail
+	alternatives any
 }
 
 func (e *httpError) Error() string { return e.detail.Message }
 
 func badRequest(field, message string) error {
-	return &httpError{http.StatusBadRequest, errorDetail{Code: "bad_request", Message: message, Field: field}}
+	return &httpError{status: http.StatusBadRequest, detail: errorDetail{Code: "bad_request", Message: message, Field: field}}
 }
 
 // writeError is the one place that maps an error to a status code. Bodies
@@ -41,24 +44,24 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var ve *frontdesk.ValidationError
 	switch {
 	case errors.As(err, &he):
-		writeJSON(w, he.status, errorBody{he.detail})
+		writeJSON(w, he.status, errorBody{Error: he.detail, Alternatives: he.alternatives})
 	case errors.As(err, &ve):
-		writeJSON(w, http.StatusUnprocessableEntity, errorBody{errorDetail{Code: "invalid", Message: ve.Error(), Field: ve.Field}})
+		writeJSON(w, http.StatusUnprocessableEntity, errorBody{Error: errorDetail{Code: "invalid", Message: ve.Error(), Field: ve.Field}})
 	case errors.Is(err, frontdesk.ErrUnauthorized):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="frontdesk"`)
-		writeJSON(w, http.StatusUnauthorized, errorBody{errorDetail{Code: "unauthorized", Message: "missing or invalid bearer token"}})
+		writeJSON(w, http.StatusUnauthorized, errorBody{Error: errorDetail{Code: "unauthorized", Message: "missing or invalid bearer token"}})
 	case errors.Is(err, frontdesk.ErrForbidden):
-		writeJSON(w, http.StatusForbidden, errorBody{errorDetail{Code: "forbidden", Message: "you do not have access to this organization or action"}})
+		writeJSON(w, http.StatusForbidden, errorBody{Error: errorDetail{Code: "forbidden", Message: "you do not have access to this organization or action"}})
 	case errors.Is(err, frontdesk.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, errorBody{errorDetail{Code: "not_found", Message: "not found"}})
+		writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: "not_found", Message: "not found"}})
 	case errors.Is(err, frontdesk.ErrConflict):
-		writeJSON(w, http.StatusConflict, errorBody{errorDetail{Code: "conflict", Message: "conflicts with existing data"}})
+		writeJSON(w, http.StatusConflict, errorBody{Error: errorDetail{Code: "conflict", Message: "conflicts with existing data"}})
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
 		// The client went away; nobody reads this.
 		w.WriteHeader(499)
 	default:
 		log.ErrorContext(r.Context(), "request failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, errorBody{errorDetail{Code: "internal", Message: "internal error"}})
+		writeJSON(w, http.StatusInternalServerError, errorBody{Error: errorDetail{Code: "internal", Message: "internal error"}})
 		return
 	}
 	log.InfoContext(r.Context(), "request refused", "reason", err.Error())

@@ -32,13 +32,13 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, org frontd
 		return err
 	}
 	if rec.RecordingStatus != "stored" {
-		return &httpError{http.StatusNotFound, errorDetail{Code: "recording_not_stored",
+		return &httpError{status: http.StatusNotFound, detail: errorDetail{Code: "recording_not_stored",
 			Message: "this call has no stored recording (status: " + rec.RecordingStatus + ")"}}
 	}
 	reader, err := s.bucket.NewReader(r.Context(), rec.RecordingKey, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		s.log.ErrorContext(r.Context(), "stored recording missing from blob storage", "key", rec.RecordingKey)
-		return &httpError{http.StatusNotFound, errorDetail{Code: "recording_not_stored", Message: "the recording is missing from storage"}}
+		return &httpError{status: http.StatusNotFound, detail: errorDetail{Code: "recording_not_stored", Message: "the recording is missing from storage"}}
 	}
 	if err != nil {
 		return err
@@ -66,7 +66,7 @@ func (s *Server) retryRecording(w http.ResponseWriter, r *http.Request, org fron
 			return err
 		}
 		if rec.RecordingStatus != "failed" || rec.RecordingUrl == "" {
-			return &httpError{http.StatusConflict, errorDetail{Code: "conflict",
+			return &httpError{status: http.StatusConflict, detail: errorDetail{Code: "conflict",
 				Message: "only a failed recording with a provider URL can be retried (status: " + rec.RecordingStatus + ")"}}
 		}
 		_, err = s.jobs.EnqueueRecordingDownload(r.Context(), tx, id)

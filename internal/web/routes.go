@@ -24,6 +24,28 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/voice/assistants/{assistantId}", s.handle(s.member(s.deleteAssistant)))
 	mux.HandleFunc("POST /api/voice/secret/rotate", s.handle(s.member(s.rotateVoiceSecret)))
 
+	mux.HandleFunc("GET /api/settings/booking", s.handle(s.member(s.getBookingSettings)))
+	mux.HandleFunc("PUT /api/settings/booking", s.handle(s.member(s.putBookingSettings)))
+	mux.HandleFunc("GET /api/settings/hours", s.handle(s.member(s.getHours)))
+	mux.HandleFunc("PUT /api/settings/hours", s.handle(s.member(s.putHours)))
+	mux.HandleFunc("GET /api/settings/closures", s.handle(s.member(s.listClosures)))
+	mux.HandleFunc("POST /api/settings/closures", s.handle(s.member(s.createClosure)))
+	mux.HandleFunc("DELETE /api/settings/closures/{id}", s.handle(s.member(s.deleteClosure)))
+	mux.HandleFunc("GET /api/services", s.handle(s.member(s.listServices)))
+	mux.HandleFunc("POST /api/services", s.handle(s.member(s.createService)))
+	mux.HandleFunc("PUT /api/services/{id}", s.handle(s.member(s.updateService)))
+	mux.HandleFunc("DELETE /api/services/{id}", s.handle(s.member(s.deleteService)))
+	mux.HandleFunc("GET /api/resources", s.handle(s.member(s.listResources)))
+	mux.HandleFunc("POST /api/resources", s.handle(s.member(s.createResource)))
+	mux.HandleFunc("PUT /api/resources/{id}", s.handle(s.member(s.updateResource)))
+	mux.HandleFunc("DELETE /api/resources/{id}", s.handle(s.member(s.deleteResource)))
+
+	mux.HandleFunc("GET /api/availability", s.handle(s.member(s.getAvailability)))
+	mux.HandleFunc("GET /api/bookings", s.handle(s.member(s.listBookings)))
+	mux.HandleFunc("POST /api/bookings", s.handle(s.member(s.createBooking)))
+	mux.HandleFunc("POST /api/bookings/{id}/cancel", s.handle(s.member(s.cancelBooking)))
+	mux.HandleFunc("POST /api/bookings/{id}/reschedule", s.handle(s.member(s.rescheduleBooking)))
+
 	mux.HandleFunc("GET /api/settings/recordings", s.handle(s.member(s.getRecordingSettings)))
 	mux.HandleFunc("PUT /api/settings/recordings", s.handle(s.member(s.putRecordingSettings)))
 

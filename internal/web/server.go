@@ -179,5 +179,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
-	return &httpError{http.StatusNotFound, errorDetail{Code: "not_found", Message: "no such route: " + r.Method + " " + r.URL.Path}}
+	return &httpError{status: http.StatusNotFound, detail: errorDetail{Code: "not_found", Message: "no such route: " + r.Method + " " + r.URL.Path}}
 }

@@ -110,7 +110,7 @@ func (s *Server) addRoute(w http.ResponseWriter, r *http.Request, org frontdesk.
 		return tx.AddVoiceRoute(r.Context(), db.AddVoiceRouteParams{OrgID: org, Kind: kind, Value: v})
 	})
 	if errors.Is(err, frontdesk.ErrConflict) {
-		return &httpError{http.StatusConflict, errorDetail{Code: "conflict",
+		return &httpError{status: http.StatusConflict, detail: errorDetail{Code: "conflict",
 			Message: "this " + strings.ReplaceAll(kind, "_", " ") + " is already registered"}}
 	}
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 // report with a long transcript is well under it).
 const maxWebhookBody = 1 << 20
 
-var errUnverified = &httpError{http.StatusUnauthorized, errorDetail{Code: "unauthorized", Message: "request not verified"}}
+var errUnverified = &httpError{status: http.StatusUnauthorized, detail: errorDetail{Code: "unauthorized", Message: "request not verified"}}
 
 // vapiWebhook takes Vapi's server messages. Nothing is trusted until the
 // request carries a current secret of the clinic that holds the call's
@@ -31,13 +31,13 @@ var errUnverified = &httpError{http.StatusUnauthorized, errorDetail{Code: "unaut
 // order and number of deliveries.
 func (s *Server) vapiWebhook(w http.ResponseWriter, r *http.Request) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return &httpError{http.StatusUnsupportedMediaType, errorDetail{Code: "unsupported_media_type", Message: "send Content-Type: application/json"}}
+		return &httpError{status: http.StatusUnsupportedMediaType, detail: errorDetail{Code: "unsupported_media_type", Message: "send Content-Type: application/json"}}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return &httpError{http.StatusRequestEntityTooLarge, errorDetail{Code: "too_large", Message: "body over 1 MiB"}}
+			return &httpError{status: http.StatusRequestEntityTooLarge, detail: errorDetail{Code: "too_large", Message: "body over 1 MiB"}}
 		}
 		return badRequest("", "could not read body")
 	}

@@ -138,5 +138,6 @@ CREATE POLICY tenant_isolation ON bookings
     USING (org_id = nullif(current_setting('app.org_id', true), '')::uuid)
     WITH CHECK (org_id = nullif(current_setting('app.org_id', true), '')::uuid);
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON services, resources, resource_services, opening_hours, closures, bookings TO frontdesk_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON services, resources, bookings TO frontdesk_app;
+GRANT SELECT, INSERT, DELETE ON resource_services, opening_hours, closures TO frontdesk_app;
 GRANT UPDATE (timezone, min_notice_minutes, max_days_ahead, hold_minutes) ON organizations TO frontdesk_app;
