@@ -65,7 +65,9 @@ func TestEveryEndpointAsEveryUserLeaksNothing(t *testing.T) {
 			for _, c := range a.other.Calls {
 				paths = append(paths, "/api/calls-dashboard/"+c.ID.String(), "/api/calls-dashboard/"+c.ID.String()+"/recording")
 			}
-			paths = append(paths, "/api/voice/phone-numbers", "/api/voice/assistants", "/api/settings/recordings")
+			paths = append(paths, "/api/voice/phone-numbers", "/api/voice/assistants", "/api/settings/recordings",
+				"/api/settings/booking", "/api/settings/hours", "/api/settings/closures", "/api/services", "/api/resources",
+				"/api/bookings")
 			if a.user != b.w.Both {
 				paths = append(paths, "/api/me") // Both legitimately sees both clinics' names there
 			}
