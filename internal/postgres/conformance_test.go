@@ -35,6 +35,8 @@ var infraTables = map[string]string{
 var appGrants = []string{
 	"audit_events:INSERT",
 	"bookings:DELETE", "bookings:INSERT", "bookings:SELECT", "bookings:UPDATE",
+	"call_tool_calls:INSERT", "call_tool_calls:SELECT",
+	"kb_articles:DELETE", "kb_articles:INSERT", "kb_articles:SELECT", "kb_articles:UPDATE",
 	"closures:DELETE", "closures:INSERT", "closures:SELECT",
 	"opening_hours:DELETE", "opening_hours:INSERT", "opening_hours:SELECT",
 	"resource_services:DELETE", "resource_services:INSERT", "resource_services:SELECT",
@@ -60,7 +62,8 @@ var appGrants = []string{
 
 // definerFunctions are the only SECURITY DEFINER functions (the fenced
 // cross-tenant reads), and the only functions the app role may execute.
-var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org", "recording_sweep_orgs"}
+var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org",
+	"recording_sweep_orgs", "kb_search"}
 
 // infraFunctions are the job queue's own helpers, executable by everyone as
 // River creates them; they touch no clinic data.

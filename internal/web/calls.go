@@ -34,14 +34,15 @@ type callSummary struct {
 
 type callDetail struct {
 	callSummary
-	Provider       string     `json:"provider"`
-	ProviderCallID *string    `json:"provider_call_id"`
-	Summary        string     `json:"summary"`
-	Transcript     string     `json:"transcript"`
-	Recording      recording  `json:"recording"`
-	LastHangAt     *time.Time `json:"last_hang_at"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	Provider       string         `json:"provider"`
+	ProviderCallID *string        `json:"provider_call_id"`
+	Summary        string         `json:"summary"`
+	Transcript     string         `json:"transcript"`
+	Recording      recording      `json:"recording"`
+	LastHangAt     *time.Time     `json:"last_hang_at"`
+	ToolCalls      []toolCallJSON `json:"tool_calls"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
 }
 
 type recording struct {
@@ -126,6 +127,15 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request, org frontdesk.O
 			LastHangAt: inZone(c.LastHangAt, tx.Org.Location),
 			CreatedAt:  c.CreatedAt.In(tx.Org.Location),
 			UpdatedAt:  c.UpdatedAt.In(tx.Org.Location),
+		}
+		tools, err := tx.CallToolCalls(r.Context(), db.CallToolCallsParams{OrgID: org, CallID: uuid.UUID(c.ID)})
+		if err != nil {
+			return err
+		}
+		out.ToolCalls = []toolCallJSON{}
+		for _, t := range tools {
+			out.ToolCalls = append(out.ToolCalls, toolCallJSON{Name: t.Name, Arguments: t.Arguments, Result: t.Result,
+				Error: t.Error, LatencyMs: t.LatencyMs, At: t.CreatedAt.In(tx.Org.Location)})
 		}
 		if c.RecordingStatus == "stored" {
 			out.Recording.SizeBytes = &c.RecordingSize.Int64

@@ -116,7 +116,9 @@ func TestAvailabilityAndBooking(t *testing.T) {
 			t.Fatalf("alternative %s overlaps the booking with its buffer", a.Start.In(cs.loc))
 		}
 	}
-	var any struct{ ResourceName string `json:"resource_name"` }
+	var any struct {
+		ResourceName string `json:"resource_name"`
+	}
 	r = b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking("any", cs.at(10, 0)))
 	r.json(t, &any)
 	if r.status != 201 || any.ResourceName != "Dr B" {

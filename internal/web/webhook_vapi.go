@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"frontdesk"
+	"frontdesk/internal/agent"
 	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
@@ -59,10 +60,18 @@ func (s *Server) vapiWebhook(w http.ResponseWriter, r *http.Request) error {
 		ri.org = org.String()
 	}
 	var reply any = map[string]string{"status": "ok"}
-	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+	var call frontdesk.CallID
+	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
 		if err := s.verifyVapi(ctx, tx, r, body); err != nil {
 			s.log.WarnContext(ctx, "vapi webhook refused", "reason", err.Error(), "type", msg.Type)
 			return errUnverified
+		}
+		if msg.Type == vapi.TypeToolCalls {
+			if msg.Call.ID == "" {
+				return badRequest("message.call.id", "message.call.id is required for tool-calls")
+			}
+			call, err = s.ensureCall(ctx, tx, msg)
+			return err
 		}
 		if !vapi.Stored(msg.Type) {
 			return nil // answered 200, not stored
@@ -82,6 +91,9 @@ func (s *Server) vapiWebhook(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		return err
+	}
+	if msg.Type == vapi.TypeToolCalls {
+		reply = s.runTools(ctx, org, agent.Call{ID: call, Customer: msg.CustomerNumber(), Now: time.Now()}, msg.ToolCalls())
 	}
 	writeJSON(w, http.StatusOK, reply)
 	return nil

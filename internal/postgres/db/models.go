@@ -81,6 +81,19 @@ type CallLog struct {
 	LastHangAt        *time.Time
 }
 
+type CallToolCall struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	CallID     uuid.UUID
+	ToolCallID string
+	Name       string
+	Arguments  []byte
+	Result     string
+	Error      string
+	LatencyMs  int32
+	CreatedAt  time.Time
+}
+
 type Closure struct {
 	OrgID      frontdesk.OrgID
 	ID         uuid.UUID
@@ -88,6 +101,17 @@ type Closure struct {
 	FirstDay   pgtype.Date
 	LastDay    pgtype.Date
 	Reason     string
+}
+
+type KbArticle struct {
+	OrgID     frontdesk.OrgID
+	ID        uuid.UUID
+	Title     string
+	Body      string
+	Active    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Search    interface{}
 }
 
 type Membership struct {

@@ -38,10 +38,13 @@ type Message struct {
 	PhoneNumber *PhoneNumber `json:"phoneNumber"`
 	Customer    *Customer    `json:"customer"`
 
+	ToolCallList []rawToolCall `json:"toolCallList"`
+
 	// Legacy top-level fields, still seen in 2024-2025 captures.
-	LegacyRecordingURL string `json:"recordingUrl"`
-	LegacyTranscript   string `json:"transcript"`
-	LegacySummary      string `json:"summary"`
+	LegacyToolCalls    []rawToolCall `json:"toolCalls"`
+	LegacyRecordingURL string        `json:"recordingUrl"`
+	LegacyTranscript   string        `json:"transcript"`
+	LegacySummary      string        `json:"summary"`
 }
 
 type Analysis struct {

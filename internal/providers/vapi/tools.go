@@ -1,0 +1,106 @@
+package vapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// ToolCall is one function call the assistant asks for. Arguments come from
+// a language model: they decide nothing about the tenant and are validated
+// like any user input.
+type ToolCall struct {
+	ID        string
+	Name      string
+	Arguments map[string]any
+	// ArgumentsJSON is the arguments as received, for the record.
+	ArgumentsJSON json.RawMessage
+	// Err says why the arguments could not be read, if they could not.
+	Err error
+}
+
+type rawToolCall struct {
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Function *rawFunction    `json:"function"`
+	Args     json.RawMessage `json:"arguments"`
+	Params   json.RawMessage `json:"parameters"`
+}
+
+type rawFunction struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+// ToolCalls returns the message's tool calls in order, from toolCallList
+// (current) or toolCalls (2024). Arguments may be an object or a string
+// holding JSON, under function.arguments, arguments or parameters.
+func (m Message) ToolCalls() []ToolCall {
+	list := m.ToolCallList
+	if len(list) == 0 {
+		list = m.LegacyToolCalls
+	}
+	out := make([]ToolCall, 0, len(list))
+	for _, r := range list {
+		tc := ToolCall{ID: Clip(r.ID, 200), Name: r.Name}
+		raw := r.Args
+		if r.Function != nil {
+			if r.Function.Name != "" {
+				tc.Name = r.Function.Name
+			}
+			if len(r.Function.Arguments) > 0 {
+				raw = r.Function.Arguments
+			}
+		}
+		if len(raw) == 0 {
+			raw = r.Params
+		}
+		tc.Name = Clip(tc.Name, 80)
+		tc.Arguments, tc.ArgumentsJSON, tc.Err = decodeArguments(raw)
+		out = append(out, tc)
+	}
+	return out
+}
+
+func decodeArguments(raw json.RawMessage) (map[string]any, json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return map[string]any{}, json.RawMessage("{}"), nil
+	}
+	if raw[0] == '"' { // a string holding JSON
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, raw, errors.New("arguments are not readable")
+		}
+		raw = json.RawMessage(strings.TrimSpace(s))
+		if len(raw) == 0 {
+			return map[string]any{}, json.RawMessage("{}"), nil
+		}
+	}
+	var args map[string]any
+	if err := json.Unmarshal(raw, &args); err != nil || args == nil {
+		return nil, json.RawMessage(`{"unreadable":true}`), errors.New("arguments are not a JSON object")
+	}
+	return args, raw, nil
+}
+
+// ToolResult is the answer to one tool call: a single line for the
+// assistant to use, or an error.
+type ToolResult struct {
+	ToolCallID string `json:"toolCallId"`
+	Name       string `json:"name"`
+	Result     string `json:"result,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// ToolResponse is the body answering a tool-calls message (always HTTP 200).
+type ToolResponse struct {
+	Results []ToolResult `json:"results"`
+}
+
+// OneLine makes text safe for a tool result: Vapi's parser breaks on line
+// breaks.
+func OneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
