@@ -21,6 +21,7 @@ test: check
 	$(GO) test -count=1 ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseListFilter -fuzztime $(FUZZTIME) ./internal/calls
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/providers/vapi
+	$(GO) test -run '^$$' -fuzz FuzzToolArguments -fuzztime $(FUZZTIME) ./internal/providers/vapi
 
 check: tools-check
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:" >&2; echo "$$out" >&2; exit 1; fi

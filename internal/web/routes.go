@@ -46,6 +46,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/bookings/{id}/cancel", s.handle(s.member(s.cancelBooking)))
 	mux.HandleFunc("POST /api/bookings/{id}/reschedule", s.handle(s.member(s.rescheduleBooking)))
 
+	mux.HandleFunc("GET /api/knowledge-base", s.handle(s.member(s.listKnowledge)))
+	mux.HandleFunc("POST /api/knowledge-base", s.handle(s.member(s.createKnowledge)))
+	mux.HandleFunc("PUT /api/knowledge-base/{id}", s.handle(s.member(s.updateKnowledge)))
+	mux.HandleFunc("DELETE /api/knowledge-base/{id}", s.handle(s.member(s.deleteKnowledge)))
+
 	mux.HandleFunc("GET /api/settings/recordings", s.handle(s.member(s.getRecordingSettings)))
 	mux.HandleFunc("PUT /api/settings/recordings", s.handle(s.member(s.putRecordingSettings)))
 

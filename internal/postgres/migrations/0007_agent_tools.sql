@@ -47,21 +47,28 @@ CREATE POLICY tenant_isolation ON kb_articles
     USING (org_id = nullif(current_setting('app.org_id', true), '')::uuid)
     WITH CHECK (org_id = nullif(current_setting('app.org_id', true), '')::uuid);
 
--- Full-text search of the acting clinic's articles. The match operator (@@)
--- is not leakproof, so under RLS it could not use the GIN index and every
--- search would scan the clinic's articles; this definer function applies
--- the same tenant condition as the policy (app.org_id, never a parameter),
--- so the index is used and no other clinic's row can match.
+-- Full-text search of the acting clinic's articles. A caller's question
+-- matches on any of its words (spoken questions carry words no article
+-- has), ranked by how many and where. The match operator (@@) is not
+-- leakproof, so under RLS it could not use the GIN index and every search
+-- would scan the clinic's articles; this definer function applies the same
+-- tenant condition as the policy (app.org_id, never a parameter), so the
+-- index is used and no other clinic's row can match.
 CREATE FUNCTION kb_search(p_query text, p_limit integer)
 RETURNS TABLE (id uuid, title text, passage text, rank real)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH q AS (
+        SELECT to_tsquery('simple', coalesce(
+                   (SELECT string_agg(quote_literal(l), ' | ')
+                    FROM unnest(tsvector_to_array(to_tsvector('english', p_query))) AS l), '')) AS q
+    )
     SELECT a.id, a.title,
-           ts_headline('english', a.body, q, 'MaxFragments=1, MaxWords=35, MinWords=12, StartSel="", StopSel=""'),
-           ts_rank(a.search, q)
-    FROM kb_articles a, websearch_to_tsquery('english', p_query) q
+           ts_headline('english', a.body, q.q, 'MaxFragments=1, MaxWords=35, MinWords=12, StartSel="", StopSel=""'),
+           ts_rank(a.search, q.q)
+    FROM kb_articles a, q
     WHERE a.org_id = nullif(current_setting('app.org_id', true), '')::uuid
-      AND a.active AND a.search @@ q
-    ORDER BY ts_rank(a.search, q) DESC, a.id
+      AND a.active AND a.search @@ q.q
+    ORDER BY ts_rank(a.search, q.q) DESC, a.id
     LIMIT least(p_limit, 10)
 $$;
 REVOKE ALL ON FUNCTION kb_search(text, integer) FROM PUBLIC;

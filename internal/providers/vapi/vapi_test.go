@@ -2,6 +2,7 @@ package vapi_test
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"os"
 	"strconv"
@@ -159,3 +160,5 @@ func FuzzDecode(f *testing.F) {
 		_ = m.EventKey() + m.RecordingURL() + m.CustomerNumber() + m.ClinicNumber() + m.Direction() + m.AssistantID()
 	})
 }
+
+func jsonValid(b []byte) bool { return json.Valid(b) }

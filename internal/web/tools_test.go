@@ -1,0 +1,194 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"frontdesk"
+)
+
+// toolMessage is a tool-calls message on clinic A's number, from the
+// caller +15125550123, with calls given as (id, name, arguments).
+func toolMessage(t *testing.T, calls ...[3]any) []byte {
+	t.Helper()
+	var list []map[string]any
+	for _, c := range calls {
+		list = append(list, map[string]any{"id": c[0], "type": "function", "function": map[string]any{"name": c[1], "arguments": c[2]}})
+	}
+	b, err := json.Marshal(map[string]any{"message": map[string]any{
+		"type": "tool-calls", "timestamp": time.Now().UnixMilli(), "toolCallList": list,
+		"call":        map[string]any{"id": callID, "type": "inboundPhoneCall", "customer": map[string]any{"number": "+15125550123"}},
+		"phoneNumber": map[string]any{"number": numberA},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type toolResults struct {
+	Results []struct {
+		ToolCallID string
+		Name       string
+		Result     string
+		Error      string
+	}
+}
+
+func (b *bundle) tools(t *testing.T, secret string, calls ...[3]any) toolResults {
+	t.Helper()
+	res := b.deliver(t, toolMessage(t, calls...), secret)
+	if res.status != 200 {
+		t.Fatalf("tool-calls: %d %s", res.status, res.body)
+	}
+	var out toolResults
+	res.json(t, &out)
+	if len(out.Results) != len(calls) {
+		t.Fatalf("%d results for %d calls: %s", len(out.Results), len(calls), res.body)
+	}
+	for i, r := range out.Results {
+		if r.ToolCallID != calls[i][0] || strings.Contains(r.Result, "\n") {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+	}
+	return out
+}
+
+func TestAgentBooksThroughToolCalls(t *testing.T) {
+	b := setup(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	setupCalendar(t, b, b.w.B, "Europe/London")
+	secret := voiceSetup(t, b, b.w.A, numberA)
+	db := b.owner(t)
+	day := cs.day.Format(time.DateOnly)
+	at := func(hm string) string { return day + " " + hm }
+
+	// Availability, with arguments as an object and as a JSON string.
+	out := b.tools(t, secret,
+		[3]any{"c1", "checkAvailability", map[string]any{"service": "cleaning", "date": day}},
+		[3]any{"c2", "checkAvailability", `{"service":"Cleaning","date":"` + day + `"}`},
+		[3]any{"c3", "checkAvailability", map[string]any{"date": day}},
+		[3]any{"c4", "checkAvailability", map[string]any{"service": "Cleaning", "date": "next tuesday"}})
+	want := "Cleaning on " + cs.day.Format("Monday 2 January") + " is free at 9 AM, 9:15 AM, 9:30 AM"
+	if !strings.HasPrefix(out.Results[0].Result, want) || out.Results[1].Result != out.Results[0].Result {
+		t.Fatalf("availability: %+v", out.Results[:2])
+	}
+	if !strings.Contains(out.Results[2].Result, "The clinic offers: Cleaning") || !strings.Contains(out.Results[3].Result, "YYYY-MM-DD") {
+		t.Fatalf("questions: %+v", out.Results[2:])
+	}
+
+	// Book; a redelivery of the same toolCallId books nothing twice.
+	book := [3]any{"b1", "bookAppointment", map[string]any{"service": "Cleaning", "start": at("10:00"), "patient_name": "Dana Whitfield"}}
+	first := b.tools(t, secret, book)
+	if !strings.HasPrefix(first.Results[0].Result, "Booked Cleaning for Dana Whitfield on "+cs.day.Format("Monday 2 January")+" at 10 AM with Dr A") {
+		t.Fatalf("book: %+v", first)
+	}
+	again := b.tools(t, secret, book)
+	if again.Results[0] != first.Results[0] {
+		t.Fatalf("redelivery answered differently: %+v", again)
+	}
+	if n := count(t, db, "SELECT count(*) FROM bookings WHERE status = 'confirmed' AND source = 'agent' AND call_id IS NOT NULL AND patient_phone = '+15125550123'"); n != 1 {
+		t.Fatalf("%d agent bookings, want 1", n)
+	}
+	// Dr B takes the next at 10:00; a third is offered alternatives.
+	b.tools(t, secret, [3]any{"b2", "bookAppointment", map[string]any{"service": "Cleaning", "start": at("10:00"), "patient_name": "Sam Other", "patient_phone": "+15125550199"}})
+	taken := b.tools(t, secret, [3]any{"b3", "bookAppointment", map[string]any{"service": "Cleaning", "start": at("10:00"), "patient_name": "Lee Late", "patient_phone": "+15125550188"}})
+	if !strings.Contains(taken.Results[0].Result, "is not available. The nearest free times are") {
+		t.Fatalf("taken: %+v", taken)
+	}
+	if r := b.tools(t, secret, [3]any{"b4", "bookAppointment", map[string]any{"service": "Cleaning", "start": at("11:00")}}); !strings.Contains(r.Results[0].Result, "full name") {
+		t.Fatalf("no name: %+v", r)
+	}
+
+	// Hold, then book the held time: the hold becomes the booking.
+	hold := b.tools(t, secret, [3]any{"h1", "holdSlot", map[string]any{"service": "Cleaning", "start": at("14:00")}})
+	if !strings.HasPrefix(hold.Results[0].Result, "Holding ") {
+		t.Fatalf("hold: %+v", hold)
+	}
+	b.tools(t, secret, [3]any{"h2", "bookAppointment", map[string]any{"service": "Cleaning", "start": at("14:00"), "patient_name": "Dana Whitfield"}})
+	if n := count(t, db, "SELECT count(*) FROM bookings WHERE starts_at = $1 AND status <> 'cancelled'", cs.at(14, 0)); n != 1 {
+		t.Fatalf("%d bookings at 14:00 after hold and book", n)
+	}
+
+	// The caller has two appointments: cancel asks which; with the time, it cancels.
+	if r := b.tools(t, secret, [3]any{"x1", "cancelAppointment", map[string]any{}}); !strings.Contains(r.Results[0].Result, "several appointments") {
+		t.Fatalf("cancel without a time: %+v", r)
+	}
+	if r := b.tools(t, secret, [3]any{"x2", "cancelAppointment", map[string]any{"start": at("14:00")}}); !strings.HasPrefix(r.Results[0].Result, "Cancelled the Cleaning") {
+		t.Fatalf("cancel: %+v", r)
+	}
+	// One left: reschedule it.
+	if r := b.tools(t, secret, [3]any{"r1", "rescheduleAppointment", map[string]any{"new_start": at("15:30")}}); !strings.HasPrefix(r.Results[0].Result, "Moved the Cleaning from") {
+		t.Fatalf("reschedule: %+v", r)
+	}
+	if n := count(t, db, "SELECT count(*) FROM bookings WHERE starts_at = $1 AND status = 'confirmed' AND patient_name = 'Dana Whitfield'", cs.at(15, 30)); n != 1 {
+		t.Fatal("the rescheduled booking is not at 15:30")
+	}
+
+	// Clinic B's service and resources are not reachable from clinic A's call.
+	if r := b.tools(t, secret, [3]any{"z1", "bookAppointment", map[string]any{"service": "Physio", "start": at("16:00"),
+		"patient_name": "Eve", "resource": "anything"}}); !strings.Contains(r.Results[0].Result, `no service called "Physio"`) {
+		t.Fatalf("unknown service: %+v", r)
+	}
+	if n := count(t, db, "SELECT count(*) FROM bookings WHERE org_id = $1", b.w.B.ID); n != 0 {
+		t.Fatalf("%d bookings in clinic B from clinic A's call", n)
+	}
+
+	// Every tool call is on the call's detail, with its latency.
+	tok := b.token(t, b.w.A.Staff, frontdesk.OrgID{})
+	var list struct{ Calls []struct{ ID string } }
+	b.get(t, "/api/calls-dashboard?q=%2B15125550123", tok).json(t, &list)
+	var detail struct {
+		ToolCalls []struct {
+			Name      string
+			Result    string
+			LatencyMs *int `json:"latency_ms"`
+		} `json:"tool_calls"`
+	}
+	b.get(t, "/api/calls-dashboard/"+list.Calls[0].ID, tok).json(t, &detail)
+	if len(detail.ToolCalls) != 14 || detail.ToolCalls[0].Name != "checkAvailability" || detail.ToolCalls[0].LatencyMs == nil {
+		t.Fatalf("tool calls on the call: %d %+v", len(detail.ToolCalls), detail.ToolCalls)
+	}
+}
+
+func TestLookupKnowledge(t *testing.T) {
+	b := setup(t)
+	secret := voiceSetup(t, b, b.w.A, numberA)
+	tokA, tokB := b.token(t, b.w.A.Owner, frontdesk.OrgID{}), b.token(t, b.w.B.Owner, frontdesk.OrgID{})
+	for _, a := range []struct {
+		tok, title, body string
+	}{
+		{tokA, "Parking", "Free parking is behind the building on Elm Street; the lot opens at 8 AM."},
+		{tokA, "Insurance", "We accept most dental insurance plans, including Delta and Cigna."},
+		{tokB, "Parking", "Harbor car park on Quay Road, two hours free with validation."},
+	} {
+		if r := b.request(t, http.MethodPost, "/api/knowledge-base", a.tok, map[string]any{"title": a.title, "body": a.body}); r.status != 201 {
+			t.Fatalf("create article: %d %s", r.status, r.body)
+		}
+	}
+	if r := b.request(t, http.MethodPost, "/api/knowledge-base", b.token(t, b.w.A.Staff, frontdesk.OrgID{}),
+		map[string]any{"title": "X", "body": "y"}); r.status != 403 {
+		t.Fatalf("staff writes an article: %d", r.status)
+	}
+	out := b.tools(t, secret,
+		[3]any{"k1", "lookupKnowledge", map[string]any{"query": "where can I park?"}},
+		[3]any{"k2", "lookupKnowledge", map[string]any{"query": "do you take Cigna insurance"}},
+		[3]any{"k3", "lookupKnowledge", map[string]any{"query": "quay road validation"}},
+		[3]any{"k4", "lookupKnowledge", map[string]any{}})
+	if !strings.Contains(out.Results[0].Result, "Elm Street") || strings.Contains(out.Results[0].Result, "Quay") {
+		t.Fatalf("parking: %+v", out.Results[0])
+	}
+	if !strings.HasPrefix(out.Results[1].Result, "Insurance:") {
+		t.Fatalf("insurance: %+v", out.Results[1])
+	}
+	// Clinic B's article is never found from clinic A's call.
+	if !strings.Contains(out.Results[2].Result, "nothing on that") {
+		t.Fatalf("clinic B's article found: %+v", out.Results[2])
+	}
+	if !strings.Contains(out.Results[3].Result, "what they would like to know") {
+		t.Fatalf("no query: %+v", out.Results[3])
+	}
+}
