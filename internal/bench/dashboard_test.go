@@ -233,6 +233,11 @@ func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
 // load sends n requests from 32 concurrent clients and records each
 // latency.
 func load(b *testing.B, client *http.Client, url, token string, n int) result {
+	return loadN(b, client, url, token, n, clients)
+}
+
+// loadN sends n GET requests from conc concurrent clients.
+func loadN(b *testing.B, client *http.Client, url, token string, n, conc int) result {
 	var mu sync.Mutex
 	lat := make([]time.Duration, 0, n)
 	work := make(chan struct{}, n)
@@ -242,7 +247,7 @@ func load(b *testing.B, client *http.Client, url, token string, n int) result {
 	close(work)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range clients {
+	for range conc {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

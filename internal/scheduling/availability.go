@@ -177,12 +177,14 @@ func closed(d Date, ranges []DayRange) bool {
 	return false
 }
 
+// clear reports whether iv overlaps nothing in busy (sorted by start).
+// Busy intervals of one resource never overlap each other (the exclusion
+// constraint), so they are sorted by end too: a binary search finds the
+// only candidates.
 func clear(iv Interval, busy []Interval) bool {
-	for _, b := range busy {
-		if !b.Start.Before(iv.End) {
-			return true // sorted: nothing later can overlap
-		}
-		if iv.overlaps(b) {
+	i := sort.Search(len(busy), func(i int) bool { return busy[i].End.After(iv.Start) })
+	for ; i < len(busy) && busy[i].Start.Before(iv.End); i++ {
+		if iv.overlaps(busy[i]) {
 			return false
 		}
 	}
