@@ -7,6 +7,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"frontdesk"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/postgres"
@@ -18,11 +21,33 @@ const Password = "frontdesk-demo"
 
 type clinicSpec struct {
 	name, timezone, country, kind, number string
+	services                              []serviceSpec
+	clinicians                            []string
+	articles                              [][2]string // title, body
+}
+
+type serviceSpec struct {
+	name               string
+	minutes, bufferMin int32
 }
 
 var clinics = []clinicSpec{
-	{"Northside Dental", "America/New_York", "US", "dental", "+12125550100"},
-	{"Harbor Physio", "Europe/London", "GB", "physio", "+442079460000"},
+	{"Northside Dental", "America/New_York", "US", "dental", "+12125550100",
+		[]serviceSpec{{"Cleaning", 30, 10}, {"Check-up", 20, 5}, {"Filling consultation", 30, 10}},
+		[]string{"Dr. Amy Chen", "Dr. Raj Patel"},
+		[][2]string{
+			{"Parking", "Free parking is behind the building, entrance on Elm Street. Street parking is metered until 6 PM."},
+			{"Insurance and payment", "We accept Delta Dental, Cigna, Aetna and MetLife. Payment plans are available for treatment over $500."},
+			{"Cancellations", "Please cancel at least 24 hours ahead. Late cancellations may be charged a $50 fee."},
+		}},
+	{"Harbor Physio", "Europe/London", "GB", "physio", "+442079460000",
+		[]serviceSpec{{"Initial assessment", 45, 15}, {"Follow-up session", 30, 10}, {"Sports massage", 60, 15}},
+		[]string{"Tom Hughes", "Priya Shah"},
+		[][2]string{
+			{"Getting here", "We are on Quay Road, two minutes from Harbour station. The Quay car park gives two hours free with validation."},
+			{"What to wear", "Wear loose, comfortable clothing, and shorts for knee or hip appointments."},
+			{"Insurance", "We are recognised by Bupa, AXA Health and Vitality. Bring your authorisation number to your first visit."},
+		}},
 }
 
 type userSpec struct {
@@ -70,6 +95,9 @@ func Seed(ctx context.Context, admin *postgres.Admin, now time.Time) (bool, erro
 			}
 			if _, err := q.InsertCalls(ctx, rows); err != nil {
 				return fmt.Errorf("insert calls: %w", err)
+			}
+			if err := seedCalendar(ctx, q, id, c); err != nil {
+				return err
 			}
 		}
 		for _, u := range users {
@@ -151,4 +179,43 @@ func Describe(ctx context.Context, admin *postgres.Admin, issuer *identity.Issue
 		f.Orgs[i].CallIDs = ids
 	}
 	return f, nil
+}
+
+// seedCalendar gives a demo clinic its services, clinicians, weekday hours
+// (9:00-12:30 and 13:30-17:00, Monday to Friday) and knowledge base.
+func seedCalendar(ctx context.Context, q *db.Queries, org frontdesk.OrgID, c clinicSpec) error {
+	var services []uuid.UUID
+	for _, s := range c.services {
+		id, err := q.CreateService(ctx, db.CreateServiceParams{OrgID: org, Name: s.name, DurationMinutes: s.minutes,
+			BufferAfterMinutes: s.bufferMin, Active: true})
+		if err != nil {
+			return err
+		}
+		services = append(services, id)
+	}
+	for _, name := range c.clinicians {
+		id, err := q.CreateResource(ctx, db.CreateResourceParams{OrgID: org, Name: name, Kind: "clinician", Active: true})
+		if err != nil {
+			return err
+		}
+		for _, s := range services {
+			if err := q.AddResourceService(ctx, db.AddResourceServiceParams{OrgID: org, ResourceID: id, ServiceID: s}); err != nil {
+				return err
+			}
+		}
+	}
+	clock := func(h, m int) pgtype.Time { return pgtype.Time{Microseconds: int64(h*60+m) * 60_000_000, Valid: true} }
+	for day := int16(1); day <= 5; day++ {
+		for _, r := range [][2]pgtype.Time{{clock(9, 0), clock(12, 30)}, {clock(13, 30), clock(17, 0)}} {
+			if err := q.AddOpeningHours(ctx, db.AddOpeningHoursParams{OrgID: org, Weekday: day, Opens: r[0], Closes: r[1]}); err != nil {
+				return err
+			}
+		}
+	}
+	for _, a := range c.articles {
+		if _, err := q.CreateKnowledge(ctx, db.CreateKnowledgeParams{OrgID: org, Title: a[0], Body: a[1], Active: true}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
