@@ -30,8 +30,8 @@ type Call struct {
 	Now      time.Time
 }
 
-// Tools, by the names the assistant is configured with.
-var Tools = map[string]func(context.Context, *postgres.Tx, Call, vapi.ToolCall) (string, error){
+// tools, by the names the assistant is configured with.
+var tools = map[string]func(context.Context, *postgres.Tx, Call, vapi.ToolCall) (string, error){
 	"checkAvailability":     checkAvailability,
 	"holdSlot":              holdSlot,
 	"bookAppointment":       bookAppointment,
@@ -47,7 +47,7 @@ func Run(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (string
 	if tc.Err != nil {
 		return "I could not read the request's details; ask the caller again and retry.", nil
 	}
-	tool, ok := Tools[tc.Name]
+	tool, ok := tools[tc.Name]
 	if !ok {
 		return "", fmt.Errorf("unknown tool %q", tc.Name)
 	}

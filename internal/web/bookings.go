@@ -51,7 +51,7 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request, org fro
 		Slots    []slotJSON `json:"slots"`
 	}
 	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		from, to, err := calls.ParseStatsRange(url(q, "from", "to"), tx.Org)
+		from, to, err := calls.ParseStatsRange(pick(q, "from", "to"), tx.Org)
 		if err != nil {
 			return err
 		}
@@ -76,8 +76,8 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request, org fro
 	return s.reply(w, err, http.StatusOK, out)
 }
 
-// url keeps only the named parameters.
-func url(q map[string][]string, names ...string) map[string][]string {
+// pick keeps only the named query parameters.
+func pick(q map[string][]string, names ...string) map[string][]string {
 	out := map[string][]string{}
 	for _, n := range names {
 		if v, ok := q[n]; ok {
@@ -233,7 +233,7 @@ func (s *Server) listBookings(w http.ResponseWriter, r *http.Request, org frontd
 	}
 	out := []bookingJSON{}
 	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		from, to, err := calls.ParseStatsRange(url(q, "from", "to"), tx.Org)
+		from, to, err := calls.ParseStatsRange(pick(q, "from", "to"), tx.Org)
 		if err != nil {
 			return err
 		}
