@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -118,6 +119,9 @@ func (s *Server) putHours(w http.ResponseWriter, r *http.Request, org frontdesk.
 		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
 			return err
 		}
+		if err := resourceExists(r.Context(), tx, res); err != nil {
+			return err
+		}
 		if err := tx.ClearOpeningHours(r.Context(), db.ClearOpeningHoursParams{OrgID: org, ResourceID: res}); err != nil {
 			return err
 		}
@@ -179,6 +183,9 @@ func (s *Server) createClosure(w http.ResponseWriter, r *http.Request, org front
 		if in.ResourceID != nil {
 			p.ResourceID = uuid.NullUUID{UUID: *in.ResourceID, Valid: true}
 		}
+		if err := resourceExists(r.Context(), tx, p.ResourceID); err != nil {
+			return err
+		}
 		in.ID, err = tx.CreateClosure(r.Context(), p)
 		return err
 	})
@@ -197,6 +204,19 @@ func (s *Server) deleteClosure(w http.ResponseWriter, r *http.Request, org front
 		return oneRow(tx.DeleteClosure(r.Context(), db.DeleteClosureParams{OrgID: org, ID: id}))
 	})
 	return s.reply(w, err, http.StatusNoContent, nil)
+}
+
+// resourceExists refuses a resource id the clinic does not have (another
+// clinic's included) with the same 422 as a malformed one.
+func resourceExists(ctx context.Context, tx *postgres.Tx, id uuid.NullUUID) error {
+	if !id.Valid {
+		return nil
+	}
+	ok, err := tx.ResourceExists(ctx, db.ResourceExistsParams{OrgID: tx.Org.ID, ID: id.UUID})
+	if err == nil && !ok {
+		return frontdesk.Invalid("resource", "no resource %s", id.UUID)
+	}
+	return err
 }
 
 // reply writes v with status, or returns err.

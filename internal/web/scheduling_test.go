@@ -245,6 +245,15 @@ func TestCancelRescheduleAndIsolation(t *testing.T) {
 	if r := b.request(t, http.MethodPost, "/api/bookings", csB.token, withA); r.status != 409 {
 		t.Fatalf("clinic B books on clinic A's clinician: %d %s", r.status, r.body)
 	}
+	// Clinic A's clinician cannot be given hours or closures by clinic B.
+	if r := b.request(t, http.MethodPut, "/api/settings/hours?resource="+cs.resources[0], csB.token,
+		map[string]any{"hours": []map[string]any{{"weekday": 1, "opens": "09:00", "closes": "10:00"}}}); r.status != 422 {
+		t.Fatalf("clinic B sets hours of clinic A's clinician: %d %s", r.status, r.body)
+	}
+	if r := b.request(t, http.MethodPost, "/api/settings/closures", csB.token,
+		map[string]any{"first_day": "2026-12-24", "last_day": "2026-12-26", "resource_id": cs.resources[0]}); r.status != 422 {
+		t.Fatalf("clinic B closes clinic A's clinician: %d %s", r.status, r.body)
+	}
 	// Staff may book, not configure.
 	staff := b.token(t, b.w.A.Staff, frontdesk.OrgID{})
 	if r := b.request(t, http.MethodPost, "/api/services", staff, map[string]any{"name": "X", "duration_minutes": 30}); r.status != 403 {

@@ -778,6 +778,22 @@ func (q *Queries) ListServices(ctx context.Context, orgID frontdesk.OrgID) ([]Li
 	return items, nil
 }
 
+const ResourceExists = `-- name: ResourceExists :one
+SELECT EXISTS (SELECT 1 FROM resources WHERE org_id = $1 AND id = $2)
+`
+
+type ResourceExistsParams struct {
+	OrgID frontdesk.OrgID
+	ID    uuid.UUID
+}
+
+func (q *Queries) ResourceExists(ctx context.Context, arg ResourceExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, ResourceExists, arg.OrgID, arg.ID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const ResourcesForService = `-- name: ResourcesForService :many
 SELECT r.id, r.name FROM resources r
 JOIN resource_services rs ON rs.org_id = r.org_id AND rs.resource_id = r.id

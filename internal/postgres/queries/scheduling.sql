@@ -142,3 +142,6 @@ WHERE org_id = @org_id AND id = @id AND status <> 'cancelled';
 UPDATE bookings SET status = 'confirmed', held_until = NULL, patient_name = @patient_name,
        patient_phone = @patient_phone, updated_at = now()
 WHERE org_id = @org_id AND id = @id AND status = 'held' AND held_until > now();
+
+-- name: ResourceExists :one
+SELECT EXISTS (SELECT 1 FROM resources WHERE org_id = @org_id AND id = @id);
