@@ -291,3 +291,41 @@ func TestHoldsLapseByThemselves(t *testing.T) {
 		t.Fatalf("the lapsed hold is still there")
 	}
 }
+
+// Clinic B's admin changing or deleting clinic A's objects by id gets the
+// same 404 as for ids that do not exist, and A's objects stay as they were.
+func TestSetupObjectsOfAnotherClinicAreNotFound(t *testing.T) {
+	b := setup(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	csB := setupCalendar(t, b, b.w.B, "Europe/London")
+	var art, cl struct{ ID string }
+	b.request(t, http.MethodPost, "/api/knowledge-base", cs.token, map[string]any{"title": "Parking", "body": "Behind the building."}).json(t, &art)
+	b.request(t, http.MethodPost, "/api/settings/closures", cs.token, map[string]any{"first_day": "2026-12-24", "last_day": "2026-12-26"}).json(t, &cl)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodPut, "/api/services/" + cs.service, map[string]any{"name": "Hijacked", "duration_minutes": 30}},
+		{http.MethodDelete, "/api/services/" + cs.service, nil},
+		{http.MethodPut, "/api/resources/" + cs.resources[0], map[string]any{"name": "Hijacked"}},
+		{http.MethodDelete, "/api/resources/" + cs.resources[0], nil},
+		{http.MethodPut, "/api/knowledge-base/" + art.ID, map[string]any{"title": "Hijacked", "body": "x"}},
+		{http.MethodDelete, "/api/knowledge-base/" + art.ID, nil},
+		{http.MethodDelete, "/api/settings/closures/" + cl.ID, nil},
+	} {
+		cross := b.request(t, c.method, c.path, csB.token, c.body)
+		if cross.status != 404 {
+			t.Fatalf("clinic B %s %s: %d %s", c.method, c.path, cross.status, cross.body)
+		}
+	}
+	var svcs struct{ Services []struct{ Name string } }
+	b.get(t, "/api/services", cs.token).json(t, &svcs)
+	var res struct{ Resources []struct{ Name string } }
+	b.get(t, "/api/resources", cs.token).json(t, &res)
+	var arts struct{ Articles []struct{ Title string } }
+	b.get(t, "/api/knowledge-base", cs.token).json(t, &arts)
+	if len(svcs.Services) != 1 || svcs.Services[0].Name != "Cleaning" || len(res.Resources) != 2 || res.Resources[0].Name != "Dr A" ||
+		len(arts.Articles) != 1 || arts.Articles[0].Title != "Parking" {
+		t.Fatalf("clinic A's objects changed: %+v %+v %+v", svcs, res, arts)
+	}
+}
