@@ -74,14 +74,14 @@ func (env *environment) serverFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.jwksIssuer, "jwks-issuer", env.get("FRONTDESK_JWKS_ISSUER", ""), "required iss of JWKS tokens (FRONTDESK_JWKS_ISSUER)")
 	fs.StringVar(&c.jwksAudience, "jwks-audience", env.get("FRONTDESK_JWKS_AUDIENCE", "authenticated"), "required aud of JWKS tokens (FRONTDESK_JWKS_AUDIENCE)")
 	fs.DurationVar(&c.tokenTTL, "token-ttl", env.duration("FRONTDESK_TOKEN_TTL", 12*time.Hour), "lifetime of tokens from POST /api/auth/login (FRONTDESK_TOKEN_TTL)")
-	fs.StringVar(&c.publicURL, "public-url", env.get("FRONTDESK_PUBLIC_URL", ""), "URL providers use to reach this server, for webhook URLs; default http://localhost:<port> (FRONTDESK_PUBLIC_URL)")
-	fs.StringVar(&c.secretKey, "secret-key", env.get("FRONTDESK_SECRET_KEY", ""), "32-byte base64 key encrypting provider secrets at rest; default <data-dir>/secret.key in dev (FRONTDESK_SECRET_KEY)")
 	env.keyFlags(fs, c)
 	env.jobFlags(fs, c)
 }
 
 // jobFlags adds what the background jobs and recordings need.
 func (env *environment) jobFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.publicURL, "public-url", env.get("FRONTDESK_PUBLIC_URL", ""), "URL providers use to reach this server, for webhook and callback URLs; default http://localhost:<port> (FRONTDESK_PUBLIC_URL)")
+	fs.StringVar(&c.secretKey, "secret-key", env.get("FRONTDESK_SECRET_KEY", ""), "32-byte base64 key encrypting provider secrets at rest; default <data-dir>/secret.key in dev (FRONTDESK_SECRET_KEY)")
 	fs.StringVar(&c.blobURL, "blob-url", env.get("FRONTDESK_BLOB_URL", ""), "where recordings are stored: file:///path, s3://bucket, gs://bucket; default file://<data-dir>/recordings in dev (FRONTDESK_BLOB_URL)")
 	fs.StringVar(&c.recordingHosts, "recording-hosts", env.get("FRONTDESK_RECORDING_HOSTS", "storage.vapi.ai,auth.vapi.ai"), "comma-separated hosts recordings may be downloaded from; .example.com allows subdomains (FRONTDESK_RECORDING_HOSTS)")
 	fs.BoolVar(&c.recordingPrivate, "recording-allow-private", env.getenv("FRONTDESK_RECORDING_ALLOW_PRIVATE") == "true", "development only: allow http and private/loopback recording addresses (FRONTDESK_RECORDING_ALLOW_PRIVATE)")
@@ -144,8 +144,8 @@ func (c *config) bucket(ctx context.Context, dev bool) (*blob.Bucket, error) {
 }
 
 // jobsClient returns the job queue client: working jobs, or only
-// enqueueing them.
-func (c *config) jobsClient(store *postgres.Store, bucket *blob.Bucket, log *slog.Logger, work bool) (*jobs.Client, error) {
+// enqueueing them. box opens the clinics' Twilio tokens for SMS jobs.
+func (c *config) jobsClient(store *postgres.Store, bucket *blob.Bucket, box *secrets.Box, log *slog.Logger, work bool) (*jobs.Client, error) {
 	var hosts []string
 	for _, h := range strings.Split(c.recordingHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -153,7 +153,7 @@ func (c *config) jobsClient(store *postgres.Store, bucket *blob.Bucket, log *slo
 		}
 	}
 	return jobs.New(jobs.Config{Store: store, Bucket: bucket, Log: log, Workers: c.workers, RecordingAttempts: c.recordingAttempts,
-		SweepInterval: c.sweepInterval, OrphanGrace: c.orphanGrace,
+		SweepInterval: c.sweepInterval, OrphanGrace: c.orphanGrace, Secrets: box, PublicURL: c.publicURL,
 		Fetch: jobs.FetchConfig{AllowedHosts: hosts, AllowPrivate: c.recordingPrivate, MaxBytes: c.recordingMaxBytes, Timeout: c.recordingTimeout}}, work)
 }
 

@@ -18,6 +18,7 @@ import (
 	"frontdesk/internal/demo"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/postgres"
+	"frontdesk/internal/secrets"
 	"frontdesk/internal/web"
 )
 
@@ -62,7 +63,7 @@ func (c *config) apiConfig(ctx context.Context, env *environment, store *postgre
 		return web.Config{}, err
 	}
 	log := c.logger(env)
-	jobsClient, err := c.jobsClient(store, bucket, log, false)
+	jobsClient, err := c.jobsClient(store, bucket, box, log, false)
 	if err != nil {
 		return web.Config{}, err
 	}
@@ -90,13 +91,17 @@ func cmdWorker(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer bucket.Close()
-	return runWorker(ctx, c, store, bucket, c.logger(env))
+	box, err := c.secretBox(false)
+	if err != nil {
+		return err
+	}
+	return runWorker(ctx, c, store, bucket, box, c.logger(env))
 }
 
 // runWorker works jobs until ctx ends, then lets running jobs finish (up to
 // 30 s; a job cut off is rescued later).
-func runWorker(ctx context.Context, c *config, store *postgres.Store, bucket *blob.Bucket, log *slog.Logger) error {
-	w, err := c.jobsClient(store, bucket, log, true)
+func runWorker(ctx context.Context, c *config, store *postgres.Store, bucket *blob.Bucket, box *secrets.Box, log *slog.Logger) error {
+	w, err := c.jobsClient(store, bucket, box, log, true)
 	if err != nil {
 		return err
 	}
@@ -207,7 +212,7 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 	// The worker runs in this process too, stopped after the server.
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan error, 1)
-	go func() { workerDone <- runWorker(workerCtx, c, store, api.Bucket, api.Log) }()
+	go func() { workerDone <- runWorker(workerCtx, c, store, api.Bucket, api.Secrets, api.Log) }()
 	defer func() {
 		stopWorker()
 		if err := <-workerDone; err != nil {

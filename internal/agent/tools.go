@@ -28,6 +28,18 @@ type Call struct {
 	ID       frontdesk.CallID
 	Customer string // the caller's number, E.164 when known
 	Now      time.Time
+	// OnBooked runs in the transaction of every booking made (see
+	// scheduling.Calendar.OnBooked).
+	OnBooked func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
+}
+
+// calendar opens the clinic's calendar for this call.
+func calendar(ctx context.Context, tx *postgres.Tx, c Call) (*scheduling.Calendar, error) {
+	cal, err := scheduling.Open(ctx, tx, c.Now)
+	if err == nil {
+		cal.OnBooked = c.OnBooked
+	}
+	return cal, err
 }
 
 // tools, by the names the assistant is configured with.
@@ -135,6 +147,9 @@ func bookAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolC
 		if err := oneRow(tx.ConfirmHold(ctx, db.ConfirmHoldParams{OrgID: tx.Org.ID, ID: held, PatientName: name, PatientPhone: phone})); err != nil {
 			return "", err
 		}
+		if err := cal.Booked(ctx, held); err != nil {
+			return "", err
+		}
 		return booked(ctx, tx, held, name)
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return "", err
@@ -176,7 +191,7 @@ func rescheduleAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi
 	if err != nil {
 		return answer(err)
 	}
-	cal, err := scheduling.Open(ctx, tx, c.Now)
+	cal, err := calendar(ctx, tx, c)
 	if err != nil {
 		return "", err
 	}
@@ -230,7 +245,7 @@ func SlotTaken(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (
 	if err != nil {
 		return answer(err)
 	}
-	cal, err := scheduling.Open(ctx, tx, c.Now)
+	cal, err := calendar(ctx, tx, c)
 	if err != nil {
 		return "", err
 	}
@@ -264,7 +279,7 @@ func SlotTaken(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (
 
 // open reads the clinic's calendar and the service the caller wants.
 func open(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (*scheduling.Calendar, scheduling.ServiceInfo, error) {
-	cal, err := scheduling.Open(ctx, tx, c.Now)
+	cal, err := calendar(ctx, tx, c)
 	if err != nil {
 		return nil, scheduling.ServiceInfo{}, err
 	}

@@ -6,8 +6,11 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,7 +18,9 @@ import (
 	"github.com/riverqueue/river"
 	"gocloud.dev/blob"
 
+	"frontdesk"
 	"frontdesk/internal/postgres"
+	"frontdesk/internal/secrets"
 )
 
 // Config is what the jobs need.
@@ -33,7 +38,13 @@ type Config struct {
 	// be before the sweep deletes it.
 	SweepInterval time.Duration
 	OrphanGrace   time.Duration
-	Log           *slog.Logger
+	// Secrets opens the clinics' Twilio auth tokens; TwilioHTTP is the
+	// transport to Twilio (nil: the default; tests use a local fake);
+	// PublicURL is where Twilio sends status callbacks.
+	Secrets    *secrets.Box
+	TwilioHTTP *http.Client
+	PublicURL  string
+	Log        *slog.Logger
 }
 
 // QueueMaintenance holds the periodic sweeps, apart from downloads.
@@ -66,7 +77,8 @@ func New(cfg Config, work bool) (*Client, error) {
 		if cfg.OrphanGrace <= 0 {
 			cfg.OrphanGrace = 24 * time.Hour
 		}
-		rc.Queues = map[string]river.QueueConfig{QueueRecordings: {MaxWorkers: cfg.Workers}, QueueMaintenance: {MaxWorkers: 2}}
+		rc.Queues = map[string]river.QueueConfig{QueueRecordings: {MaxWorkers: cfg.Workers}, QueueMaintenance: {MaxWorkers: 2},
+			QueueSMS: {MaxWorkers: 4}}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) {
 				return RecordingSweepFanOutArgs{}, &river.InsertOpts{Queue: QueueMaintenance}
@@ -79,6 +91,18 @@ func New(cfg Config, work bool) (*Client, error) {
 			fetcher: NewFetcher(cfg.Fetch), timeout: cfg.Fetch.Timeout + 30*time.Second})
 		river.AddWorker(workers, &recordingSweepFanOut{store: cfg.Store, bucket: cfg.Bucket})
 		river.AddWorker(workers, &recordingSweep{client: c, store: cfg.Store, bucket: cfg.Bucket, grace: cfg.OrphanGrace, log: cfg.Log})
+		statusURL := "" // without a public URL Twilio cannot call back
+		if cfg.PublicURL != "" {
+			statusURL = strings.TrimRight(cfg.PublicURL, "/") + "/api/webhooks/twilio/status"
+		}
+		river.AddWorker(workers, &smsSender{store: cfg.Store, http: cfg.TwilioHTTP, statusURL: statusURL,
+			open: func(org frontdesk.OrgID, sealed []byte) (string, error) {
+				if cfg.Secrets == nil {
+					return "", errors.New("no secret key configured to open Twilio tokens")
+				}
+				b, err := cfg.Secrets.Open(sealed, org[:])
+				return string(b), err
+			}})
 		rc.Workers = workers
 	}
 	var err error

@@ -54,6 +54,10 @@ var appGrants = []string{
 	"river_notification_id_seq:SELECT", "river_notification_id_seq:USAGE",
 	"river_queue:DELETE", "river_queue:INSERT", "river_queue:SELECT", "river_queue:UPDATE",
 	"schema_migrations:SELECT",
+	"sms_confirmation_logs:INSERT", "sms_confirmation_logs:SELECT", "sms_confirmation_logs:UPDATE",
+	"sms_inbound:INSERT", "sms_inbound:SELECT",
+	"sms_opt_outs:DELETE", "sms_opt_outs:INSERT", "sms_opt_outs:SELECT",
+	"twilio_accounts:DELETE", "twilio_accounts:INSERT", "twilio_accounts:SELECT", "twilio_accounts:UPDATE",
 	"users:SELECT",
 	"voice_routes:DELETE", "voice_routes:INSERT", "voice_routes:SELECT",
 	"voice_secrets:INSERT", "voice_secrets:SELECT", "voice_secrets:UPDATE",
@@ -63,7 +67,7 @@ var appGrants = []string{
 // definerFunctions are the only SECURITY DEFINER functions (the fenced
 // cross-tenant reads), and the only functions the app role may execute.
 var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org",
-	"recording_sweep_orgs", "kb_search"}
+	"recording_sweep_orgs", "kb_search", "twilio_route_org"}
 
 // infraFunctions are the job queue's own helpers, executable by everyone as
 // River creates them; they touch no clinic data.

@@ -298,3 +298,18 @@ func (s *Store) VapiRouteOrg(ctx context.Context, phoneNumber, assistantID strin
 	}
 	return org, nil
 }
+
+// TwilioRouteOrg is the clinic whose Twilio account and sending number a
+// webhook names (the fenced lookup twilio_route_org), or
+// frontdesk.ErrNotFound.
+func (s *Store) TwilioRouteOrg(ctx context.Context, number, accountSID string) (frontdesk.OrgID, error) {
+	id, err := db.New(s.pool).TwilioRouteOrg(ctx, db.TwilioRouteOrgParams{Number: number, AccountSid: accountSID})
+	if err != nil {
+		return frontdesk.OrgID{}, err
+	}
+	org := frontdesk.OrgID(id)
+	if org.IsZero() {
+		return org, frontdesk.ErrNotFound
+	}
+	return org, nil
+}

@@ -46,6 +46,17 @@ type Calendar struct {
 	tx       *postgres.Tx
 	settings Settings
 	now      time.Time
+	// OnBooked, if set, runs in the same transaction after every confirmed
+	// booking (the outbox: confirmation texts, calendar sync).
+	OnBooked func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
+}
+
+// Booked runs OnBooked for a booking made outside Book (a confirmed hold).
+func (c *Calendar) Booked(ctx context.Context, booking uuid.UUID) error {
+	if c.OnBooked == nil {
+		return nil
+	}
+	return c.OnBooked(ctx, c.tx, booking)
 }
 
 // Open reads the clinic's booking settings.
@@ -235,7 +246,10 @@ func (c *Calendar) Book(ctx context.Context, r Request) (Booked, error) {
 	if postgres.IsConflict(err) {
 		return Booked{}, ErrSlotUnavailable
 	}
-	return b, err
+	if err != nil || r.Hold {
+		return b, err
+	}
+	return b, c.Booked(ctx, b.ID)
 }
 
 // Alternatives are up to n free starts nearest to at, within three days.

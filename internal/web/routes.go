@@ -54,7 +54,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/settings/recordings", s.handle(s.member(s.getRecordingSettings)))
 	mux.HandleFunc("PUT /api/settings/recordings", s.handle(s.member(s.putRecordingSettings)))
 
+	mux.HandleFunc("GET /api/integrations/twilio", s.handle(s.member(s.getTwilio)))
+	mux.HandleFunc("PUT /api/integrations/twilio", s.handle(s.member(s.putTwilio)))
+	mux.HandleFunc("DELETE /api/integrations/twilio", s.handle(s.member(s.deleteTwilio)))
+	mux.HandleFunc("GET /api/sms/messages", s.handle(s.member(s.listSMS)))
+
 	mux.HandleFunc("POST /api/webhooks/vapi", s.handle(s.vapiWebhook))
+	mux.HandleFunc("POST /api/webhooks/twilio/status", s.handle(s.twilioStatus))
+	mux.HandleFunc("POST /api/webhooks/twilio/inbound", s.handle(s.twilioInbound))
 
 	mux.HandleFunc("/", s.handle(s.notFound))
 }

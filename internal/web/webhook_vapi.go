@@ -93,7 +93,8 @@ func (s *Server) vapiWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if msg.Type == vapi.TypeToolCalls {
-		reply = s.runTools(ctx, org, agent.Call{ID: call, Customer: msg.CustomerNumber(), Now: time.Now()}, msg.ToolCalls())
+		reply = s.runTools(ctx, org, agent.Call{ID: call, Customer: msg.CustomerNumber(), Now: time.Now(),
+			OnBooked: s.jobs.EnqueueBookingConfirmation}, msg.ToolCalls())
 	}
 	writeJSON(w, http.StatusOK, reply)
 	return nil

@@ -25,22 +25,23 @@ type AuditEvent struct {
 }
 
 type Booking struct {
-	OrgID        frontdesk.OrgID
-	ID           uuid.UUID
-	ResourceID   uuid.UUID
-	ServiceID    uuid.UUID
-	Status       string
-	StartsAt     time.Time
-	EndsAt       time.Time
-	Blocked      pgtype.Range[pgtype.Timestamptz]
-	HeldUntil    *time.Time
-	PatientName  string
-	PatientPhone string
-	Source       string
-	CallID       uuid.NullUUID
-	ToolCallID   pgtype.Text
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	OrgID              frontdesk.OrgID
+	ID                 uuid.UUID
+	ResourceID         uuid.UUID
+	ServiceID          uuid.UUID
+	Status             string
+	StartsAt           time.Time
+	EndsAt             time.Time
+	Blocked            pgtype.Range[pgtype.Timestamptz]
+	HeldUntil          *time.Time
+	PatientName        string
+	PatientPhone       string
+	Source             string
+	CallID             uuid.NullUUID
+	ToolCallID         pgtype.Text
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	PatientConfirmedAt *time.Time
 }
 
 type CallCount struct {
@@ -167,6 +168,47 @@ type Service struct {
 	BufferAfterMinutes  int32
 	Active              bool
 	CreatedAt           time.Time
+}
+
+type SmsConfirmationLog struct {
+	OrgID        frontdesk.OrgID
+	ID           uuid.UUID
+	BookingID    uuid.UUID
+	Kind         string
+	ToNumber     string
+	Body         string
+	Status       string
+	MessageSid   pgtype.Text
+	ErrorCode    pgtype.Int4
+	ErrorMessage string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type SmsInbound struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	MessageSid string
+	FromNumber string
+	Body       string
+	Action     string
+	ReceivedAt time.Time
+}
+
+type SmsOptOut struct {
+	OrgID      frontdesk.OrgID
+	Phone      string
+	OptedOutAt time.Time
+}
+
+type TwilioAccount struct {
+	OrgID                frontdesk.OrgID
+	AccountSid           string
+	AuthTokenCiphertext  []byte
+	FromNumber           string
+	ConfirmationTemplate string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
 }
 
 type User struct {

@@ -1,0 +1,177 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/riverqueue/river"
+
+	"frontdesk"
+	"frontdesk/internal/postgres"
+	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/providers/twilio"
+)
+
+// DefaultConfirmationTemplate is used until a clinic sets its own.
+// Placeholders: {patient}, {service}, {when}, {clinician}, {clinic}.
+const DefaultConfirmationTemplate = "Hi {patient}, your {service} at {clinic} is booked for {when} with {clinician}. Reply C to confirm or STOP to opt out."
+
+// SMSSendArgs sends one logged message.
+type SMSSendArgs struct {
+	OrgID frontdesk.OrgID `json:"org_id"`
+	LogID uuid.UUID       `json:"log_id"`
+}
+
+func (SMSSendArgs) Kind() string { return "sms_send" }
+
+// QueueSMS holds outgoing texts.
+const QueueSMS = "sms"
+
+// EnqueueBookingConfirmation logs the booking's confirmation text and
+// enqueues its sending, in the booking's own transaction. Nothing happens
+// when the clinic has no Twilio account or the booking already has its
+// confirmation (one per booking, whatever retries happen).
+func (c *Client) EnqueueBookingConfirmation(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error {
+	org := tx.Org
+	acct, err := tx.GetTwilioAccount(ctx, org.ID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	b, err := tx.GetBooking(ctx, db.GetBookingParams{OrgID: org.ID, ID: booking})
+	if err != nil {
+		return err
+	}
+	if b.PatientPhone == "" || b.Status != "confirmed" {
+		return nil
+	}
+	t := b.StartsAt.In(org.Location)
+	when := t.Format("Monday 2 January at 3:04 PM")
+	body := strings.NewReplacer("{patient}", b.PatientName, "{service}", b.ServiceName, "{when}", when,
+		"{clinician}", b.ResourceName, "{clinic}", org.Name).Replace(acct.ConfirmationTemplate)
+	id, err := tx.AddSMSLog(ctx, db.AddSMSLogParams{OrgID: org.ID, BookingID: booking, Kind: "confirmation",
+		ToNumber: b.PatientPhone, Body: body})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // already logged: at most one confirmation per booking
+	}
+	if err != nil {
+		return err
+	}
+	_, err = c.river.InsertTx(ctx, tx.PgxTx(), SMSSendArgs{OrgID: org.ID, LogID: id},
+		&river.InsertOpts{Queue: QueueSMS, MaxAttempts: 5})
+	return err
+}
+
+// smsSender sends a logged text through the clinic's own Twilio account.
+// The log row is the outbox: a text already given a MessageSid is never
+// sent again, and a retry after a crash first looks in Twilio for the text
+// it may already have sent.
+type smsSender struct {
+	river.WorkerDefaults[SMSSendArgs]
+	store     *postgres.Store
+	open      func(org frontdesk.OrgID, ciphertext []byte) (string, error)
+	http      *http.Client
+	statusURL string
+}
+
+func (w *smsSender) Work(ctx context.Context, job *river.Job[SMSSendArgs]) error {
+	a := job.Args
+	var msg db.SMSLogRow
+	var acct db.GetTwilioAccountRow
+	var optedOut bool
+	err := w.store.InTenant(ctx, a.OrgID, func(tx *postgres.Tx) (err error) {
+		if msg, err = tx.SMSLog(ctx, db.SMSLogParams{OrgID: a.OrgID, ID: a.LogID}); err != nil {
+			return err
+		}
+		if acct, err = tx.GetTwilioAccount(ctx, a.OrgID); err != nil {
+			return err
+		}
+		optedOut, err = tx.OptedOut(ctx, db.OptedOutParams{OrgID: a.OrgID, Phone: msg.ToNumber})
+		return err
+	})
+	if errors.Is(err, frontdesk.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("message %s or the clinic's Twilio account is gone", a.LogID))
+	}
+	if err != nil {
+		return err
+	}
+	if msg.MessageSid.Valid || msg.Status != "pending" {
+		return nil // sent (or settled) already
+	}
+	if optedOut || msg.BookingStatus == "cancelled" {
+		reason := "the number opted out (STOP)"
+		if !optedOut {
+			reason = "the booking was cancelled"
+		}
+		return w.fail(ctx, a, "skipped", nil, reason)
+	}
+	token, err := w.open(a.OrgID, acct.AuthTokenCiphertext)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	tw := twilio.NewClient(twilio.Account{SID: acct.AccountSid, AuthToken: token}, w.http)
+	var sent twilio.Sent
+	found := false
+	if job.Attempt > 1 {
+		if sent, found, err = tw.FindSent(msg.ToNumber, acct.FromNumber, msg.Body, job.CreatedAt); err != nil {
+			return err
+		}
+	}
+	if !found {
+		sent, err = tw.Send(msg.ToNumber, acct.FromNumber, msg.Body, w.statusURL)
+	}
+	if err != nil {
+		code := twilio.ErrorCode(err)
+		switch {
+		case code == twilio.CodeOptedOut:
+			if err := w.store.InTenant(ctx, a.OrgID, func(tx *postgres.Tx) error {
+				return tx.OptOut(ctx, db.OptOutParams{OrgID: a.OrgID, Phone: msg.ToNumber})
+			}); err != nil {
+				return err
+			}
+			return w.fail(ctx, a, "skipped", &code, "the number opted out at Twilio")
+		case twilio.Permanent(err):
+			return w.fail(ctx, a, "failed", &code, err.Error())
+		case job.Attempt >= job.MaxAttempts:
+			return w.fail(ctx, a, "failed", nil, err.Error())
+		}
+		return err
+	}
+	status := sent.Status
+	if status == "accepted" || status == "scheduled" || status == "" {
+		status = "queued"
+	}
+	return w.store.InTenant(ctx, a.OrgID, func(tx *postgres.Tx) error {
+		return tx.MarkSMSSent(ctx, db.MarkSMSSentParams{OrgID: a.OrgID, ID: a.LogID, Status: status,
+			MessageSid: textOf(sent.SID)})
+	})
+}
+
+func (w *smsSender) fail(ctx context.Context, a SMSSendArgs, status string, code *int, reason string) error {
+	err := w.store.InTenant(ctx, a.OrgID, func(tx *postgres.Tx) error {
+		p := db.MarkSMSFailedParams{OrgID: a.OrgID, ID: a.LogID, Status: status, ErrorMessage: reason}
+		if code != nil && *code != 0 {
+			p.ErrorCode = int4(int32(*code))
+		}
+		return tx.MarkSMSFailed(ctx, p)
+	})
+	if err != nil {
+		return err
+	}
+	if status == "failed" {
+		return river.JobCancel(errors.New(reason))
+	}
+	return nil
+}
+
+func textOf(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
+
+func int4(n int32) pgtype.Int4 { return pgtype.Int4{Int32: n, Valid: true} }
