@@ -1,0 +1,269 @@
+package web_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"frontdesk"
+	"frontdesk/internal/jobs"
+)
+
+const (
+	sidA   = "AC0123456789abcdef0123456789abcdef"
+	tokenA = "tokenA0123456789abcdef"
+	sidB   = "ACfedcba9876543210fedcba9876543210"
+	tokenB = "tokenB0123456789abcdef"
+)
+
+// fakeTwilio answers twilio-go's Messages create and list calls, records
+// what was sent, and can drop the connection after accepting a message
+// (a crash between Twilio accepting and Frontdesk recording).
+type fakeTwilio struct {
+	*httptest.Server
+	mu       sync.Mutex
+	sent     []url.Values
+	dropNext bool
+}
+
+func newFakeTwilio(t *testing.T) *fakeTwilio {
+	f := &fakeTwilio{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		if !strings.HasSuffix(r.URL.Path, "/Accounts/"+user+"/Messages.json") || (pass != tokenA && pass != tokenB) {
+			w.WriteHeader(401)
+			fmt.Fprint(w, `{"code":20003,"message":"Authenticate","status":401}`)
+			return
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if r.Method == http.MethodGet { // list
+			var msgs []map[string]any
+			for i, m := range f.sent {
+				if m.Get("To") == r.URL.Query().Get("To") {
+					msgs = append(msgs, map[string]any{"sid": fmt.Sprintf("SM%032d", i+1), "status": "sent", "body": m.Get("Body"), "to": m.Get("To")})
+				}
+			}
+			json.NewEncoder(w).Encode(map[string]any{"messages": msgs, "next_page_uri": nil})
+			return
+		}
+		r.ParseForm()
+		if r.PostForm.Get("To") == "+15125550666" { // a number that texted STOP at Twilio
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400}`)
+			return
+		}
+		f.sent = append(f.sent, r.PostForm)
+		if f.dropNext {
+			f.dropNext = false
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		w.WriteHeader(201)
+		json.NewEncoder(w).Encode(map[string]any{"sid": fmt.Sprintf("SM%032d", len(f.sent)), "status": "queued"})
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeTwilio) messages() []url.Values {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]url.Values(nil), f.sent...)
+}
+
+// toFake sends every request to the fake, whatever host twilio-go names.
+type toFake struct{ target *url.URL }
+
+func (t toFake) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host = t.target.Scheme, t.target.Host
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// sign computes X-Twilio-Signature the way Twilio does.
+func sign(token, fullURL string, form url.Values) string {
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	s := fullURL
+	for _, k := range keys {
+		s += k + form.Get(k)
+	}
+	mac := hmac.New(sha1.New, []byte(token))
+	mac.Write([]byte(s))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func (b *bundle) twilioPost(t *testing.T, path, token string, form url.Values) response {
+	t.Helper()
+	sig := sign(token, "https://frontdesk.test"+path, form)
+	return b.request(t, http.MethodPost, path, "", []byte(form.Encode()),
+		"Content-Type", "application/x-www-form-urlencoded", "X-Twilio-Signature", sig)
+}
+
+func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
+	b := setup(t)
+	fake := newFakeTwilio(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	csB := setupCalendar(t, b, b.w.B, "Europe/London")
+	db := b.owner(t)
+	ctx := context.Background()
+
+	// Credentials: admins only, the token stored sealed and never returned.
+	cfg := map[string]any{"account_sid": sidA, "auth_token": tokenA, "from_number": "+15125550100",
+		"confirmation_template": "{patient}: {service} at {clinic}, {when}, with {clinician}. Reply C to confirm."}
+	staff := b.token(t, b.w.A.Staff, frontdesk.OrgID{})
+	if r := b.request(t, http.MethodPut, "/api/integrations/twilio", staff, cfg); r.status != 403 {
+		t.Fatalf("staff sets Twilio: %d", r.status)
+	}
+	if r := b.request(t, http.MethodPut, "/api/integrations/twilio", cs.token, cfg); r.status != 200 || strings.Contains(string(r.body), tokenA) {
+		t.Fatalf("owner sets Twilio: %d %s", r.status, r.body)
+	}
+	if r := b.get(t, "/api/integrations/twilio", cs.token); !strings.Contains(string(r.body), sidA) || strings.Contains(string(r.body), tokenA) {
+		t.Fatalf("read back: %s", r.body)
+	}
+	if n := count(t, db, "SELECT count(*) FROM twilio_accounts WHERE position($1::bytea in auth_token_ciphertext) > 0", []byte(tokenA)); n != 0 {
+		t.Fatal("the auth token is stored in the clear")
+	}
+	cfgB := map[string]any{"account_sid": sidB, "auth_token": tokenB, "from_number": "+15125550100"}
+	if r := b.request(t, http.MethodPut, "/api/integrations/twilio", csB.token, cfgB); r.status != 409 || strings.Contains(string(r.body), b.w.A.Name) {
+		t.Fatalf("clinic B takes clinic A's number: %d %s", r.status, r.body)
+	}
+	cfgB["from_number"] = "+442079460002"
+	if r := b.request(t, http.MethodPut, "/api/integrations/twilio", csB.token, cfgB); r.status != 200 {
+		t.Fatalf("clinic B sets Twilio: %d %s", r.status, r.body)
+	}
+
+	// A booking enqueues one confirmation; the worker sends it once.
+	worker := b.smsWorker(t, fake)
+	defer worker.Stop(ctx)
+	var booking struct{ ID string }
+	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(9, 0))).json(t, &booking)
+	waitUntil(t, func() bool { return len(fake.messages()) == 1 })
+	m := fake.messages()[0]
+	if m.Get("To") != "+15125550123" || m.Get("From") != "+15125550100" ||
+		m.Get("Body") != "Pat Doe: Cleaning at Alpha Dental, "+cs.at(9, 0).Format("Monday 2 January at 3:04 PM")+", with Dr A. Reply C to confirm." ||
+		m.Get("StatusCallback") != "https://frontdesk.test/api/webhooks/twilio/status" {
+		t.Fatalf("sent %v", m)
+	}
+	var sid string
+	waitUntil(t, func() bool {
+		db.QueryRow(ctx, "SELECT coalesce(message_sid, '') FROM sms_confirmation_logs WHERE booking_id = $1", booking.ID).Scan(&sid)
+		return sid != ""
+	})
+
+	// Status callbacks: signed with the clinic's token over the public URL;
+	// repeated and out of order, the status only moves forward.
+	status := func(token, st string) int {
+		return b.twilioPost(t, "/api/webhooks/twilio/status", token, url.Values{"AccountSid": {sidA}, "From": {"+15125550100"},
+			"To": {"+15125550123"}, "MessageSid": {sid}, "MessageStatus": {st}}).status
+	}
+	for _, st := range []string{"sent", "delivered", "sent", "delivered"} {
+		if s := status(tokenA, st); s != 204 {
+			t.Fatalf("status %s: %d", st, s)
+		}
+	}
+	if s := status(tokenB, "undelivered"); s != 403 {
+		t.Fatalf("clinic B's token on clinic A's callback: %d", s)
+	}
+	bad := b.request(t, http.MethodPost, "/api/webhooks/twilio/status", "", []byte(url.Values{"AccountSid": {sidA}, "From": {"+15125550100"},
+		"MessageSid": {sid}, "MessageStatus": {"failed"}}.Encode()), "Content-Type", "application/x-www-form-urlencoded", "X-Twilio-Signature", "bm9wZQ==")
+	if bad.status != 403 {
+		t.Fatalf("bad signature: %d", bad.status)
+	}
+	var st string
+	db.QueryRow(ctx, "SELECT status FROM sms_confirmation_logs WHERE message_sid = $1", sid).Scan(&st)
+	if st != "delivered" {
+		t.Fatalf("status after callbacks: %s", st)
+	}
+
+	// The patient replies: C confirms, STOP opts out (no text is sent again),
+	// START opts back in; each redelivery is one row.
+	inbound := func(body, msgSid string) response {
+		return b.twilioPost(t, "/api/webhooks/twilio/inbound", tokenA, url.Values{"AccountSid": {sidA}, "To": {"+15125550100"},
+			"From": {"+15125550123"}, "Body": {body}, "MessageSid": {msgSid}})
+	}
+	if r := inbound("C", "SMin1"); r.status != 200 || !strings.Contains(string(r.body), "is confirmed") {
+		t.Fatalf("confirm: %d %s", r.status, r.body)
+	}
+	if n := count(t, db, "SELECT count(*) FROM bookings WHERE id = $1 AND patient_confirmed_at IS NOT NULL", booking.ID); n != 1 {
+		t.Fatal("the booking is not confirmed by the patient")
+	}
+	inbound("STOP", "SMin2")
+	inbound("STOP", "SMin2")
+	if n := count(t, db, "SELECT count(*) FROM sms_inbound"); n != 2 {
+		t.Fatalf("%d inbound rows", n)
+	}
+	var second struct{ ID string }
+	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(10, 0))).json(t, &second)
+	waitUntil(t, func() bool {
+		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND status = 'skipped'", second.ID) == 1
+	})
+	if len(fake.messages()) != 1 {
+		t.Fatal("a text went to a number that opted out")
+	}
+	inbound("START", "SMin3")
+	if n := count(t, db, "SELECT count(*) FROM sms_opt_outs"); n != 0 {
+		t.Fatal("START did not opt back in")
+	}
+	// Clinic A's opt-out is not clinic B's: nothing of A's is in B's list.
+	if r := b.get(t, "/api/sms/messages", csB.token); strings.Contains(string(r.body), "Pat Doe") {
+		t.Fatalf("clinic B sees clinic A's texts: %s", r.body)
+	}
+
+	// A crash after Twilio accepted the text: the retry finds it and does
+	// not send a second one.
+	fake.mu.Lock()
+	fake.dropNext = true
+	fake.mu.Unlock()
+	var third struct{ ID string }
+	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(11, 0))).json(t, &third)
+	waitUntil(t, func() bool {
+		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND message_sid IS NOT NULL", third.ID) == 1
+	})
+	if got := len(fake.messages()); got != 2 {
+		t.Fatalf("%d texts at Twilio after a crash and retry, want 2 (one per booking)", got)
+	}
+}
+
+// smsWorker runs the job worker with Twilio pointed at the fake.
+func (b *bundle) smsWorker(t *testing.T, fake *fakeTwilio) *jobs.Client {
+	t.Helper()
+	target, _ := url.Parse(fake.URL)
+	w, err := jobs.New(jobs.Config{Store: b.db.Store, Bucket: b.bucket, Log: b.log, Secrets: b.secrets,
+		TwilioHTTP: &http.Client{Transport: toFake{target}, Timeout: 5 * time.Second}, PublicURL: "https://frontdesk.test",
+		Fetch: jobs.FetchConfig{Timeout: time.Minute}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func waitUntil(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 20s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
