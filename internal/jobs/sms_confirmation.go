@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -18,9 +19,12 @@ import (
 	"frontdesk/internal/providers/twilio"
 )
 
-// DefaultConfirmationTemplate is used until a clinic sets its own.
-// Placeholders: {patient}, {service}, {when}, {clinician}, {clinic}.
-const DefaultConfirmationTemplate = "Hi {patient}, your {service} at {clinic} is booked for {when} with {clinician}. Reply C to confirm or STOP to opt out."
+// Default templates, used until a clinic sets its own. Placeholders:
+// {patient}, {service}, {when}, {clinician}, {clinic}.
+const (
+	DefaultConfirmationTemplate = "Hi {patient}, your {service} at {clinic} is booked for {when} with {clinician}. Reply C to confirm or STOP to opt out."
+	DefaultReminderTemplate     = "Reminder: your {service} at {clinic} is {when} with {clinician}. Reply C to confirm or STOP to opt out."
+)
 
 // SMSSendArgs sends one logged message.
 type SMSSendArgs struct {
@@ -33,11 +37,12 @@ func (SMSSendArgs) Kind() string { return "sms_send" }
 // QueueSMS holds outgoing texts.
 const QueueSMS = "sms"
 
-// EnqueueBookingConfirmation logs the booking's confirmation text and
-// enqueues its sending, in the booking's own transaction. Nothing happens
-// when the clinic has no Twilio account or the booking already has its
-// confirmation (one per booking, whatever retries happen).
-func (c *Client) EnqueueBookingConfirmation(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error {
+// EnqueueBookingMessages logs a new booking's confirmation text (now) and
+// reminder (before the appointment, never at night) and enqueues their
+// sending, in the booking's own transaction. Nothing happens when the
+// clinic has no Twilio account; a booking never gets a second
+// confirmation or reminder, whatever retries happen.
+func (c *Client) EnqueueBookingMessages(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error {
 	org := tx.Org
 	acct, err := tx.GetTwilioAccount(ctx, org.ID)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -53,22 +58,73 @@ func (c *Client) EnqueueBookingConfirmation(ctx context.Context, tx *postgres.Tx
 	if b.PatientPhone == "" || b.Status != "confirmed" {
 		return nil
 	}
-	t := b.StartsAt.In(org.Location)
-	when := t.Format("Monday 2 January at 3:04 PM")
-	body := strings.NewReplacer("{patient}", b.PatientName, "{service}", b.ServiceName, "{when}", when,
-		"{clinician}", b.ResourceName, "{clinic}", org.Name).Replace(acct.ConfirmationTemplate)
-	id, err := tx.AddSMSLog(ctx, db.AddSMSLogParams{OrgID: org.ID, BookingID: booking, Kind: "confirmation",
-		ToNumber: b.PatientPhone, Body: body})
+	render := strings.NewReplacer("{patient}", b.PatientName, "{service}", b.ServiceName,
+		"{when}", b.StartsAt.In(org.Location).Format("Monday 2 January at 3:04 PM"),
+		"{clinician}", b.ResourceName, "{clinic}", org.Name).Replace
+	now := time.Now()
+	if err := c.logAndEnqueue(ctx, tx, booking, "confirmation", b.PatientPhone, render(acct.ConfirmationTemplate), now); err != nil {
+		return err
+	}
+	if acct.ReminderHoursBefore == 0 {
+		return nil
+	}
+	at, ok := ReminderTime(b.StartsAt, time.Duration(acct.ReminderHoursBefore)*time.Hour,
+		clockOf(acct.QuietStart), clockOf(acct.QuietEnd), org.Location, now)
+	if !ok {
+		return nil // too close to the appointment to remind
+	}
+	return c.logAndEnqueue(ctx, tx, booking, "reminder", b.PatientPhone, render(acct.ReminderTemplate), at)
+}
+
+func (c *Client) logAndEnqueue(ctx context.Context, tx *postgres.Tx, booking uuid.UUID, kind, to, body string, at time.Time) error {
+	id, err := tx.AddSMSLog(ctx, db.AddSMSLogParams{OrgID: tx.Org.ID, BookingID: booking, Kind: kind, ToNumber: to, Body: body, SendAt: at})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil // already logged: at most one confirmation per booking
+		return nil // already logged: at most one per booking and kind
 	}
 	if err != nil {
 		return err
 	}
-	_, err = c.river.InsertTx(ctx, tx.PgxTx(), SMSSendArgs{OrgID: org.ID, LogID: id},
-		&river.InsertOpts{Queue: QueueSMS, MaxAttempts: 5})
+	_, err = c.river.InsertTx(ctx, tx.PgxTx(), SMSSendArgs{OrgID: tx.Org.ID, LogID: id},
+		&river.InsertOpts{Queue: QueueSMS, MaxAttempts: 5, ScheduledAt: at})
 	return err
 }
+
+// ReminderTime is when to remind of an appointment at start: before by
+// before, moved earlier out of the clinic's quiet hours (quietStart to
+// quietEnd, minutes after midnight, clinic time), and never in the past:
+// a reminder whose time has passed goes now, unless it is night or the
+// appointment is within the hour, when there is none (ok false).
+func ReminderTime(start time.Time, before time.Duration, quietStart, quietEnd int, loc *time.Location, now time.Time) (time.Time, bool) {
+	at := start.Add(-before)
+	if quiet(at, quietStart, quietEnd, loc) {
+		// The last minute before this night's quiet hours began.
+		l := at.In(loc)
+		day := l
+		if minutesOf(l) < quietEnd && quietStart > quietEnd { // after midnight: the night began yesterday
+			day = l.AddDate(0, 0, -1)
+		}
+		at = time.Date(day.Year(), day.Month(), day.Day(), 0, quietStart-1, 0, 0, loc)
+	}
+	if at.Before(now) {
+		if quiet(now, quietStart, quietEnd, loc) || start.Sub(now) < time.Hour {
+			return time.Time{}, false
+		}
+		at = now
+	}
+	return at, true
+}
+
+func quiet(t time.Time, start, end int, loc *time.Location) bool {
+	m := minutesOf(t.In(loc))
+	if start > end { // across midnight
+		return m >= start || m < end
+	}
+	return m >= start && m < end
+}
+
+func minutesOf(t time.Time) int { return t.Hour()*60 + t.Minute() }
+
+func clockOf(t pgtype.Time) int { return int(t.Microseconds / 60_000_000) }
 
 // smsSender sends a logged text through the clinic's own Twilio account.
 // The log row is the outbox: a text already given a MessageSid is never

@@ -160,7 +160,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, org frontdesk.OrgI
 		if err != nil {
 			return err
 		}
-		cal.OnBooked = s.jobs.EnqueueBookingConfirmation
+		cal.OnBooked = s.jobs.EnqueueBookingMessages
 		if replacing != uuid.Nil {
 			old, err := tx.GetBooking(ctx, db.GetBookingParams{OrgID: org, ID: replacing})
 			if err != nil {

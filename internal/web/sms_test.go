@@ -161,9 +161,14 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 		m.Get("StatusCallback") != "https://frontdesk.test/api/webhooks/twilio/status" {
 		t.Fatalf("sent %v", m)
 	}
+	// The reminder waits for its time: a day before, 9:00 clinic time.
+	if n := count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND kind = 'reminder' AND status = 'pending' AND send_at = $2",
+		booking.ID, cs.at(9, 0).AddDate(0, 0, -1)); n != 1 {
+		t.Fatal("no reminder scheduled a day before")
+	}
 	var sid string
 	waitUntil(t, func() bool {
-		db.QueryRow(ctx, "SELECT coalesce(message_sid, '') FROM sms_confirmation_logs WHERE booking_id = $1", booking.ID).Scan(&sid)
+		db.QueryRow(ctx, "SELECT coalesce(message_sid, '') FROM sms_confirmation_logs WHERE booking_id = $1 AND kind = 'confirmation'", booking.ID).Scan(&sid)
 		return sid != ""
 	})
 
@@ -212,7 +217,7 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	var second struct{ ID string }
 	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(10, 0))).json(t, &second)
 	waitUntil(t, func() bool {
-		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND status = 'skipped'", second.ID) == 1
+		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND kind = 'confirmation' AND status = 'skipped'", second.ID) == 1
 	})
 	if len(fake.messages()) != 1 {
 		t.Fatal("a text went to a number that opted out")
@@ -234,7 +239,7 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	var third struct{ ID string }
 	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(11, 0))).json(t, &third)
 	waitUntil(t, func() bool {
-		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND message_sid IS NOT NULL", third.ID) == 1
+		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND kind = 'confirmation' AND message_sid IS NOT NULL", third.ID) == 1
 	})
 	if got := len(fake.messages()); got != 2 {
 		t.Fatalf("%d texts at Twilio after a crash and retry, want 2 (one per booking)", got)

@@ -21,6 +21,7 @@ import (
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/providers/twilio"
+	"frontdesk/internal/scheduling"
 )
 
 // The clinic's own Twilio account (admins), its message log (members),
@@ -31,6 +32,10 @@ type twilioSettings struct {
 	AuthToken            string     `json:"auth_token,omitempty"` // write-only
 	FromNumber           string     `json:"from_number"`
 	ConfirmationTemplate string     `json:"confirmation_template"`
+	ReminderTemplate     string     `json:"reminder_template"`
+	ReminderHoursBefore  *int32     `json:"reminder_hours_before"` // 0: no reminders
+	QuietStart           string     `json:"quiet_start"`           // HH:MM, clinic time
+	QuietEnd             string     `json:"quiet_end"`
 	Configured           bool       `json:"configured"`
 	UpdatedAt            *time.Time `json:"updated_at,omitempty"`
 }
@@ -48,7 +53,8 @@ func (s *Server) getTwilio(w http.ResponseWriter, r *http.Request, org frontdesk
 			return nil
 		}
 		out = twilioSettings{AccountSID: a.AccountSid, FromNumber: a.FromNumber, ConfirmationTemplate: a.ConfirmationTemplate,
-			Configured: true, UpdatedAt: inZone(&a.UpdatedAt, tx.Org.Location)}
+			ReminderTemplate: a.ReminderTemplate, ReminderHoursBefore: &a.ReminderHoursBefore, QuietStart: clockText(a.QuietStart),
+			QuietEnd: clockText(a.QuietEnd), Configured: true, UpdatedAt: inZone(&a.UpdatedAt, tx.Org.Location)}
 		return err
 	})
 	return s.reply(w, err, http.StatusOK, out)
@@ -66,10 +72,31 @@ func (s *Server) putTwilio(w http.ResponseWriter, r *http.Request, org frontdesk
 		return frontdesk.Invalid("auth_token", "is required (the account's auth token)")
 	case len(in.ConfirmationTemplate) > 1000:
 		return frontdesk.Invalid("confirmation_template", "at most 1,000 characters")
+	case len(in.ReminderTemplate) > 1000:
+		return frontdesk.Invalid("reminder_template", "at most 1,000 characters")
+	case in.ReminderHoursBefore != nil && (*in.ReminderHoursBefore < 0 || *in.ReminderHoursBefore > 336):
+		return frontdesk.Invalid("reminder_hours_before", "must be from 0 (no reminders) to 336")
 	}
 	if strings.TrimSpace(in.ConfirmationTemplate) == "" {
 		in.ConfirmationTemplate = jobs.DefaultConfirmationTemplate
 	}
+	if strings.TrimSpace(in.ReminderTemplate) == "" {
+		in.ReminderTemplate = jobs.DefaultReminderTemplate
+	}
+	if in.ReminderHoursBefore == nil {
+		h := int32(24)
+		in.ReminderHoursBefore = &h
+	}
+	quietStart, quietEnd := scheduling.Clock(21*60), scheduling.Clock(8*60)
+	if in.QuietStart != "" || in.QuietEnd != "" {
+		var ok1, ok2 bool
+		quietStart, ok1 = scheduling.ParseClock(in.QuietStart)
+		quietEnd, ok2 = scheduling.ParseClock(in.QuietEnd)
+		if !ok1 || !ok2 {
+			return frontdesk.Invalid("quiet_start", "quiet_start and quiet_end are HH:MM, clinic time")
+		}
+	}
+	in.QuietStart, in.QuietEnd = quietStart.String(), quietEnd.String()
 	err := s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
 		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
 			return err
@@ -87,7 +114,8 @@ func (s *Server) putTwilio(w http.ResponseWriter, r *http.Request, org frontdesk
 		}
 		return tx.UpsertTwilioAccount(r.Context(), db.UpsertTwilioAccountParams{OrgID: org, AccountSid: in.AccountSID,
 			AuthTokenCiphertext: s.secrets.Seal([]byte(in.AuthToken), org[:]), FromNumber: n,
-			ConfirmationTemplate: in.ConfirmationTemplate})
+			ConfirmationTemplate: in.ConfirmationTemplate, ReminderTemplate: in.ReminderTemplate,
+			ReminderHoursBefore: *in.ReminderHoursBefore, QuietStart: pgClock(quietStart), QuietEnd: pgClock(quietEnd)})
 	})
 	if errors.Is(err, frontdesk.ErrConflict) {
 		return &httpError{status: http.StatusConflict, detail: errorDetail{Code: "conflict", Field: "from_number",

@@ -175,6 +175,7 @@ type SmsConfirmationLog struct {
 	ID           uuid.UUID
 	BookingID    uuid.UUID
 	Kind         string
+	SendAt       time.Time
 	ToNumber     string
 	Body         string
 	Status       string
@@ -207,6 +208,10 @@ type TwilioAccount struct {
 	AuthTokenCiphertext  []byte
 	FromNumber           string
 	ConfirmationTemplate string
+	ReminderTemplate     string
+	ReminderHoursBefore  int32
+	QuietStart           pgtype.Time
+	QuietEnd             pgtype.Time
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 }

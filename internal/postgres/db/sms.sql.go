@@ -15,8 +15,8 @@ import (
 )
 
 const AddSMSLog = `-- name: AddSMSLog :one
-INSERT INTO sms_confirmation_logs (org_id, booking_id, kind, to_number, body)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO sms_confirmation_logs (org_id, booking_id, kind, to_number, body, send_at)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (org_id, booking_id, kind) DO NOTHING
 RETURNING id
 `
@@ -27,6 +27,7 @@ type AddSMSLogParams struct {
 	Kind      string
 	ToNumber  string
 	Body      string
+	SendAt    time.Time
 }
 
 // One confirmation per booking: a second attempt finds the first and adds
@@ -38,6 +39,7 @@ func (q *Queries) AddSMSLog(ctx context.Context, arg AddSMSLogParams) (uuid.UUID
 		arg.Kind,
 		arg.ToNumber,
 		arg.Body,
+		arg.SendAt,
 	)
 	var id uuid.UUID
 	err := row.Scan(&id)
@@ -133,7 +135,8 @@ func (q *Queries) DeleteTwilioAccount(ctx context.Context, orgID frontdesk.OrgID
 }
 
 const GetTwilioAccount = `-- name: GetTwilioAccount :one
-SELECT account_sid, auth_token_ciphertext, from_number, confirmation_template, updated_at
+SELECT account_sid, auth_token_ciphertext, from_number, confirmation_template, reminder_template,
+       reminder_hours_before, quiet_start, quiet_end, updated_at
 FROM twilio_accounts WHERE org_id = $1
 `
 
@@ -142,6 +145,10 @@ type GetTwilioAccountRow struct {
 	AuthTokenCiphertext  []byte
 	FromNumber           string
 	ConfirmationTemplate string
+	ReminderTemplate     string
+	ReminderHoursBefore  int32
+	QuietStart           pgtype.Time
+	QuietEnd             pgtype.Time
 	UpdatedAt            time.Time
 }
 
@@ -153,13 +160,17 @@ func (q *Queries) GetTwilioAccount(ctx context.Context, orgID frontdesk.OrgID) (
 		&i.AuthTokenCiphertext,
 		&i.FromNumber,
 		&i.ConfirmationTemplate,
+		&i.ReminderTemplate,
+		&i.ReminderHoursBefore,
+		&i.QuietStart,
+		&i.QuietEnd,
 		&i.UpdatedAt,
 	)
 	return i, err
 }
 
 const ListSMSLogs = `-- name: ListSMSLogs :many
-SELECT id, booking_id, kind, to_number, body, status, message_sid, error_code, error_message, created_at
+SELECT id, booking_id, kind, to_number, body, status, message_sid, error_code, error_message, send_at, created_at
 FROM sms_confirmation_logs WHERE org_id = $1 ORDER BY created_at DESC LIMIT 200
 `
 
@@ -173,6 +184,7 @@ type ListSMSLogsRow struct {
 	MessageSid   pgtype.Text
 	ErrorCode    pgtype.Int4
 	ErrorMessage string
+	SendAt       time.Time
 	CreatedAt    time.Time
 }
 
@@ -195,6 +207,7 @@ func (q *Queries) ListSMSLogs(ctx context.Context, orgID frontdesk.OrgID) ([]Lis
 			&i.MessageSid,
 			&i.ErrorCode,
 			&i.ErrorMessage,
+			&i.SendAt,
 			&i.CreatedAt,
 		); err != nil {
 			return nil, err
@@ -327,7 +340,7 @@ func (q *Queries) RecordInboundSMS(ctx context.Context, arg RecordInboundSMSPara
 }
 
 const SMSLog = `-- name: SMSLog :one
-SELECT l.id, l.booking_id, l.kind, l.to_number, l.body, l.status, l.message_sid, b.status AS booking_status
+SELECT l.id, l.booking_id, l.kind, l.to_number, l.body, l.status, l.message_sid, l.send_at, b.status AS booking_status
 FROM sms_confirmation_logs l JOIN bookings b ON b.org_id = l.org_id AND b.id = l.booking_id
 WHERE l.org_id = $1 AND l.id = $2
 `
@@ -345,6 +358,7 @@ type SMSLogRow struct {
 	Body          string
 	Status        string
 	MessageSid    pgtype.Text
+	SendAt        time.Time
 	BookingStatus string
 }
 
@@ -359,6 +373,7 @@ func (q *Queries) SMSLog(ctx context.Context, arg SMSLogParams) (SMSLogRow, erro
 		&i.Body,
 		&i.Status,
 		&i.MessageSid,
+		&i.SendAt,
 		&i.BookingStatus,
 	)
 	return i, err
@@ -383,11 +398,15 @@ func (q *Queries) TwilioRouteOrg(ctx context.Context, arg TwilioRouteOrgParams) 
 }
 
 const UpsertTwilioAccount = `-- name: UpsertTwilioAccount :exec
-INSERT INTO twilio_accounts (org_id, account_sid, auth_token_ciphertext, from_number, confirmation_template)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO twilio_accounts (org_id, account_sid, auth_token_ciphertext, from_number, confirmation_template,
+                             reminder_template, reminder_hours_before, quiet_start, quiet_end)
+VALUES ($1, $2, $3, $4, $5,
+        $6, $7, $8, $9)
 ON CONFLICT (org_id) DO UPDATE SET account_sid = excluded.account_sid,
     auth_token_ciphertext = excluded.auth_token_ciphertext, from_number = excluded.from_number,
-    confirmation_template = excluded.confirmation_template, updated_at = now()
+    confirmation_template = excluded.confirmation_template, reminder_template = excluded.reminder_template,
+    reminder_hours_before = excluded.reminder_hours_before, quiet_start = excluded.quiet_start,
+    quiet_end = excluded.quiet_end, updated_at = now()
 `
 
 type UpsertTwilioAccountParams struct {
@@ -396,6 +415,10 @@ type UpsertTwilioAccountParams struct {
 	AuthTokenCiphertext  []byte
 	FromNumber           string
 	ConfirmationTemplate string
+	ReminderTemplate     string
+	ReminderHoursBefore  int32
+	QuietStart           pgtype.Time
+	QuietEnd             pgtype.Time
 }
 
 func (q *Queries) UpsertTwilioAccount(ctx context.Context, arg UpsertTwilioAccountParams) error {
@@ -405,6 +428,10 @@ func (q *Queries) UpsertTwilioAccount(ctx context.Context, arg UpsertTwilioAccou
 		arg.AuthTokenCiphertext,
 		arg.FromNumber,
 		arg.ConfirmationTemplate,
+		arg.ReminderTemplate,
+		arg.ReminderHoursBefore,
+		arg.QuietStart,
+		arg.QuietEnd,
 	)
 	return err
 }

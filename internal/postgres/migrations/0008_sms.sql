@@ -13,6 +13,12 @@ CREATE TABLE twilio_accounts (
     auth_token_ciphertext bytea NOT NULL,
     from_number           text NOT NULL,
     confirmation_template text NOT NULL,
+    reminder_template     text NOT NULL,
+    -- 0 turns reminders off.
+    reminder_hours_before integer NOT NULL DEFAULT 24 CHECK (reminder_hours_before BETWEEN 0 AND 336),
+    -- No text is sent between quiet_start and quiet_end, clinic time.
+    quiet_start           time NOT NULL DEFAULT '21:00',
+    quiet_end             time NOT NULL DEFAULT '08:00',
     created_at            timestamptz NOT NULL DEFAULT now(),
     updated_at            timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id)
@@ -29,7 +35,9 @@ CREATE TABLE sms_confirmation_logs (
     org_id        uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     id            uuid NOT NULL DEFAULT gen_random_uuid(),
     booking_id    uuid NOT NULL,
-    kind          text NOT NULL CHECK (kind IN ('confirmation')),
+    kind          text NOT NULL CHECK (kind IN ('confirmation', 'reminder')),
+    -- When a reminder is due (after quiet hours are applied).
+    send_at       timestamptz NOT NULL DEFAULT now(),
     to_number     text NOT NULL,
     body          text NOT NULL,
     status        text NOT NULL DEFAULT 'pending'

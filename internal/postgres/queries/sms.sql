@@ -4,15 +4,20 @@
 SELECT coalesce(twilio_route_org(@number::text, @account_sid::text), '00000000-0000-0000-0000-000000000000')::uuid AS org_id;
 
 -- name: GetTwilioAccount :one
-SELECT account_sid, auth_token_ciphertext, from_number, confirmation_template, updated_at
+SELECT account_sid, auth_token_ciphertext, from_number, confirmation_template, reminder_template,
+       reminder_hours_before, quiet_start, quiet_end, updated_at
 FROM twilio_accounts WHERE org_id = @org_id;
 
 -- name: UpsertTwilioAccount :exec
-INSERT INTO twilio_accounts (org_id, account_sid, auth_token_ciphertext, from_number, confirmation_template)
-VALUES (@org_id, @account_sid, @auth_token_ciphertext, @from_number, @confirmation_template)
+INSERT INTO twilio_accounts (org_id, account_sid, auth_token_ciphertext, from_number, confirmation_template,
+                             reminder_template, reminder_hours_before, quiet_start, quiet_end)
+VALUES (@org_id, @account_sid, @auth_token_ciphertext, @from_number, @confirmation_template,
+        @reminder_template, @reminder_hours_before, @quiet_start, @quiet_end)
 ON CONFLICT (org_id) DO UPDATE SET account_sid = excluded.account_sid,
     auth_token_ciphertext = excluded.auth_token_ciphertext, from_number = excluded.from_number,
-    confirmation_template = excluded.confirmation_template, updated_at = now();
+    confirmation_template = excluded.confirmation_template, reminder_template = excluded.reminder_template,
+    reminder_hours_before = excluded.reminder_hours_before, quiet_start = excluded.quiet_start,
+    quiet_end = excluded.quiet_end, updated_at = now();
 
 -- name: DeleteTwilioAccount :execrows
 DELETE FROM twilio_accounts WHERE org_id = @org_id;
@@ -23,13 +28,13 @@ DELETE FROM voice_routes WHERE org_id = @org_id AND kind = 'sms_number';
 -- name: AddSMSLog :one
 -- One confirmation per booking: a second attempt finds the first and adds
 -- nothing (no row returned).
-INSERT INTO sms_confirmation_logs (org_id, booking_id, kind, to_number, body)
-VALUES (@org_id, @booking_id, @kind, @to_number, @body)
+INSERT INTO sms_confirmation_logs (org_id, booking_id, kind, to_number, body, send_at)
+VALUES (@org_id, @booking_id, @kind, @to_number, @body, @send_at)
 ON CONFLICT (org_id, booking_id, kind) DO NOTHING
 RETURNING id;
 
 -- name: SMSLog :one
-SELECT l.id, l.booking_id, l.kind, l.to_number, l.body, l.status, l.message_sid, b.status AS booking_status
+SELECT l.id, l.booking_id, l.kind, l.to_number, l.body, l.status, l.message_sid, l.send_at, b.status AS booking_status
 FROM sms_confirmation_logs l JOIN bookings b ON b.org_id = l.org_id AND b.id = l.booking_id
 WHERE l.org_id = @org_id AND l.id = @id;
 
@@ -53,7 +58,7 @@ WHERE org_id = @org_id AND message_sid = @message_sid
           > array_position(ARRAY['pending', 'queued', 'sending', 'sent', 'delivered', 'read'], status));
 
 -- name: ListSMSLogs :many
-SELECT id, booking_id, kind, to_number, body, status, message_sid, error_code, error_message, created_at
+SELECT id, booking_id, kind, to_number, body, status, message_sid, error_code, error_message, send_at, created_at
 FROM sms_confirmation_logs WHERE org_id = @org_id ORDER BY created_at DESC LIMIT 200;
 
 -- name: OptedOut :one
