@@ -84,8 +84,13 @@ func (c *Client) logAndEnqueue(ctx context.Context, tx *postgres.Tx, booking uui
 	if err != nil {
 		return err
 	}
-	_, err = c.river.InsertTx(ctx, tx.PgxTx(), SMSSendArgs{OrgID: tx.Org.ID, LogID: id},
-		&river.InsertOpts{Queue: QueueSMS, MaxAttempts: 5, ScheduledAt: at})
+	opts := &river.InsertOpts{Queue: QueueSMS, MaxAttempts: 5}
+	if at.After(time.Now()) {
+		// Scheduled jobs wait for River's scheduler (every few seconds):
+		// only texts due later are scheduled.
+		opts.ScheduledAt = at
+	}
+	_, err = c.river.InsertTx(ctx, tx.PgxTx(), SMSSendArgs{OrgID: tx.Org.ID, LogID: id}, opts)
 	return err
 }
 

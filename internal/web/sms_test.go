@@ -2,22 +2,15 @@ package web_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"frontdesk"
 	"frontdesk/internal/jobs"
+	"frontdesk/internal/testkit"
 )
 
 const (
@@ -27,98 +20,16 @@ const (
 	tokenB = "tokenB0123456789abcdef"
 )
 
-// fakeTwilio answers twilio-go's Messages create and list calls, records
-// what was sent, and can drop the connection after accepting a message
-// (a crash between Twilio accepting and Frontdesk recording).
-type fakeTwilio struct {
-	*httptest.Server
-	mu       sync.Mutex
-	sent     []url.Values
-	dropNext bool
-}
-
-func newFakeTwilio(t *testing.T) *fakeTwilio {
-	f := &fakeTwilio{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, pass, _ := r.BasicAuth()
-		if !strings.HasSuffix(r.URL.Path, "/Accounts/"+user+"/Messages.json") || (pass != tokenA && pass != tokenB) {
-			w.WriteHeader(401)
-			fmt.Fprint(w, `{"code":20003,"message":"Authenticate","status":401}`)
-			return
-		}
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if r.Method == http.MethodGet { // list
-			var msgs []map[string]any
-			for i, m := range f.sent {
-				if m.Get("To") == r.URL.Query().Get("To") {
-					msgs = append(msgs, map[string]any{"sid": fmt.Sprintf("SM%032d", i+1), "status": "sent", "body": m.Get("Body"), "to": m.Get("To")})
-				}
-			}
-			json.NewEncoder(w).Encode(map[string]any{"messages": msgs, "next_page_uri": nil})
-			return
-		}
-		r.ParseForm()
-		if r.PostForm.Get("To") == "+15125550666" { // a number that texted STOP at Twilio
-			w.WriteHeader(400)
-			fmt.Fprint(w, `{"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400}`)
-			return
-		}
-		f.sent = append(f.sent, r.PostForm)
-		if f.dropNext {
-			f.dropNext = false
-			conn, _, _ := w.(http.Hijacker).Hijack()
-			conn.Close()
-			return
-		}
-		w.WriteHeader(201)
-		json.NewEncoder(w).Encode(map[string]any{"sid": fmt.Sprintf("SM%032d", len(f.sent)), "status": "queued"})
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
-func (f *fakeTwilio) messages() []url.Values {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]url.Values(nil), f.sent...)
-}
-
-// toFake sends every request to the fake, whatever host twilio-go names.
-type toFake struct{ target *url.URL }
-
-func (t toFake) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.URL.Scheme, r.URL.Host = t.target.Scheme, t.target.Host
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-// sign computes X-Twilio-Signature the way Twilio does.
-func sign(token, fullURL string, form url.Values) string {
-	keys := make([]string, 0, len(form))
-	for k := range form {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	s := fullURL
-	for _, k := range keys {
-		s += k + form.Get(k)
-	}
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(s))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
 func (b *bundle) twilioPost(t *testing.T, path, token string, form url.Values) response {
 	t.Helper()
-	sig := sign(token, "https://frontdesk.test"+path, form)
+	sig := testkit.TwilioSignature(token, "https://frontdesk.test"+path, form)
 	return b.request(t, http.MethodPost, path, "", []byte(form.Encode()),
 		"Content-Type", "application/x-www-form-urlencoded", "X-Twilio-Signature", sig)
 }
 
 func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	b := setup(t)
-	fake := newFakeTwilio(t)
+	fake := testkit.NewFakeTwilio(t, tokenA, tokenB)
 	cs := setupCalendar(t, b, b.w.A, "America/New_York")
 	csB := setupCalendar(t, b, b.w.B, "Europe/London")
 	db := b.owner(t)
@@ -154,8 +65,8 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	defer worker.Stop(ctx)
 	var booking struct{ ID string }
 	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(9, 0))).json(t, &booking)
-	waitUntil(t, func() bool { return len(fake.messages()) == 1 })
-	m := fake.messages()[0]
+	waitUntil(t, func() bool { return len(fake.Messages()) == 1 })
+	m := fake.Messages()[0]
 	if m.Get("To") != "+15125550123" || m.Get("From") != "+15125550100" ||
 		m.Get("Body") != "Pat Doe: Cleaning at Alpha Dental, "+cs.at(9, 0).Format("Monday 2 January at 3:04 PM")+", with Dr A. Reply C to confirm." ||
 		m.Get("StatusCallback") != "https://frontdesk.test/api/webhooks/twilio/status" {
@@ -219,7 +130,7 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	waitUntil(t, func() bool {
 		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND kind = 'confirmation' AND status = 'skipped'", second.ID) == 1
 	})
-	if len(fake.messages()) != 1 {
+	if len(fake.Messages()) != 1 {
 		t.Fatal("a text went to a number that opted out")
 	}
 	inbound("START", "SMin3")
@@ -233,25 +144,22 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 
 	// A crash after Twilio accepted the text: the retry finds it and does
 	// not send a second one.
-	fake.mu.Lock()
-	fake.dropNext = true
-	fake.mu.Unlock()
+	fake.DropNext()
 	var third struct{ ID string }
 	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(11, 0))).json(t, &third)
 	waitUntil(t, func() bool {
 		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND kind = 'confirmation' AND message_sid IS NOT NULL", third.ID) == 1
 	})
-	if got := len(fake.messages()); got != 2 {
+	if got := len(fake.Messages()); got != 2 {
 		t.Fatalf("%d texts at Twilio after a crash and retry, want 2 (one per booking)", got)
 	}
 }
 
 // smsWorker runs the job worker with Twilio pointed at the fake.
-func (b *bundle) smsWorker(t *testing.T, fake *fakeTwilio) *jobs.Client {
+func (b *bundle) smsWorker(t *testing.T, fake *testkit.FakeTwilio) *jobs.Client {
 	t.Helper()
-	target, _ := url.Parse(fake.URL)
 	w, err := jobs.New(jobs.Config{Store: b.db.Store, Bucket: b.bucket, Log: b.log, Secrets: b.secrets,
-		TwilioHTTP: &http.Client{Transport: toFake{target}, Timeout: 5 * time.Second}, PublicURL: "https://frontdesk.test",
+		TwilioHTTP: fake.HTTPClient(), PublicURL: "https://frontdesk.test",
 		Fetch: jobs.FetchConfig{Timeout: time.Minute}}, true)
 	if err != nil {
 		t.Fatal(err)
