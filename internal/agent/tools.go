@@ -28,16 +28,16 @@ type Call struct {
 	ID       frontdesk.CallID
 	Customer string // the caller's number, E.164 when known
 	Now      time.Time
-	// OnBooked runs in the transaction of every booking made (see
-	// scheduling.Calendar.OnBooked).
-	OnBooked func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
+	// OnChange runs in the transaction of every booking made or cancelled
+	// (see scheduling.Calendar.OnChange).
+	OnChange func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
 }
 
 // calendar opens the clinic's calendar for this call.
 func calendar(ctx context.Context, tx *postgres.Tx, c Call) (*scheduling.Calendar, error) {
 	cal, err := scheduling.Open(ctx, tx, c.Now)
 	if err == nil {
-		cal.OnBooked = c.OnBooked
+		cal.OnChange = c.OnChange
 	}
 	return cal, err
 }
@@ -147,7 +147,7 @@ func bookAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolC
 		if err := oneRow(tx.ConfirmHold(ctx, db.ConfirmHoldParams{OrgID: tx.Org.ID, ID: held, PatientName: name, PatientPhone: phone})); err != nil {
 			return "", err
 		}
-		if err := cal.Booked(ctx, held); err != nil {
+		if err := cal.Changed(ctx, held); err != nil {
 			return "", err
 		}
 		return booked(ctx, tx, held, name)
@@ -176,7 +176,11 @@ func cancelAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.Too
 	if err != nil {
 		return answer(err)
 	}
-	if err := oneRow(tx.CancelBooking(ctx, db.CancelBookingParams{OrgID: tx.Org.ID, ID: b.ID})); err != nil {
+	cal, err := calendar(ctx, tx, c)
+	if err != nil {
+		return "", err
+	}
+	if err := cal.Cancel(ctx, b.ID); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("Cancelled the %s on %s.", b.ServiceName, when(b.StartsAt, tx.Org.Location)), nil
@@ -204,7 +208,7 @@ func rescheduleAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi
 		return "", err
 	}
 	// Free the old time, take the new one: one transaction, both or neither.
-	if err := oneRow(tx.CancelBooking(ctx, db.CancelBookingParams{OrgID: tx.Org.ID, ID: b.ID})); err != nil {
+	if err := cal.Cancel(ctx, b.ID); err != nil {
 		return "", err
 	}
 	nb, err := cal.Book(ctx, scheduling.Request{Service: svc, Start: start, Patient: old.PatientName, Phone: old.PatientPhone,

@@ -20,6 +20,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/internal/postgres"
+	"frontdesk/internal/providers/google"
 	"frontdesk/internal/secrets"
 )
 
@@ -44,7 +45,9 @@ type Config struct {
 	Secrets    *secrets.Box
 	TwilioHTTP *http.Client
 	PublicURL  string
-	Log        *slog.Logger
+	// Google syncs bookings to connected calendars (nil: not configured).
+	Google *google.Client
+	Log    *slog.Logger
 }
 
 // QueueMaintenance holds the periodic sweeps, apart from downloads.
@@ -78,7 +81,7 @@ func New(cfg Config, work bool) (*Client, error) {
 			cfg.OrphanGrace = 24 * time.Hour
 		}
 		rc.Queues = map[string]river.QueueConfig{QueueRecordings: {MaxWorkers: cfg.Workers}, QueueMaintenance: {MaxWorkers: 2},
-			QueueSMS: {MaxWorkers: 4}}
+			QueueSMS: {MaxWorkers: 4}, QueueCalendar: {MaxWorkers: 4}}
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) {
 				return RecordingSweepFanOutArgs{}, &river.InsertOpts{Queue: QueueMaintenance}
@@ -102,6 +105,13 @@ func New(cfg Config, work bool) (*Client, error) {
 				}
 				b, err := cfg.Secrets.Open(sealed, org[:])
 				return string(b), err
+			}})
+		river.AddWorker(workers, &calendarSync{store: cfg.Store, google: cfg.Google,
+			open: func(org frontdesk.OrgID, sealed []byte) ([]byte, error) {
+				if cfg.Secrets == nil {
+					return nil, errors.New("no secret key configured to open calendar tokens")
+				}
+				return cfg.Secrets.Open(sealed, org[:])
 			}})
 		rc.Workers = workers
 	}

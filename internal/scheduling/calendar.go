@@ -46,17 +46,31 @@ type Calendar struct {
 	tx       *postgres.Tx
 	settings Settings
 	now      time.Time
-	// OnBooked, if set, runs in the same transaction after every confirmed
-	// booking (the outbox: confirmation texts, calendar sync).
-	OnBooked func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
+	// OnChange, if set, runs in the same transaction after a booking is
+	// confirmed or cancelled (the outbox: texts, calendar sync).
+	OnChange func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
 }
 
-// Booked runs OnBooked for a booking made outside Book (a confirmed hold).
-func (c *Calendar) Booked(ctx context.Context, booking uuid.UUID) error {
-	if c.OnBooked == nil {
+// Changed runs OnChange for a booking changed outside Book and Cancel (a
+// hold confirmed).
+func (c *Calendar) Changed(ctx context.Context, booking uuid.UUID) error {
+	if c.OnChange == nil {
 		return nil
 	}
-	return c.OnBooked(ctx, c.tx, booking)
+	return c.OnChange(ctx, c.tx, booking)
+}
+
+// Cancel cancels a booking (or hold) that is not cancelled yet;
+// frontdesk.ErrNotFound otherwise.
+func (c *Calendar) Cancel(ctx context.Context, booking uuid.UUID) error {
+	n, err := c.tx.CancelBooking(ctx, db.CancelBookingParams{OrgID: c.tx.Org.ID, ID: booking})
+	if err == nil && n == 0 {
+		return frontdesk.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return c.Changed(ctx, booking)
 }
 
 // Open reads the clinic's booking settings.
@@ -249,7 +263,7 @@ func (c *Calendar) Book(ctx context.Context, r Request) (Booked, error) {
 	if err != nil || r.Hold {
 		return b, err
 	}
-	return b, c.Booked(ctx, b.ID)
+	return b, c.Changed(ctx, b.ID)
 }
 
 // Alternatives are up to n free starts nearest to at, within three days.

@@ -6,7 +6,9 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -15,8 +17,11 @@ import (
 	"strings"
 )
 
-// Box seals and opens secrets.
-type Box struct{ aead cipher.AEAD }
+// Box seals and opens secrets, and signs short-lived values (OAuth state).
+type Box struct {
+	aead   cipher.AEAD
+	macKey []byte
+}
 
 // NewBox returns a Box for a 32-byte key.
 func NewBox(key []byte) (*Box, error) {
@@ -31,7 +36,33 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead: aead}, nil
+	// A separate key for signatures, derived from the same secret.
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("frontdesk signing key"))
+	return &Box{aead: aead, macKey: mac.Sum(nil)}, nil
+}
+
+// Sign returns msg with an HMAC-SHA256, base64url: "msg.mac".
+func (b *Box) Sign(msg []byte) string {
+	mac := hmac.New(sha256.New, b.macKey)
+	mac.Write(msg)
+	return base64.RawURLEncoding.EncodeToString(msg) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// Verify returns the message Sign signed, or an error.
+func (b *Box) Verify(signed string) ([]byte, error) {
+	m, s, ok := strings.Cut(signed, ".")
+	msg, err1 := base64.RawURLEncoding.DecodeString(m)
+	sum, err2 := base64.RawURLEncoding.DecodeString(s)
+	if !ok || err1 != nil || err2 != nil {
+		return nil, errors.New("not a signed value")
+	}
+	mac := hmac.New(sha256.New, b.macKey)
+	mac.Write(msg)
+	if !hmac.Equal(mac.Sum(nil), sum) {
+		return nil, errors.New("signature does not match")
+	}
+	return msg, nil
 }
 
 // Seal encrypts plaintext; context (the clinic id) must be given again to

@@ -160,7 +160,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, org frontdesk.OrgI
 		if err != nil {
 			return err
 		}
-		cal.OnBooked = s.jobs.EnqueueBookingMessages
+		cal.OnChange = s.jobs.BookingChanged
 		if replacing != uuid.Nil {
 			old, err := tx.GetBooking(ctx, db.GetBookingParams{OrgID: org, ID: replacing})
 			if err != nil {
@@ -170,7 +170,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, org frontdesk.OrgI
 				return &httpError{status: http.StatusConflict, detail: errorDetail{Code: "conflict", Message: "the booking is cancelled"}}
 			}
 			in.ServiceID, in.PatientName, in.PatientPhone = old.ServiceID, old.PatientName, old.PatientPhone
-			if err := oneRow(tx.CancelBooking(ctx, db.CancelBookingParams{OrgID: org, ID: replacing})); err != nil {
+			if err := cal.Cancel(ctx, replacing); err != nil {
 				return err
 			}
 		}
@@ -274,7 +274,12 @@ func (s *Server) cancelBooking(w http.ResponseWriter, r *http.Request, org front
 	}
 	var out bookingJSON
 	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		if err := oneRow(tx.CancelBooking(r.Context(), db.CancelBookingParams{OrgID: org, ID: id})); err != nil {
+		cal, err := scheduling.Open(r.Context(), tx, time.Now())
+		if err != nil {
+			return err
+		}
+		cal.OnChange = s.jobs.BookingChanged
+		if err := cal.Cancel(r.Context(), id); err != nil {
 			if _, getErr := tx.GetBooking(r.Context(), db.GetBookingParams{OrgID: org, ID: id}); getErr == nil {
 				return &httpError{status: http.StatusConflict, detail: errorDetail{Code: "conflict", Message: "the booking is already cancelled"}}
 			}

@@ -44,6 +44,19 @@ type Booking struct {
 	PatientConfirmedAt *time.Time
 }
 
+type CalendarConnection struct {
+	OrgID        frontdesk.OrgID
+	ID           uuid.UUID
+	ResourceID   uuid.UUID
+	CalendarID   string
+	Token        []byte
+	Status       string
+	StatusReason string
+	ConnectedBy  uuid.NullUUID
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
 type CallCount struct {
 	OrgID     frontdesk.OrgID
 	HourStart time.Time
@@ -120,6 +133,15 @@ type Membership struct {
 	UserID    frontdesk.UserID
 	Role      string
 	CreatedAt time.Time
+}
+
+type OauthPending struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	UserID     frontdesk.UserID
+	ResourceID uuid.UUID
+	Verifier   []byte
+	ExpiresAt  time.Time
 }
 
 type OpeningHour struct {
