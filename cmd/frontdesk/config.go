@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"frontdesk/internal/jobs"
 	"frontdesk/internal/pgcluster"
 	"frontdesk/internal/postgres"
+	"frontdesk/internal/providers/google"
 	"frontdesk/internal/secrets"
 )
 
@@ -49,6 +51,9 @@ type config struct {
 	sweepInterval     time.Duration
 	orphanGrace       time.Duration
 	workers           int
+
+	googleClientID     string
+	googleClientSecret string
 }
 
 // flags returns a flag set for command with the database settings every
@@ -90,6 +95,8 @@ func (env *environment) jobFlags(fs *flag.FlagSet, c *config) {
 	fs.IntVar(&c.recordingAttempts, "recording-attempts", env.integer("FRONTDESK_RECORDING_ATTEMPTS", 3), "download attempts before a recording is marked failed (FRONTDESK_RECORDING_ATTEMPTS)")
 	fs.DurationVar(&c.sweepInterval, "recording-sweep-interval", env.duration("FRONTDESK_RECORDING_SWEEP_INTERVAL", 6*time.Hour), "how often recordings are swept: orphans, missing objects, retention (FRONTDESK_RECORDING_SWEEP_INTERVAL)")
 	fs.DurationVar(&c.orphanGrace, "recording-orphan-grace", env.duration("FRONTDESK_RECORDING_ORPHAN_GRACE", 24*time.Hour), "age before an object without a call row is deleted (FRONTDESK_RECORDING_ORPHAN_GRACE)")
+	fs.StringVar(&c.googleClientID, "google-client-id", env.get("FRONTDESK_GOOGLE_CLIENT_ID", ""), "Google OAuth client id for calendar connections; empty turns Google Calendar off (FRONTDESK_GOOGLE_CLIENT_ID)")
+	fs.StringVar(&c.googleClientSecret, "google-client-secret", env.get("FRONTDESK_GOOGLE_CLIENT_SECRET", ""), "Google OAuth client secret (FRONTDESK_GOOGLE_CLIENT_SECRET)")
 	fs.IntVar(&c.workers, "workers", env.integer("FRONTDESK_WORKERS", 10), "jobs worked at once by this process (FRONTDESK_WORKERS)")
 }
 
@@ -153,7 +160,7 @@ func (c *config) jobsClient(store *postgres.Store, bucket *blob.Bucket, box *sec
 		}
 	}
 	return jobs.New(jobs.Config{Store: store, Bucket: bucket, Log: log, Workers: c.workers, RecordingAttempts: c.recordingAttempts,
-		SweepInterval: c.sweepInterval, OrphanGrace: c.orphanGrace, Secrets: box, PublicURL: c.publicURL,
+		SweepInterval: c.sweepInterval, OrphanGrace: c.orphanGrace, Secrets: box, PublicURL: c.publicURL, Google: c.google(),
 		Fetch: jobs.FetchConfig{AllowedHosts: hosts, AllowPrivate: c.recordingPrivate, MaxBytes: c.recordingMaxBytes, Timeout: c.recordingTimeout}}, work)
 }
 
@@ -176,6 +183,17 @@ func (env *environment) duration(name string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// defaultPublicURL fills in the public URL from the listen address when
+// none is configured (local use: http://localhost:<port>).
+func (c *config) defaultPublicURL() {
+	if c.publicURL != "" || c.addr == "" {
+		return
+	}
+	if _, port, err := net.SplitHostPort(c.addr); err == nil && port != "0" {
+		c.publicURL = "http://localhost:" + port
+	}
 }
 
 func (c *config) embedded() bool { return c.databaseURL == "" && c.migrateURL == "" }
@@ -249,4 +267,11 @@ func (c *config) logger(env *environment) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(env.stderr, nil))
 	}
 	return slog.New(slog.NewTextHandler(env.stderr, nil))
+}
+
+// google is the Google OAuth and Calendar client, or nil when no client id
+// is configured. Its redirect is the public URL's OAuth callback.
+func (c *config) google() *google.Client {
+	return google.New(google.Config{ClientID: c.googleClientID, ClientSecret: c.googleClientSecret,
+		RedirectURL: strings.TrimRight(c.publicURL, "/") + "/api/calendar/oauth/callback"})
 }

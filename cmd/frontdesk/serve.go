@@ -28,6 +28,7 @@ func cmdServe(ctx context.Context, env *environment, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	c.defaultPublicURL()
 	if c.databaseURL == "" {
 		return errors.New("set FRONTDESK_DATABASE_URL (the app role); for a local setup run `frontdesk dev`")
 	}
@@ -68,7 +69,7 @@ func (c *config) apiConfig(ctx context.Context, env *environment, store *postgre
 		return web.Config{}, err
 	}
 	return web.Config{Store: store, Verifier: verifier, Issuer: issuer, Log: log, TokenTTL: c.tokenTTL,
-		Jobs: jobsClient, Secrets: box, Bucket: bucket, PublicURL: c.publicURL}, nil
+		Jobs: jobsClient, Secrets: box, Bucket: bucket, PublicURL: c.publicURL, Google: c.google()}, nil
 }
 
 func cmdWorker(ctx context.Context, env *environment, args []string) error {
@@ -184,6 +185,7 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	c.defaultPublicURL()
 	d, err := c.open(ctx, env)
 	if err != nil {
 		return err

@@ -31,13 +31,15 @@ type Call struct {
 	// OnChange runs in the transaction of every booking made or cancelled
 	// (see scheduling.Calendar.OnChange).
 	OnChange func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
+	// External adds connected calendars' busy times to availability.
+	External func(ctx context.Context, tx *postgres.Tx, from, to time.Time) (map[uuid.UUID][]scheduling.Interval, []string, error)
 }
 
 // calendar opens the clinic's calendar for this call.
 func calendar(ctx context.Context, tx *postgres.Tx, c Call) (*scheduling.Calendar, error) {
 	cal, err := scheduling.Open(ctx, tx, c.Now)
 	if err == nil {
-		cal.OnChange = c.OnChange
+		cal.OnChange, cal.External = c.OnChange, c.External
 	}
 	return cal, err
 }

@@ -35,6 +35,7 @@ var infraTables = map[string]string{
 var appGrants = []string{
 	"audit_events:INSERT",
 	"bookings:DELETE", "bookings:INSERT", "bookings:SELECT", "bookings:UPDATE",
+	"calendar_connections:DELETE", "calendar_connections:INSERT", "calendar_connections:SELECT", "calendar_connections:UPDATE",
 	"call_tool_calls:INSERT", "call_tool_calls:SELECT",
 	"kb_articles:DELETE", "kb_articles:INSERT", "kb_articles:SELECT", "kb_articles:UPDATE",
 	"closures:DELETE", "closures:INSERT", "closures:SELECT",
@@ -45,6 +46,7 @@ var appGrants = []string{
 	"call_counts:INSERT", "call_counts:SELECT", "call_counts:UPDATE",
 	"call_logs:INSERT", "call_logs:SELECT", "call_logs:UPDATE",
 	"memberships:SELECT",
+	"oauth_pending:DELETE", "oauth_pending:INSERT", "oauth_pending:SELECT",
 	"organizations:SELECT", "organizations.recording_retention_days:UPDATE", "organizations.timezone:UPDATE",
 	"organizations.min_notice_minutes:UPDATE", "organizations.max_days_ahead:UPDATE", "organizations.hold_minutes:UPDATE",
 	"river_job:DELETE", "river_job:INSERT", "river_job:SELECT", "river_job:UPDATE",

@@ -115,8 +115,7 @@ func Slots(q Query, r Resource) []time.Time {
 	if !start.Before(end) {
 		return nil
 	}
-	busy := append([]Interval(nil), r.Busy...)
-	sort.Slice(busy, func(i, j int) bool { return busy[i].Start.Before(busy[j].Start) })
+	busy := merge(r.Busy)
 	step := int(q.Step / time.Minute)
 	if step <= 0 {
 		step = 15
@@ -177,10 +176,28 @@ func closed(d Date, ranges []DayRange) bool {
 	return false
 }
 
-// clear reports whether iv overlaps nothing in busy (sorted by start).
-// Busy intervals of one resource never overlap each other (the exclusion
-// constraint), so they are sorted by end too: a binary search finds the
-// only candidates.
+// merge sorts busy intervals and joins overlapping ones (a connected
+// calendar's events may cover bookings), so that they are sorted by start
+// and by end alike.
+func merge(in []Interval) []Interval {
+	out := append([]Interval(nil), in...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	n := 0
+	for _, iv := range out {
+		if n > 0 && !iv.Start.After(out[n-1].End) {
+			if iv.End.After(out[n-1].End) {
+				out[n-1].End = iv.End
+			}
+			continue
+		}
+		out[n] = iv
+		n++
+	}
+	return out[:n]
+}
+
+// clear reports whether iv overlaps nothing in busy (merged: sorted by
+// start and by end): a binary search finds the only candidates.
 func clear(iv Interval, busy []Interval) bool {
 	i := sort.Search(len(busy), func(i int) bool { return busy[i].End.After(iv.Start) })
 	for ; i < len(busy) && busy[i].Start.Before(iv.End); i++ {

@@ -49,6 +49,11 @@ type Calendar struct {
 	// OnChange, if set, runs in the same transaction after a booking is
 	// confirmed or cancelled (the outbox: texts, calendar sync).
 	OnChange func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
+	// External, if set, adds busy times from outside (connected Google
+	// calendars) per resource, and names the calendars it could not read.
+	External func(ctx context.Context, tx *postgres.Tx, from, to time.Time) (map[uuid.UUID][]Interval, []string, error)
+	// Unchecked lists the calendars the last Free could not read.
+	Unchecked []string
 }
 
 // Changed runs OnChange for a booking changed outside Book and Cancel (a
@@ -142,6 +147,14 @@ func (c *Calendar) Free(ctx context.Context, svc ServiceInfo, resource *uuid.UUI
 		return nil, err
 	}
 
+	var external map[uuid.UUID][]Interval
+	c.Unchecked = nil
+	if c.External != nil {
+		if external, c.Unchecked, err = c.External(ctx, c.tx, from.Add(-pad), to.Add(pad)); err != nil {
+			return nil, err
+		}
+	}
+
 	clinicWeek, own := Week{}, map[uuid.UUID]*Week{}
 	for _, h := range hours {
 		rg := Range{Opens: clockOf(h.Opens), Closes: clockOf(h.Closes)}
@@ -178,6 +191,7 @@ func (c *Calendar) Free(ctx context.Context, svc ServiceInfo, resource *uuid.UUI
 				res.Busy = append(res.Busy, Interval{b.Starts, b.Ends})
 			}
 		}
+		res.Busy = append(res.Busy, external[r.ID]...)
 		for _, t := range Slots(q, res) {
 			out = append(out, Slot{Start: t, ResourceID: r.ID, ResourceName: r.Name})
 		}

@@ -49,6 +49,9 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request, org fro
 		Service  string     `json:"service"`
 		Timezone string     `json:"timezone"`
 		Slots    []slotJSON `json:"slots"`
+		// UncheckedCalendars are connected calendars (by resource id) that
+		// could not be read in time: their busy times are not excluded.
+		UncheckedCalendars []string `json:"unchecked_calendars"`
 	}
 	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
 		from, to, err := calls.ParseStatsRange(pick(q, "from", "to"), tx.Org)
@@ -69,8 +72,10 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request, org fro
 		if err != nil {
 			return err
 		}
+		cal.External = s.externalBusy
 		slots, err := cal.Free(r.Context(), svc, res, *from, *to)
 		out.Service, out.Timezone, out.Slots = svc.Name, tx.Org.Location.String(), slotsJSON(slots, svc, tx.Org.Location)
+		out.UncheckedCalendars = append([]string{}, cal.Unchecked...)
 		return err
 	})
 	return s.reply(w, err, http.StatusOK, out)
@@ -161,6 +166,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, org frontdesk.OrgI
 			return err
 		}
 		cal.OnChange = s.jobs.BookingChanged
+		cal.External = s.externalBusy
 		if replacing != uuid.Nil {
 			old, err := tx.GetBooking(ctx, db.GetBookingParams{OrgID: org, ID: replacing})
 			if err != nil {

@@ -54,6 +54,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/settings/recordings", s.handle(s.member(s.getRecordingSettings)))
 	mux.HandleFunc("PUT /api/settings/recordings", s.handle(s.member(s.putRecordingSettings)))
 
+	mux.HandleFunc("GET /api/calendar/oauth/start", s.handle(s.member(s.startCalendarOAuth)))
+	mux.HandleFunc("GET /api/calendar/oauth/callback", s.handle(s.calendarOAuthCallback))
+	mux.HandleFunc("GET /api/calendar/connections", s.handle(s.member(s.listCalendarConnections)))
+	mux.HandleFunc("DELETE /api/calendar/connections/{id}", s.handle(s.member(s.deleteCalendarConnection)))
+
 	mux.HandleFunc("GET /api/integrations/twilio", s.handle(s.member(s.getTwilio)))
 	mux.HandleFunc("PUT /api/integrations/twilio", s.handle(s.member(s.putTwilio)))
 	mux.HandleFunc("DELETE /api/integrations/twilio", s.handle(s.member(s.deleteTwilio)))

@@ -18,6 +18,7 @@ import (
 	"frontdesk/internal/identity"
 	"frontdesk/internal/jobs"
 	"frontdesk/internal/postgres"
+	"frontdesk/internal/providers/google"
 	"frontdesk/internal/secrets"
 )
 
@@ -37,6 +38,8 @@ type Config struct {
 	Bucket *blob.Bucket
 	// PublicURL is where providers reach this server (webhook URLs).
 	PublicURL string
+	// Google connects calendars (nil: not configured).
+	Google *google.Client
 }
 
 // Server serves the API.
@@ -50,6 +53,8 @@ type Server struct {
 	secrets   *secrets.Box
 	bucket    *blob.Bucket
 	publicURL string
+	google    *google.Client
+	busyCache busyCache
 
 	loginByEmail *identity.FailureLimiter
 	loginByIP    *identity.FailureLimiter
@@ -70,6 +75,7 @@ func New(cfg Config) *Server {
 		secrets:      cfg.Secrets,
 		bucket:       cfg.Bucket,
 		publicURL:    strings.TrimRight(cfg.PublicURL, "/"),
+		google:       cfg.Google,
 		loginByEmail: identity.NewFailureLimiter(5, 15*time.Minute),
 		loginByIP:    identity.NewFailureLimiter(30, 15*time.Minute),
 	}
