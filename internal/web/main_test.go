@@ -20,6 +20,7 @@ import (
 	"frontdesk"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/jobs"
+	"frontdesk/internal/providers/google"
 	"frontdesk/internal/secrets"
 	"frontdesk/internal/testkit"
 	"frontdesk/internal/web"
@@ -38,6 +39,7 @@ type bundle struct {
 	bucket  *blob.Bucket
 	log     *slog.Logger
 	secrets *secrets.Box
+	cfg     web.Config
 }
 
 func setup(t *testing.T) *bundle {
@@ -71,11 +73,18 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := web.New(web.Config{Store: d.Store, Verifier: v, Issuer: issuer, Log: log, Jobs: queue, Secrets: box,
-		Bucket: bucket, PublicURL: "https://frontdesk.test"})
-	srv := httptest.NewServer(api.Handler())
+	cfg := web.Config{Store: d.Store, Verifier: v, Issuer: issuer, Log: log, Jobs: queue, Secrets: box,
+		Bucket: bucket, PublicURL: "https://frontdesk.test"}
+	srv := httptest.NewServer(web.New(cfg).Handler())
 	t.Cleanup(srv.Close)
-	return &bundle{db: d, w: w, srv: srv, issuer: issuer, key: key, bucket: bucket, log: log, secrets: box}
+	return &bundle{db: d, w: w, srv: srv, issuer: issuer, key: key, bucket: bucket, log: log, secrets: box, cfg: cfg}
+}
+
+// withGoogle serves the API again, with Google Calendar through gc.
+func (b *bundle) withGoogle(t *testing.T, gc *google.Client) {
+	b.cfg.Google = gc
+	b.srv = httptest.NewServer(web.New(b.cfg).Handler())
+	t.Cleanup(b.srv.Close)
 }
 
 // token mints a token for u, with org as app_metadata.org_id when set.
@@ -125,7 +134,7 @@ func (b *bundle) request(t *testing.T, method, path, token string, body any, hea
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +151,9 @@ func (b *bundle) request(t *testing.T, method, path, token string, body any, hea
 	}
 	return response{res.StatusCode, out}
 }
+
+// noRedirects shows tests the redirect itself (OAuth start answers 302).
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func (b *bundle) get(t *testing.T, path, token string, headers ...string) response {
 	t.Helper()
