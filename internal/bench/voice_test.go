@@ -23,12 +23,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 
 	"frontdesk"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/jobs"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/providers/google"
 	"frontdesk/internal/secrets"
 	"frontdesk/internal/testkit"
 	"frontdesk/internal/web"
@@ -36,9 +38,17 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// voiceAPI serves the API over d with an enqueue-only job client, and
-// returns its URL and token issuer.
-func voiceAPI(b *testing.B, d *testkit.DB) (string, *identity.Issuer) {
+// benchAPI is the API served over a test database.
+type benchAPI struct {
+	url    string
+	issuer *identity.Issuer
+	bucket *blob.Bucket
+	box    *secrets.Box
+}
+
+// newAPI serves the API over d with an enqueue-only job client (and gc for
+// Google Calendar, if not nil).
+func newAPI(b *testing.B, d *testkit.DB, gc *google.Client) benchAPI {
 	ctx := context.Background()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	v, err := identity.NewVerifier(ctx, identity.VerifierConfig{PublicKey: key.Public().(ed25519.PublicKey), Issuer: "frontdesk", Audience: "frontdesk"})
@@ -58,9 +68,15 @@ func voiceAPI(b *testing.B, d *testkit.DB) (string, *identity.Issuer) {
 	}
 	issuer := identity.NewIssuer(key, "frontdesk", "frontdesk")
 	srv := httptest.NewServer(web.New(web.Config{Store: d.Store, Verifier: v, Issuer: issuer,
-		Log: quiet, Jobs: queue, Secrets: box, Bucket: bucket, PublicURL: "https://frontdesk.test"}).Handler())
+		Log: quiet, Jobs: queue, Secrets: box, Bucket: bucket, PublicURL: "https://frontdesk.test", Google: gc}).Handler())
 	b.Cleanup(srv.Close)
-	return srv.URL, issuer
+	return benchAPI{url: srv.URL, issuer: issuer, bucket: bucket, box: box}
+}
+
+// voiceAPI serves the API over d and returns its URL and token issuer.
+func voiceAPI(b *testing.B, d *testkit.DB) (string, *identity.Issuer) {
+	a := newAPI(b, d, nil)
+	return a.url, a.issuer
 }
 
 type benchClinic struct {

@@ -81,7 +81,11 @@ func New(cfg Config, work bool) (*Client, error) {
 			cfg.OrphanGrace = 24 * time.Hour
 		}
 		rc.Queues = map[string]river.QueueConfig{QueueRecordings: {MaxWorkers: cfg.Workers}, QueueMaintenance: {MaxWorkers: 2},
-			QueueSMS: {MaxWorkers: 4}, QueueCalendar: {MaxWorkers: 4}}
+			QueueSMS: {MaxWorkers: cfg.Workers}, QueueCalendar: {MaxWorkers: cfg.Workers}}
+		// A queue fetches at most MaxWorkers jobs, then waits this long: at
+		// River's default (100 ms) a burst of bookings drained at about
+		// 40 texts a second.
+		rc.FetchCooldown = 20 * time.Millisecond
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) {
 				return RecordingSweepFanOutArgs{}, &river.InsertOpts{Queue: QueueMaintenance}

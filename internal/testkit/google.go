@@ -22,6 +22,7 @@ type FakeGoogle struct {
 	mu         sync.Mutex
 	challenges map[string]string // code → PKCE challenge
 	events     map[string]map[string]any
+	created    map[string]time.Time
 	deleted    map[string]bool
 	revoked    map[string]bool
 	// Busy is what freeBusy reports for every calendar; BusyDelay slows it.
@@ -34,7 +35,8 @@ type FakeGoogle struct {
 
 // NewFakeGoogle starts the fake.
 func NewFakeGoogle(t testing.TB) *FakeGoogle {
-	f := &FakeGoogle{challenges: map[string]string{}, events: map[string]map[string]any{}, deleted: map[string]bool{}, revoked: map[string]bool{}}
+	f := &FakeGoogle{challenges: map[string]string{}, events: map[string]map[string]any{}, created: map[string]time.Time{},
+		deleted: map[string]bool{}, revoked: map[string]bool{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -55,6 +57,14 @@ func (f *FakeGoogle) Event(id string) map[string]any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.events[id]
+}
+
+// CreatedAt is when the event with id was first inserted.
+func (f *FakeGoogle) CreatedAt(id string) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.created[id]
+	return t, ok
 }
 
 // Revoked reports whether token was revoked.
@@ -140,6 +150,7 @@ func (f *FakeGoogle) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			f.Inserts++
 			f.events[id] = ev
+			f.created[id] = time.Now()
 			json.NewEncoder(w).Encode(ev)
 		case http.MethodPatch:
 			old, ok := f.events[id]
