@@ -67,7 +67,8 @@ func TestEveryEndpointAsEveryUserLeaksNothing(t *testing.T) {
 			}
 			paths = append(paths, "/api/voice/phone-numbers", "/api/voice/assistants", "/api/settings/recordings",
 				"/api/settings/booking", "/api/settings/hours", "/api/settings/closures", "/api/services", "/api/resources",
-				"/api/bookings", "/api/knowledge-base")
+				"/api/bookings", "/api/knowledge-base", "/api/sms/messages", "/api/sms/inbound", "/api/integrations/twilio",
+				"/api/calendar/connections")
 			if a.user != b.w.Both {
 				paths = append(paths, "/api/me") // Both legitimately sees both clinics' names there
 			}

@@ -63,6 +63,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /api/integrations/twilio", s.handle(s.member(s.putTwilio)))
 	mux.HandleFunc("DELETE /api/integrations/twilio", s.handle(s.member(s.deleteTwilio)))
 	mux.HandleFunc("GET /api/sms/messages", s.handle(s.member(s.listSMS)))
+	mux.HandleFunc("GET /api/sms/inbound", s.handle(s.member(s.listInboundSMS)))
 
 	mux.HandleFunc("POST /api/webhooks/vapi", s.handle(s.vapiWebhook))
 	mux.HandleFunc("POST /api/webhooks/twilio/status", s.handle(s.twilioStatus))

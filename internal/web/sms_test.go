@@ -122,7 +122,7 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	}
 	inbound("STOP", "SMin2")
 	inbound("STOP", "SMin2")
-	if n := count(t, db, "SELECT count(*) FROM sms_inbound"); n != 2 {
+	if n := count(t, db, "SELECT count(*) FROM sms_inbound"); n != 2 { // C and one STOP
 		t.Fatalf("%d inbound rows", n)
 	}
 	var second struct{ ID string }
@@ -132,6 +132,13 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	})
 	if len(fake.Messages()) != 1 {
 		t.Fatal("a text went to a number that opted out")
+	}
+	inbound("Can I bring my daughter?", "SMin4")
+	if r := b.get(t, "/api/sms/inbound", staff); !strings.Contains(string(r.body), `"body":"Can I bring my daughter?","action":"message"`) {
+		t.Fatalf("staff cannot read the patient's text: %s", r.body)
+	}
+	if r := b.get(t, "/api/sms/inbound", csB.token); strings.Contains(string(r.body), "daughter") {
+		t.Fatalf("clinic B reads clinic A's inbound texts: %s", r.body)
 	}
 	inbound("START", "SMin3")
 	if n := count(t, db, "SELECT count(*) FROM sms_opt_outs"); n != 0 {

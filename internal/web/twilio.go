@@ -287,3 +287,23 @@ func (s *Server) twilioInbound(w http.ResponseWriter, r *http.Request) error {
 	_, _ = w.Write(twilio.TwiML(reply))
 	return nil
 }
+
+type inboundSMS struct {
+	From       string    `json:"from"`
+	Body       string    `json:"body"`
+	Action     string    `json:"action"` // opt_out, opt_in, confirm or message
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// listInboundSMS shows staff what patients texted the clinic.
+func (s *Server) listInboundSMS(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID) error {
+	out := []inboundSMS{}
+	err := s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
+		rows, err := tx.ListInboundSMS(r.Context(), org)
+		for _, m := range rows {
+			out = append(out, inboundSMS{m.FromNumber, m.Body, m.Action, m.ReceivedAt.In(tx.Org.Location)})
+		}
+		return err
+	})
+	return s.reply(w, err, http.StatusOK, map[string]any{"messages": out})
+}

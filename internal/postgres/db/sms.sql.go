@@ -169,6 +169,45 @@ func (q *Queries) GetTwilioAccount(ctx context.Context, orgID frontdesk.OrgID) (
 	return i, err
 }
 
+const ListInboundSMS = `-- name: ListInboundSMS :many
+SELECT id, from_number, body, action, received_at FROM sms_inbound
+WHERE org_id = $1 ORDER BY received_at DESC LIMIT 200
+`
+
+type ListInboundSMSRow struct {
+	ID         uuid.UUID
+	FromNumber string
+	Body       string
+	Action     string
+	ReceivedAt time.Time
+}
+
+func (q *Queries) ListInboundSMS(ctx context.Context, orgID frontdesk.OrgID) ([]ListInboundSMSRow, error) {
+	rows, err := q.db.Query(ctx, ListInboundSMS, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListInboundSMSRow
+	for rows.Next() {
+		var i ListInboundSMSRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.FromNumber,
+			&i.Body,
+			&i.Action,
+			&i.ReceivedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const ListSMSLogs = `-- name: ListSMSLogs :many
 SELECT id, booking_id, kind, to_number, body, status, message_sid, error_code, error_message, send_at, created_at
 FROM sms_confirmation_logs WHERE org_id = $1 ORDER BY created_at DESC LIMIT 200

@@ -86,3 +86,7 @@ RETURNING b.starts_at;
 
 -- name: AddSMSRoute :exec
 INSERT INTO voice_routes (org_id, kind, value) VALUES (@org_id, 'sms_number', @value);
+
+-- name: ListInboundSMS :many
+SELECT id, from_number, body, action, received_at FROM sms_inbound
+WHERE org_id = @org_id ORDER BY received_at DESC LIMIT 200;
