@@ -193,17 +193,9 @@ func (s *Server) createClosure(w http.ResponseWriter, r *http.Request, org front
 }
 
 func (s *Server) deleteClosure(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID) error {
-	id, err := pathUUID(r, "id")
-	if err != nil {
-		return err
-	}
-	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
-			return err
-		}
-		return oneRow(tx.DeleteClosure(r.Context(), db.DeleteClosureParams{OrgID: org, ID: id}))
+	return s.adminDelete(w, r, org, func(ctx context.Context, tx *postgres.Tx, id uuid.UUID) (int64, error) {
+		return tx.DeleteClosure(ctx, db.DeleteClosureParams{OrgID: org, ID: id})
 	})
-	return s.reply(w, err, http.StatusNoContent, nil)
 }
 
 // resourceExists refuses a resource id the clinic does not have (another
@@ -217,6 +209,23 @@ func resourceExists(ctx context.Context, tx *postgres.Tx, id uuid.NullUUID) erro
 		return frontdesk.Invalid("resource", "no resource %s", id.UUID)
 	}
 	return err
+}
+
+// adminDelete deletes, for an admin, the clinic's object named by the
+// path's id: 204, or the same 404 for another clinic's id as for none.
+func (s *Server) adminDelete(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID,
+	del func(ctx context.Context, tx *postgres.Tx, id uuid.UUID) (int64, error)) error {
+	id, err := pathUUID(r, "id")
+	if err != nil {
+		return err
+	}
+	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
+		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
+			return err
+		}
+		return oneRow(del(r.Context(), tx, id))
+	})
+	return s.reply(w, err, http.StatusNoContent, nil)
 }
 
 // reply writes v with status, or returns err.

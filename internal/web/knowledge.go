@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -91,15 +92,7 @@ func (s *Server) updateKnowledge(w http.ResponseWriter, r *http.Request, org fro
 }
 
 func (s *Server) deleteKnowledge(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID) error {
-	id, err := pathUUID(r, "id")
-	if err != nil {
-		return err
-	}
-	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
-			return err
-		}
-		return oneRow(tx.DeleteKnowledge(r.Context(), db.DeleteKnowledgeParams{OrgID: org, ID: id}))
+	return s.adminDelete(w, r, org, func(ctx context.Context, tx *postgres.Tx, id uuid.UUID) (int64, error) {
+		return tx.DeleteKnowledge(ctx, db.DeleteKnowledgeParams{OrgID: org, ID: id})
 	})
-	return s.reply(w, err, http.StatusNoContent, nil)
 }

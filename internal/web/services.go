@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -96,17 +97,9 @@ func (s *Server) updateService(w http.ResponseWriter, r *http.Request, org front
 // deleteService removes a service with no bookings; one with bookings is a
 // 409: set it inactive instead.
 func (s *Server) deleteService(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID) error {
-	id, err := pathUUID(r, "id")
-	if err != nil {
-		return err
-	}
-	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
-			return err
-		}
-		return oneRow(tx.DeleteService(r.Context(), db.DeleteServiceParams{OrgID: org, ID: id}))
+	return s.adminDelete(w, r, org, func(ctx context.Context, tx *postgres.Tx, id uuid.UUID) (int64, error) {
+		return tx.DeleteService(ctx, db.DeleteServiceParams{OrgID: org, ID: id})
 	})
-	return s.reply(w, err, http.StatusNoContent, nil)
 }
 
 type resource struct {
@@ -205,15 +198,7 @@ func (s *Server) saveResource(w http.ResponseWriter, r *http.Request, org frontd
 }
 
 func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID) error {
-	id, err := pathUUID(r, "id")
-	if err != nil {
-		return err
-	}
-	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
-			return err
-		}
-		return oneRow(tx.DeleteResource(r.Context(), db.DeleteResourceParams{OrgID: org, ID: id}))
+	return s.adminDelete(w, r, org, func(ctx context.Context, tx *postgres.Tx, id uuid.UUID) (int64, error) {
+		return tx.DeleteResource(ctx, db.DeleteResourceParams{OrgID: org, ID: id})
 	})
-	return s.reply(w, err, http.StatusNoContent, nil)
 }
