@@ -33,7 +33,7 @@ var commands map[string]command
 func init() {
 	commands = map[string]command{
 		"serve":       {"run the HTTP API (production: uses FRONTDESK_DATABASE_URL)", cmdServe},
-		"worker":      {"work background jobs: recording downloads (production: uses FRONTDESK_DATABASE_URL)", cmdWorker},
+		"worker":      {"work background jobs: recordings, texts, calendar sync (production: uses FRONTDESK_DATABASE_URL)", cmdWorker},
 		"dev":         {"run everything locally: private PostgreSQL under .data/, migrations, demo data, server", cmdDev},
 		"migrate":     {"apply database migrations as the owner role", cmdMigrate},
 		"demo":        {"generate N clinics and M calls with a realistic skew, for benchmarks", cmdDemo},
