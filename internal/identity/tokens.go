@@ -20,7 +20,7 @@ import (
 
 // Claims are what Frontdesk reads from a token. app_metadata is set by the
 // issuer (Frontdesk, or Supabase's admin API) and may name a default clinic;
-// user_metadata is editable by the user and is deliberately not decoded.
+// the user-editable metadata claim is deliberately not decoded.
 type Claims struct {
 	jwt.RegisteredClaims
 	AppMetadata struct {
