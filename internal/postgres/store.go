@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -288,28 +289,24 @@ func (s *Store) UserProfile(ctx context.Context, user frontdesk.UserID) (email, 
 // fenced lookup vapi_route_org), or frontdesk.ErrNotFound when none does or
 // the two name different clinics.
 func (s *Store) VapiRouteOrg(ctx context.Context, phoneNumber, assistantID string) (frontdesk.OrgID, error) {
-	id, err := db.New(s.pool).VapiRouteOrg(ctx, db.VapiRouteOrgParams{PhoneNumber: phoneNumber, AssistantID: assistantID})
+	return routedOrg(db.New(s.pool).VapiRouteOrg(ctx, db.VapiRouteOrgParams{PhoneNumber: phoneNumber, AssistantID: assistantID}))
+}
+
+// routedOrg turns a fenced routing lookup's answer (the nil UUID for none)
+// into a clinic or frontdesk.ErrNotFound.
+func routedOrg(id uuid.UUID, err error) (frontdesk.OrgID, error) {
 	if err != nil {
 		return frontdesk.OrgID{}, err
 	}
-	org := frontdesk.OrgID(id)
-	if org.IsZero() {
-		return org, frontdesk.ErrNotFound
+	if id == uuid.Nil {
+		return frontdesk.OrgID{}, frontdesk.ErrNotFound
 	}
-	return org, nil
+	return frontdesk.OrgID(id), nil
 }
 
 // TwilioRouteOrg is the clinic whose Twilio account and sending number a
 // webhook names (the fenced lookup twilio_route_org), or
 // frontdesk.ErrNotFound.
 func (s *Store) TwilioRouteOrg(ctx context.Context, number, accountSID string) (frontdesk.OrgID, error) {
-	id, err := db.New(s.pool).TwilioRouteOrg(ctx, db.TwilioRouteOrgParams{Number: number, AccountSid: accountSID})
-	if err != nil {
-		return frontdesk.OrgID{}, err
-	}
-	org := frontdesk.OrgID(id)
-	if org.IsZero() {
-		return org, frontdesk.ErrNotFound
-	}
-	return org, nil
+	return routedOrg(db.New(s.pool).TwilioRouteOrg(ctx, db.TwilioRouteOrgParams{Number: number, AccountSid: accountSID}))
 }
