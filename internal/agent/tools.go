@@ -28,20 +28,10 @@ type Call struct {
 	ID       frontdesk.CallID
 	Customer string // the caller's number, E.164 when known
 	Now      time.Time
-	// OnChange runs in the transaction of every booking made or cancelled
-	// (see scheduling.Calendar.OnChange).
-	OnChange func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
-	// External adds connected calendars' busy times to availability.
-	External func(ctx context.Context, tx *postgres.Tx, from, to time.Time) (map[uuid.UUID][]scheduling.Interval, []string, error)
-}
-
-// calendar opens the clinic's calendar for this call.
-func calendar(ctx context.Context, tx *postgres.Tx, c Call) (*scheduling.Calendar, error) {
-	cal, err := scheduling.Open(ctx, tx, c.Now)
-	if err == nil {
-		cal.OnChange, cal.External = c.OnChange, c.External
-	}
-	return cal, err
+	// Calendar opens the clinic's calendar, with the hooks every booking
+	// path shares (connected calendars' busy times, the outbox of texts
+	// and calendar sync).
+	Calendar func(ctx context.Context, tx *postgres.Tx) (*scheduling.Calendar, error)
 }
 
 // tools, by the names the assistant is configured with.
@@ -178,7 +168,7 @@ func cancelAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.Too
 	if err != nil {
 		return answer(err)
 	}
-	cal, err := calendar(ctx, tx, c)
+	cal, err := c.Calendar(ctx, tx)
 	if err != nil {
 		return "", err
 	}
@@ -197,7 +187,7 @@ func rescheduleAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi
 	if err != nil {
 		return answer(err)
 	}
-	cal, err := calendar(ctx, tx, c)
+	cal, err := c.Calendar(ctx, tx)
 	if err != nil {
 		return "", err
 	}
@@ -251,7 +241,7 @@ func SlotTaken(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (
 	if err != nil {
 		return answer(err)
 	}
-	cal, err := calendar(ctx, tx, c)
+	cal, err := c.Calendar(ctx, tx)
 	if err != nil {
 		return "", err
 	}
@@ -285,7 +275,7 @@ func SlotTaken(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (
 
 // open reads the clinic's calendar and the service the caller wants.
 func open(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (*scheduling.Calendar, scheduling.ServiceInfo, error) {
-	cal, err := calendar(ctx, tx, c)
+	cal, err := c.Calendar(ctx, tx)
 	if err != nil {
 		return nil, scheduling.ServiceInfo{}, err
 	}

@@ -17,6 +17,18 @@ import (
 	"frontdesk/internal/scheduling"
 )
 
+// calendar opens the clinic's calendar as every booking path needs it: the
+// connected Google calendars' busy times count, and each booking change
+// enqueues its texts and calendar sync in its own transaction.
+func (s *Server) calendar(ctx context.Context, tx *postgres.Tx) (*scheduling.Calendar, error) {
+	cal, err := scheduling.Open(ctx, tx, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	cal.OnChange, cal.External = s.jobs.BookingChanged, s.externalBusy
+	return cal, nil
+}
+
 type slotJSON struct {
 	Start        time.Time `json:"start"`
 	End          time.Time `json:"end"`
@@ -64,7 +76,7 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request, org fro
 		if to.Sub(*from) > 31*24*time.Hour {
 			return frontdesk.Invalid("to", "at most 31 days after from")
 		}
-		cal, err := scheduling.Open(r.Context(), tx, time.Now())
+		cal, err := s.calendar(r.Context(), tx)
 		if err != nil {
 			return err
 		}
@@ -72,7 +84,6 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request, org fro
 		if err != nil {
 			return err
 		}
-		cal.External = s.externalBusy
 		slots, err := cal.Free(r.Context(), svc, res, *from, *to)
 		out.Service, out.Timezone, out.Slots = svc.Name, tx.Org.Location.String(), slotsJSON(slots, svc, tx.Org.Location)
 		out.UncheckedCalendars = append([]string{}, cal.Unchecked...)
@@ -161,12 +172,10 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, org frontdesk.OrgI
 	var out bookingJSON
 	var svc scheduling.ServiceInfo
 	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		cal, err := scheduling.Open(ctx, tx, time.Now())
+		cal, err := s.calendar(ctx, tx)
 		if err != nil {
 			return err
 		}
-		cal.OnChange = s.jobs.BookingChanged
-		cal.External = s.externalBusy
 		if replacing != uuid.Nil {
 			old, err := tx.GetBooking(ctx, db.GetBookingParams{OrgID: org, ID: replacing})
 			if err != nil {
@@ -217,7 +226,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, org frontdesk.OrgI
 func (s *Server) slotTaken(ctx context.Context, org frontdesk.OrgID, svc scheduling.ServiceInfo, res *uuid.UUID, at time.Time) error {
 	alts := []slotJSON{}
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		cal, err := scheduling.Open(ctx, tx, time.Now())
+		cal, err := s.calendar(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -280,11 +289,10 @@ func (s *Server) cancelBooking(w http.ResponseWriter, r *http.Request, org front
 	}
 	var out bookingJSON
 	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		cal, err := scheduling.Open(r.Context(), tx, time.Now())
+		cal, err := s.calendar(r.Context(), tx)
 		if err != nil {
 			return err
 		}
-		cal.OnChange = s.jobs.BookingChanged
 		if err := cal.Cancel(r.Context(), id); err != nil {
 			if _, getErr := tx.GetBooking(r.Context(), db.GetBookingParams{OrgID: org, ID: id}); getErr == nil {
 				return &httpError{status: http.StatusConflict, detail: errorDetail{Code: "conflict", Message: "the booking is already cancelled"}}

@@ -94,7 +94,7 @@ func (s *Server) vapiWebhook(w http.ResponseWriter, r *http.Request) error {
 	}
 	if msg.Type == vapi.TypeToolCalls {
 		reply = s.runTools(ctx, org, agent.Call{ID: call, Customer: msg.CustomerNumber(), Now: time.Now(),
-			OnChange: s.jobs.BookingChanged, External: s.externalBusy}, msg.ToolCalls())
+			Calendar: s.calendar}, msg.ToolCalls())
 	}
 	writeJSON(w, http.StatusOK, reply)
 	return nil
