@@ -136,7 +136,7 @@ func bookAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolC
 	// A hold this call made for this time becomes the booking.
 	if held, err := tx.HeldByCall(ctx, db.HeldByCallParams{OrgID: tx.Org.ID, CallID: uuid.NullUUID{UUID: uuid.UUID(c.ID), Valid: true},
 		StartsAt: start, ServiceID: svc.ID}); err == nil {
-		if err := oneRow(tx.ConfirmHold(ctx, db.ConfirmHoldParams{OrgID: tx.Org.ID, ID: held, PatientName: name, PatientPhone: phone})); err != nil {
+		if err := postgres.OneRow(tx.ConfirmHold(ctx, db.ConfirmHoldParams{OrgID: tx.Org.ID, ID: held, PatientName: name, PatientPhone: phone})); err != nil {
 			return "", err
 		}
 		if err := cal.Changed(ctx, held); err != nil {
@@ -402,13 +402,6 @@ func timeArg(tc vapi.ToolCall, name string, loc *time.Location) (time.Time, erro
 		}
 	}
 	return time.Time{}, ask(fmt.Sprintf("Ask the caller for the day and time, and give %s as YYYY-MM-DD HH:MM.", name))
-}
-
-func oneRow(n int64, err error) error {
-	if err == nil && n == 0 {
-		return frontdesk.ErrNotFound
-	}
-	return err
 }
 
 // when is a time in words, in the clinic's zone: "Wednesday 9 December at 10:45 AM".

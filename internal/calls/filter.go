@@ -92,7 +92,7 @@ func ParseListFilter(q url.Values, c frontdesk.Clinic) (ListFilter, error) {
 		f.Status = v
 	}
 	var err error
-	if f.From, f.To, err = parseRange(q, c.Location); err != nil {
+	if f.From, f.To, err = ParseRange(q, c.Location); err != nil {
 		return f, err
 	}
 	if v := strings.TrimSpace(q.Get("q")); v != "" {
@@ -124,12 +124,13 @@ func ParseStatsRange(q url.Values, c frontdesk.Clinic) (from, to *time.Time, err
 	if err := onlyParams(q, statsParams); err != nil {
 		return nil, nil, err
 	}
-	return parseRange(q, c.Location)
+	return ParseRange(q, c.Location)
 }
 
-// parseRange reads from and to: a date (YYYY-MM-DD, a whole day in the
-// clinic's zone; "to" includes its day) or an RFC 3339 time.
-func parseRange(q url.Values, loc *time.Location) (from, to *time.Time, err error) {
+// ParseRange reads from and to, ignoring other parameters: a date
+// (YYYY-MM-DD, a whole day in the clinic's zone; "to" includes its day) or
+// an RFC 3339 time.
+func ParseRange(q url.Values, loc *time.Location) (from, to *time.Time, err error) {
 	if v := q.Get("from"); v != "" {
 		if from, err = parseTime("from", v, loc, false); err != nil {
 			return nil, nil, err

@@ -14,6 +14,7 @@ import (
 	"frontdesk/internal/identity"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/scheduling"
 )
 
 // Password is every demo user's password.
@@ -204,7 +205,7 @@ func seedCalendar(ctx context.Context, q *db.Queries, org frontdesk.OrgID, c cli
 			}
 		}
 	}
-	clock := func(h, m int) pgtype.Time { return pgtype.Time{Microseconds: int64(h*60+m) * 60_000_000, Valid: true} }
+	clock := func(h, m int) pgtype.Time { return scheduling.Clock(h*60 + m).PG() }
 	for day := int16(1); day <= 5; day++ {
 		for _, r := range [][2]pgtype.Time{{clock(9, 0), clock(12, 30)}, {clock(13, 30), clock(17, 0)}} {
 			if err := q.AddOpeningHours(ctx, db.AddOpeningHoursParams{OrgID: org, Weekday: day, Opens: r[0], Closes: r[1]}); err != nil {

@@ -17,6 +17,7 @@ import (
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/providers/twilio"
+	"frontdesk/internal/scheduling"
 )
 
 // Default templates, used until a clinic sets its own. Placeholders:
@@ -69,7 +70,7 @@ func (c *Client) EnqueueBookingMessages(ctx context.Context, tx *postgres.Tx, bo
 		return nil
 	}
 	at, ok := ReminderTime(b.StartsAt, time.Duration(acct.ReminderHoursBefore)*time.Hour,
-		clockOf(acct.QuietStart), clockOf(acct.QuietEnd), org.Location, now)
+		int(scheduling.ClockOf(acct.QuietStart)), int(scheduling.ClockOf(acct.QuietEnd)), org.Location, now)
 	if !ok {
 		return nil // too close to the appointment to remind
 	}
@@ -128,8 +129,6 @@ func quiet(t time.Time, start, end int, loc *time.Location) bool {
 }
 
 func minutesOf(t time.Time) int { return t.Hour()*60 + t.Minute() }
-
-func clockOf(t pgtype.Time) int { return int(t.Microseconds / 60_000_000) }
 
 // smsSender sends a logged text through the clinic's own Twilio account.
 // The log row is the outbox: a text already given a MessageSid is never

@@ -35,3 +35,12 @@ func mapError(err error) error {
 // unique or exclusion violation. (The transaction is then aborted: work
 // that follows belongs in a new one.)
 func IsConflict(err error) bool { return errors.Is(mapError(err), frontdesk.ErrConflict) }
+
+// OneRow turns an update or delete that affected no row into
+// frontdesk.ErrNotFound: the row is not the acting clinic's, or not there.
+func OneRow(n int64, err error) error {
+	if err == nil && n == 0 {
+		return frontdesk.ErrNotFound
+	}
+	return err
+}

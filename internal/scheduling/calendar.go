@@ -68,11 +68,7 @@ func (c *Calendar) Changed(ctx context.Context, booking uuid.UUID) error {
 // Cancel cancels a booking (or hold) that is not cancelled yet;
 // frontdesk.ErrNotFound otherwise.
 func (c *Calendar) Cancel(ctx context.Context, booking uuid.UUID) error {
-	n, err := c.tx.CancelBooking(ctx, db.CancelBookingParams{OrgID: c.tx.Org.ID, ID: booking})
-	if err == nil && n == 0 {
-		return frontdesk.ErrNotFound
-	}
-	if err != nil {
+	if err := postgres.OneRow(c.tx.CancelBooking(ctx, db.CancelBookingParams{OrgID: c.tx.Org.ID, ID: booking})); err != nil {
 		return err
 	}
 	return c.Changed(ctx, booking)
@@ -157,7 +153,7 @@ func (c *Calendar) Free(ctx context.Context, svc ServiceInfo, resource *uuid.UUI
 
 	clinicWeek, own := Week{}, map[uuid.UUID]*Week{}
 	for _, h := range hours {
-		rg := Range{Opens: clockOf(h.Opens), Closes: clockOf(h.Closes)}
+		rg := Range{Opens: ClockOf(h.Opens), Closes: ClockOf(h.Closes)}
 		if !h.ResourceID.Valid {
 			clinicWeek[h.Weekday] = append(clinicWeek[h.Weekday], rg)
 			continue
@@ -301,6 +297,10 @@ func (c *Calendar) Alternatives(ctx context.Context, svc ServiceInfo, resource *
 	return slots, nil
 }
 
-func clockOf(t pgtype.Time) Clock { return Clock(t.Microseconds / 60_000_000) }
+// ClockOf reads a database time of day.
+func ClockOf(t pgtype.Time) Clock { return Clock(t.Microseconds / 60_000_000) }
+
+// PG is c as a database time of day.
+func (c Clock) PG() pgtype.Time { return pgtype.Time{Microseconds: int64(c) * 60_000_000, Valid: true} }
 
 func dateOf(d pgtype.Date) Date { y, m, dd := d.Time.Date(); return Date{y, m, dd} }

@@ -66,7 +66,7 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request, org fro
 		UncheckedCalendars []string `json:"unchecked_calendars"`
 	}
 	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		from, to, err := calls.ParseStatsRange(pick(q, "from", "to"), tx.Org)
+		from, to, err := calls.ParseRange(q, tx.Org.Location)
 		if err != nil {
 			return err
 		}
@@ -90,17 +90,6 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request, org fro
 		return err
 	})
 	return s.reply(w, err, http.StatusOK, out)
-}
-
-// pick keeps only the named query parameters.
-func pick(q map[string][]string, names ...string) map[string][]string {
-	out := map[string][]string{}
-	for _, n := range names {
-		if v, ok := q[n]; ok {
-			out[n] = v
-		}
-	}
-	return out
 }
 
 func resourceParam(v string) (*uuid.UUID, error) {
@@ -249,7 +238,7 @@ func (s *Server) listBookings(w http.ResponseWriter, r *http.Request, org frontd
 	}
 	out := []bookingJSON{}
 	err = s.store.InTenant(r.Context(), org, func(tx *postgres.Tx) error {
-		from, to, err := calls.ParseStatsRange(pick(q, "from", "to"), tx.Org)
+		from, to, err := calls.ParseRange(q, tx.Org.Location)
 		if err != nil {
 			return err
 		}

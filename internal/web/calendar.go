@@ -21,8 +21,6 @@ import (
 // Google Calendar: admins connect a clinician's or room's calendar; its
 // busy times count in availability, and bookings appear in it.
 
-var errNoRows = pgx.ErrNoRows
-
 // oauthState is what the signed state carries through Google and back.
 type oauthState struct {
 	Pending uuid.UUID        `json:"p"`
@@ -101,7 +99,7 @@ func (s *Server) calendarOAuthCallback(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 		p, err := tx.TakeOAuthPending(ctx, db.TakeOAuthPendingParams{OrgID: st.Org, ID: st.Pending, UserID: st.User})
-		if errors.Is(err, errNoRows) {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return badRequest("state", "the sign-in link was used already or has expired; start again")
 		}
 		if err != nil {

@@ -84,7 +84,7 @@ func (s *Server) getHours(w http.ResponseWriter, r *http.Request, org frontdesk.
 		rows, err := tx.ListOpeningHours(r.Context(), org)
 		for _, h := range rows {
 			if h.ResourceID == res {
-				out.Hours = append(out.Hours, hoursRange{h.Weekday, clockText(h.Opens), clockText(h.Closes)})
+				out.Hours = append(out.Hours, hoursRange{h.Weekday, scheduling.ClockOf(h.Opens).String(), scheduling.ClockOf(h.Closes).String()})
 			}
 		}
 		return err
@@ -127,7 +127,7 @@ func (s *Server) putHours(w http.ResponseWriter, r *http.Request, org frontdesk.
 		}
 		for _, p := range ranges {
 			if err := tx.AddOpeningHours(r.Context(), db.AddOpeningHoursParams{OrgID: org, ResourceID: res, Weekday: p.day,
-				Opens: pgClock(p.opens), Closes: pgClock(p.close)}); err != nil {
+				Opens: p.opens.PG(), Closes: p.close.PG()}); err != nil {
 				return err
 			}
 		}
@@ -223,7 +223,7 @@ func (s *Server) adminDelete(w http.ResponseWriter, r *http.Request, org frontde
 		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
 			return err
 		}
-		return oneRow(del(r.Context(), tx, id))
+		return postgres.OneRow(del(r.Context(), tx, id))
 	})
 	return s.reply(w, err, http.StatusNoContent, nil)
 }
@@ -239,14 +239,6 @@ func (s *Server) reply(w http.ResponseWriter, err error, status int, v any) erro
 	}
 	writeJSON(w, status, v)
 	return nil
-}
-
-// oneRow turns "no row affected" into not found.
-func oneRow(n int64, err error) error {
-	if err == nil && n == 0 {
-		return frontdesk.ErrNotFound
-	}
-	return err
 }
 
 func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
@@ -269,12 +261,4 @@ func optionalUUID(r *http.Request, name string) (uuid.NullUUID, error) {
 		return uuid.NullUUID{}, frontdesk.Invalid(name, "must be a UUID")
 	}
 	return uuid.NullUUID{UUID: u, Valid: true}, nil
-}
-
-func clockText(t pgtype.Time) string {
-	return scheduling.Clock(t.Microseconds / 60_000_000).String()
-}
-
-func pgClock(c scheduling.Clock) pgtype.Time {
-	return pgtype.Time{Microseconds: int64(c) * 60_000_000, Valid: true}
 }

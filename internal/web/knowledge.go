@@ -86,7 +86,7 @@ func (s *Server) updateKnowledge(w http.ResponseWriter, r *http.Request, org fro
 		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
 			return err
 		}
-		return oneRow(tx.UpdateKnowledge(r.Context(), db.UpdateKnowledgeParams{OrgID: org, ID: id, Title: in.Title, Body: in.Body, Active: *in.Active}))
+		return postgres.OneRow(tx.UpdateKnowledge(r.Context(), db.UpdateKnowledgeParams{OrgID: org, ID: id, Title: in.Title, Body: in.Body, Active: *in.Active}))
 	})
 	return s.reply(w, err, http.StatusOK, in)
 }

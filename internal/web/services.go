@@ -88,7 +88,7 @@ func (s *Server) updateService(w http.ResponseWriter, r *http.Request, org front
 		if err := requireRole(tx, frontdesk.RoleAdmin); err != nil {
 			return err
 		}
-		return oneRow(tx.UpdateService(r.Context(), db.UpdateServiceParams{OrgID: org, ID: id, Name: in.Name, DurationMinutes: in.DurationMinutes,
+		return postgres.OneRow(tx.UpdateService(r.Context(), db.UpdateServiceParams{OrgID: org, ID: id, Name: in.Name, DurationMinutes: in.DurationMinutes,
 			BufferBeforeMinutes: in.BufferBeforeMinutes, BufferAfterMinutes: in.BufferAfterMinutes, Active: *in.Active}))
 	})
 	return s.reply(w, err, http.StatusOK, in)
@@ -177,7 +177,7 @@ func (s *Server) saveResource(w http.ResponseWriter, r *http.Request, org frontd
 			if id, err = tx.CreateResource(ctx, db.CreateResourceParams{OrgID: org, Name: in.Name, Kind: in.Kind, Active: *in.Active}); err != nil {
 				return err
 			}
-		} else if err := oneRow(tx.UpdateResource(ctx, db.UpdateResourceParams{OrgID: org, ID: id, Name: in.Name, Kind: in.Kind, Active: *in.Active})); err != nil {
+		} else if err := postgres.OneRow(tx.UpdateResource(ctx, db.UpdateResourceParams{OrgID: org, ID: id, Name: in.Name, Kind: in.Kind, Active: *in.Active})); err != nil {
 			return err
 		}
 		in.ID = id

@@ -53,8 +53,8 @@ func (s *Server) getTwilio(w http.ResponseWriter, r *http.Request, org frontdesk
 			return nil
 		}
 		out = twilioSettings{AccountSID: a.AccountSid, FromNumber: a.FromNumber, ConfirmationTemplate: a.ConfirmationTemplate,
-			ReminderTemplate: a.ReminderTemplate, ReminderHoursBefore: &a.ReminderHoursBefore, QuietStart: clockText(a.QuietStart),
-			QuietEnd: clockText(a.QuietEnd), Configured: true, UpdatedAt: inZone(&a.UpdatedAt, tx.Org.Location)}
+			ReminderTemplate: a.ReminderTemplate, ReminderHoursBefore: &a.ReminderHoursBefore, QuietStart: scheduling.ClockOf(a.QuietStart).String(),
+			QuietEnd: scheduling.ClockOf(a.QuietEnd).String(), Configured: true, UpdatedAt: inZone(&a.UpdatedAt, tx.Org.Location)}
 		return err
 	})
 	return s.reply(w, err, http.StatusOK, out)
@@ -115,7 +115,7 @@ func (s *Server) putTwilio(w http.ResponseWriter, r *http.Request, org frontdesk
 		return tx.UpsertTwilioAccount(r.Context(), db.UpsertTwilioAccountParams{OrgID: org, AccountSid: in.AccountSID,
 			AuthTokenCiphertext: s.secrets.Seal([]byte(in.AuthToken), org[:]), FromNumber: n,
 			ConfirmationTemplate: in.ConfirmationTemplate, ReminderTemplate: in.ReminderTemplate,
-			ReminderHoursBefore: *in.ReminderHoursBefore, QuietStart: pgClock(quietStart), QuietEnd: pgClock(quietEnd)})
+			ReminderHoursBefore: *in.ReminderHoursBefore, QuietStart: quietStart.PG(), QuietEnd: quietEnd.PG()})
 	})
 	if errors.Is(err, frontdesk.ErrConflict) {
 		return &httpError{status: http.StatusConflict, detail: errorDetail{Code: "conflict", Field: "from_number",
@@ -133,7 +133,7 @@ func (s *Server) deleteTwilio(w http.ResponseWriter, r *http.Request, org frontd
 		if err := tx.DeleteSMSRoutes(r.Context(), org); err != nil {
 			return err
 		}
-		return oneRow(tx.DeleteTwilioAccount(r.Context(), org))
+		return postgres.OneRow(tx.DeleteTwilioAccount(r.Context(), org))
 	})
 	return s.reply(w, err, http.StatusNoContent, nil)
 }
