@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -219,10 +220,16 @@ func (c *busyCache) put(key string, busy []scheduling.Interval) {
 	c.m[key] = busyEntry{at: time.Now(), busy: busy}
 }
 
+// forget drops a clinic's entries (their keys start with its id), after
+// its calendars change.
 func (c *busyCache) forget(org frontdesk.OrgID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m = nil
+	for k := range c.m {
+		if strings.HasPrefix(k, org.String()) {
+			delete(c.m, k)
+		}
+	}
 }
 
 // externalBusy reads the busy times of the clinic's connected calendars
