@@ -18,6 +18,9 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrConflict: the change collides with existing data.
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable: the server is busy (no database connection within
+	// the acquire timeout); the client should retry shortly.
+	ErrUnavailable = errors.New("temporarily unavailable")
 )
 
 // ValidationError says which input field is wrong and why. Field is the name
@@ -33,3 +36,16 @@ func (e *ValidationError) Error() string { return fmt.Sprintf("%s: %s", e.Field,
 func Invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
+
+// ConflictError is a conflict the domain can explain: a cancelled booking,
+// a number another clinic holds. It is an ErrConflict.
+type ConflictError struct {
+	Field   string
+	Message string
+}
+
+func (e *ConflictError) Error() string { return e.Message }
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// Conflict returns a *ConflictError about field ("" for none).
+func Conflict(field, message string) error { return &ConflictError{Field: field, Message: message} }

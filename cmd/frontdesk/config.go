@@ -29,6 +29,7 @@ type config struct {
 	dataDir     string
 	databaseURL string // app role
 	migrateURL  string // owner role
+	pool        postgres.PoolConfig
 
 	addr         string
 	jwtKeyFile   string
@@ -72,6 +73,22 @@ func (env *environment) flags(command, args string) (*flag.FlagSet, *config) {
 	return fs, c
 }
 
+// poolFlags adds the app role's connection pool settings (serve, worker,
+// dev).
+func (env *environment) poolFlags(fs *flag.FlagSet, c *config) {
+	c.pool.MaxConns = int32(env.integer("FRONTDESK_DB_MAX_CONNS", 16))
+	fs.Func("db-max-conns", "most database connections this process opens (FRONTDESK_DB_MAX_CONNS; default 16)", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("want a positive number, not %q", v)
+		}
+		c.pool.MaxConns = int32(n)
+		return nil
+	})
+	fs.DurationVar(&c.pool.AcquireTimeout, "db-acquire-timeout", env.duration("FRONTDESK_DB_ACQUIRE_TIMEOUT", 3*time.Second),
+		"how long a request waits for a database connection before it is answered 503 (FRONTDESK_DB_ACQUIRE_TIMEOUT)")
+}
+
 // serverFlags adds what serving the API needs.
 func (env *environment) serverFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.addr, "addr", env.get("FRONTDESK_ADDR", ":3001"), "HTTP listen address (FRONTDESK_ADDR)")
@@ -85,6 +102,7 @@ func (env *environment) serverFlags(fs *flag.FlagSet, c *config) {
 
 // jobFlags adds what the background jobs and recordings need.
 func (env *environment) jobFlags(fs *flag.FlagSet, c *config) {
+	env.poolFlags(fs, c)
 	fs.StringVar(&c.publicURL, "public-url", env.get("FRONTDESK_PUBLIC_URL", ""), "URL providers use to reach this server, for webhook and callback URLs; default http://localhost:<port> (FRONTDESK_PUBLIC_URL)")
 	fs.StringVar(&c.secretKey, "secret-key", env.get("FRONTDESK_SECRET_KEY", ""), "32-byte base64 key encrypting provider secrets at rest; default <data-dir>/secret.key in dev (FRONTDESK_SECRET_KEY)")
 	fs.StringVar(&c.blobURL, "blob-url", env.get("FRONTDESK_BLOB_URL", ""), "where recordings are stored: file:///path, s3://bucket, gs://bucket; default file://<data-dir>/recordings in dev (FRONTDESK_BLOB_URL)")

@@ -15,6 +15,7 @@ import (
 
 	"gocloud.dev/blob"
 
+	"frontdesk/internal/app"
 	"frontdesk/internal/demo"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/postgres"
@@ -32,7 +33,7 @@ func cmdServe(ctx context.Context, env *environment, args []string) error {
 	if c.databaseURL == "" {
 		return errors.New("set FRONTDESK_DATABASE_URL (the app role); for a local setup run `frontdesk dev`")
 	}
-	store, err := openStore(ctx, c.databaseURL)
+	store, err := openStore(ctx, c.databaseURL, c.pool)
 	if err != nil {
 		return err
 	}
@@ -41,35 +42,48 @@ func cmdServe(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serveHTTP(ctx, env, c, api, nil)
+	defer api.bucket.Close()
+	return serveHTTP(ctx, env, c, api.web, nil)
+}
+
+// api is what serving the API is built from.
+type api struct {
+	web     web.Config
+	issuer  *identity.Issuer
+	bucket  *blob.Bucket
+	secrets *secrets.Box
+	log     *slog.Logger
 }
 
 // apiConfig gathers what the API needs. Its job client only enqueues:
 // `frontdesk worker` (or dev) works the jobs.
-func (c *config) apiConfig(ctx context.Context, env *environment, store *postgres.Store, dev bool) (web.Config, error) {
+func (c *config) apiConfig(ctx context.Context, env *environment, store *postgres.Store, dev bool) (api, error) {
 	issuer, vc, err := c.signingKey(dev)
 	if err != nil {
-		return web.Config{}, err
+		return api{}, err
 	}
 	verifier, err := identity.NewVerifier(ctx, vc)
 	if err != nil {
-		return web.Config{}, err
+		return api{}, err
 	}
 	box, err := c.secretBox(dev)
 	if err != nil {
-		return web.Config{}, err
+		return api{}, err
 	}
 	bucket, err := c.bucket(ctx, dev)
 	if err != nil {
-		return web.Config{}, err
+		return api{}, err
 	}
 	log := c.logger(env)
 	jobsClient, err := c.jobsClient(store, bucket, box, log, false)
 	if err != nil {
-		return web.Config{}, err
+		bucket.Close()
+		return api{}, err
 	}
-	return web.Config{Store: store, Verifier: verifier, Issuer: issuer, Log: log, TokenTTL: c.tokenTTL,
-		Jobs: jobsClient, Secrets: box, Bucket: bucket, PublicURL: c.publicURL, Google: c.google()}, nil
+	services := app.New(app.Config{Store: store, Issuer: issuer, TokenTTL: c.tokenTTL, Jobs: jobsClient, Secrets: box,
+		Bucket: bucket, Google: c.google(), Log: log})
+	return api{web: web.Config{App: services, Verifier: verifier, Log: log, PublicURL: c.publicURL},
+		issuer: issuer, bucket: bucket, secrets: box, log: log}, nil
 }
 
 func cmdWorker(ctx context.Context, env *environment, args []string) error {
@@ -82,7 +96,7 @@ func cmdWorker(ctx context.Context, env *environment, args []string) error {
 	if c.databaseURL == "" {
 		return errors.New("set FRONTDESK_DATABASE_URL (the app role); for a local setup run `frontdesk dev`")
 	}
-	store, err := openStore(ctx, c.databaseURL)
+	store, err := openStore(ctx, c.databaseURL, c.pool)
 	if err != nil {
 		return err
 	}
@@ -118,8 +132,8 @@ func runWorker(ctx context.Context, c *config, store *postgres.Store, bucket *bl
 
 // openStore connects as the app role and refuses a role or schema that
 // would not keep clinics apart.
-func openStore(ctx context.Context, url string) (*postgres.Store, error) {
-	store, err := postgres.Open(ctx, url)
+func openStore(ctx context.Context, url string, pool postgres.PoolConfig) (*postgres.Store, error) {
+	store, err := postgres.Open(ctx, url, pool)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +215,7 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 	} else if loaded {
 		fmt.Fprintln(env.stderr, "loaded demo data: 2 clinics, 5 users, calls of the last 30 days")
 	}
-	store, err := openStore(ctx, d.appURL)
+	store, err := openStore(ctx, d.appURL, c.pool)
 	if err != nil {
 		return err
 	}
@@ -210,19 +224,19 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer api.Bucket.Close()
+	defer api.bucket.Close()
 	// The worker runs in this process too, stopped after the server.
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan error, 1)
-	go func() { workerDone <- runWorker(workerCtx, c, store, api.Bucket, api.Secrets, api.Log) }()
+	go func() { workerDone <- runWorker(workerCtx, c, store, api.bucket, api.secrets, api.log) }()
 	defer func() {
 		stopWorker()
 		if err := <-workerDone; err != nil {
-			api.Log.Error("worker", "err", err)
+			api.log.Error("worker", "err", err)
 		}
 	}()
-	return serveHTTP(ctx, env, c, api, func(base string) error {
-		facts, err := demo.Describe(ctx, admin, api.Issuer, base, 7*24*time.Hour)
+	return serveHTTP(ctx, env, c, api.web, func(base string) error {
+		facts, err := demo.Describe(ctx, admin, api.issuer, base, 7*24*time.Hour)
 		if err != nil {
 			return err
 		}

@@ -1,8 +1,3 @@
-// Package agent answers the voice agent's tool calls: check availability,
-// hold, book, cancel and reschedule appointments, and look up the clinic's
-// knowledge base. Arguments come from a language model: each is validated,
-// and a missing or wrong one produces a sentence telling the agent what to
-// ask the caller. The clinic is the transaction's, never an argument.
 package agent
 
 import (
@@ -12,72 +7,69 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-
 	"frontdesk"
 	"frontdesk/internal/calls"
+	"frontdesk/internal/knowledge"
 	"frontdesk/internal/postgres"
-	"frontdesk/internal/postgres/db"
-	"frontdesk/internal/providers/vapi"
 	"frontdesk/internal/scheduling"
 )
 
-// Call is the call a tool call arrives on.
-type Call struct {
-	ID       frontdesk.CallID
-	Customer string // the caller's number, E.164 when known
-	Now      time.Time
-	// Calendar opens the clinic's calendar, with the hooks every booking
-	// path shares (connected calendars' busy times, the outbox of texts
-	// and calendar sync).
-	Calendar func(ctx context.Context, tx *postgres.Tx) (*scheduling.Calendar, error)
+// turn is one tool call being answered, in its transaction.
+type turn struct {
+	ctx  context.Context
+	tx   *postgres.Tx
+	cal  *scheduling.Calendar
+	call Call
+	tc   ToolCall
+	now  time.Time
 }
 
 // tools, by the names the assistant is configured with.
-var tools = map[string]func(context.Context, *postgres.Tx, Call, vapi.ToolCall) (string, error){
-	"checkAvailability":     checkAvailability,
-	"holdSlot":              holdSlot,
-	"bookAppointment":       bookAppointment,
-	"cancelAppointment":     cancelAppointment,
-	"rescheduleAppointment": rescheduleAppointment,
-	"lookupKnowledge":       lookupKnowledge,
+var tools = map[string]func(*turn) (string, error){
+	"checkAvailability":     (*turn).checkAvailability,
+	"holdSlot":              (*turn).holdSlot,
+	"bookAppointment":       (*turn).bookAppointment,
+	"cancelAppointment":     (*turn).cancelAppointment,
+	"rescheduleAppointment": (*turn).rescheduleAppointment,
+	"lookupKnowledge":       (*turn).lookupKnowledge,
 }
 
-// Run answers one tool call. A result is a sentence for the agent; an
+// run answers the tool call. A result is a sentence for the agent; an
 // error is a failure of Frontdesk's. scheduling.ErrSlotUnavailable means
-// the transaction must end and SlotTaken answer in a new one.
-func Run(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (string, error) {
-	if tc.Err != nil {
+// the transaction must end and slotTaken answer in a new one.
+func (t *turn) run() (string, error) {
+	if t.tc.Err != nil {
 		return "I could not read the request's details; ask the caller again and retry.", nil
 	}
-	tool, ok := tools[tc.Name]
+	tool, ok := tools[t.tc.Name]
 	if !ok {
-		return "", fmt.Errorf("unknown tool %q", tc.Name)
+		return "", fmt.Errorf("unknown tool %q", t.tc.Name)
 	}
-	return tool(ctx, tx, c, tc)
+	return answer(tool(t))
 }
+
+func (t *turn) loc() *time.Location { return t.tx.Org.Location }
 
 // ask is a result that tells the agent what to ask the caller.
 type ask string
 
 func (a ask) Error() string { return string(a) }
 
-func checkAvailability(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (string, error) {
-	cal, svc, err := open(ctx, tx, c, tc)
+func (t *turn) checkAvailability() (string, error) {
+	svc, err := t.service()
 	if err != nil {
-		return answer(err)
+		return "", err
 	}
-	day, err := dateArg(tc, "date", tx.Org.Location, c.Now)
+	day, err := dateArg(t.tc, "date", t.loc(), t.now)
 	if err != nil {
-		return answer(err)
+		return "", err
 	}
-	slots, err := cal.Free(ctx, svc, nil, day, day.AddDate(0, 0, 1))
+	slots, err := t.cal.Free(t.ctx, svc, frontdesk.ResourceID{}, day, day.AddDate(0, 0, 1))
 	if err != nil {
 		return "", err
 	}
 	if len(slots) == 0 {
-		next, err := cal.Free(ctx, svc, nil, day.AddDate(0, 0, 1), day.AddDate(0, 0, 15))
+		next, err := t.cal.Free(t.ctx, svc, frontdesk.ResourceID{}, day.AddDate(0, 0, 1), day.AddDate(0, 0, 15))
 		if err != nil {
 			return "", err
 		}
@@ -85,7 +77,7 @@ func checkAvailability(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.Too
 			return fmt.Sprintf("There is nothing free for %s on %s or in the two weeks after.", svc.Name, dayWords(day)), nil
 		}
 		return fmt.Sprintf("There is nothing free for %s on %s. The next free time is %s.", svc.Name, dayWords(day),
-			when(next[0].Start, tx.Org.Location)), nil
+			when(next[0].Start, t.loc())), nil
 	}
 	var times []string
 	for i, s := range slots {
@@ -93,131 +85,101 @@ func checkAvailability(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.Too
 			times = append(times, fmt.Sprintf("and %d more", len(slots)-8))
 			break
 		}
-		times = append(times, clockWords(s.Start.In(tx.Org.Location)))
+		times = append(times, clockWords(s.Start.In(t.loc())))
 	}
 	return fmt.Sprintf("%s on %s is free at %s.", svc.Name, dayWords(day), strings.Join(times, ", ")), nil
 }
 
-func holdSlot(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (string, error) {
-	cal, svc, err := open(ctx, tx, c, tc)
-	if err != nil {
-		return answer(err)
-	}
-	start, err := timeArg(tc, "start", tx.Org.Location)
-	if err != nil {
-		return answer(err)
-	}
-	b, err := cal.Book(ctx, scheduling.Request{Service: svc, Start: start, Hold: true, Source: "agent", CallID: &c.ID,
-		ToolCall: tc.ID, Phone: c.Customer})
+func (t *turn) holdSlot() (string, error) {
+	svc, err := t.service()
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Holding %s for %s with %s until %s; book it before then.", when(b.Start, tx.Org.Location),
-		svc.Name, b.ResourceName, clockWords(b.HeldUntil.In(tx.Org.Location))), nil
+	start, err := timeArg(t.tc, "start", t.loc())
+	if err != nil {
+		return "", err
+	}
+	b, err := t.cal.Book(t.ctx, scheduling.Request{Service: svc, Start: start, Hold: true, Source: "agent", CallID: t.call.ID,
+		ToolCall: t.tc.ID, Phone: t.call.Customer})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Holding %s for %s with %s until %s; book it before then.", when(b.Start, t.loc()),
+		svc.Name, b.ResourceName, clockWords(b.HeldUntil.In(t.loc()))), nil
 }
 
-func bookAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (string, error) {
-	cal, svc, err := open(ctx, tx, c, tc)
+func (t *turn) bookAppointment() (string, error) {
+	svc, err := t.service()
 	if err != nil {
-		return answer(err)
+		return "", err
 	}
-	start, err := timeArg(tc, "start", tx.Org.Location)
+	start, err := timeArg(t.tc, "start", t.loc())
 	if err != nil {
-		return answer(err)
+		return "", err
 	}
-	name, err := stringArg(tc, "patient_name", 200, "Ask the caller for their full name.")
+	name, err := stringArg(t.tc, "patient_name", 200, "Ask the caller for their full name.")
 	if err != nil {
-		return answer(err)
+		return "", err
 	}
-	phone, err := phoneArg(tc, tx.Org.Country, c.Customer)
+	phone, err := phoneArg(t.tc, t.tx.Org.Country, t.call.Customer)
 	if err != nil {
-		return answer(err)
+		return "", err
 	}
 	// A hold this call made for this time becomes the booking.
-	if held, err := tx.HeldByCall(ctx, db.HeldByCallParams{OrgID: tx.Org.ID, CallID: uuid.NullUUID{UUID: uuid.UUID(c.ID), Valid: true},
-		StartsAt: start, ServiceID: svc.ID}); err == nil {
-		if err := postgres.OneRow(tx.ConfirmHold(ctx, db.ConfirmHoldParams{OrgID: tx.Org.ID, ID: held, PatientName: name, PatientPhone: phone})); err != nil {
-			return "", err
-		}
-		if err := cal.Changed(ctx, held); err != nil {
-			return "", err
-		}
-		return booked(ctx, tx, held, name)
-	} else if !errors.Is(err, pgx.ErrNoRows) {
-		return "", err
-	}
-	b, err := cal.Book(ctx, scheduling.Request{Service: svc, Start: start, Patient: name, Phone: phone, Source: "agent",
-		CallID: &c.ID, ToolCall: tc.ID})
+	id, held, err := t.cal.ConfirmHold(t.ctx, t.call.ID, svc, start, name, phone)
 	if err != nil {
 		return "", err
 	}
-	return booked(ctx, tx, b.ID, name)
-}
-
-func booked(ctx context.Context, tx *postgres.Tx, id uuid.UUID, name string) (string, error) {
-	b, err := tx.GetBooking(ctx, db.GetBookingParams{OrgID: tx.Org.ID, ID: id})
+	if !held {
+		b, err := t.cal.Book(t.ctx, scheduling.Request{Service: svc, Start: start, Patient: name, Phone: phone, Source: "agent",
+			CallID: t.call.ID, ToolCall: t.tc.ID})
+		if err != nil {
+			return "", err
+		}
+		id = b.ID
+	}
+	b, err := t.cal.Booking(t.ctx, id)
 	if err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("Booked %s for %s on %s with %s. A confirmation will follow by text.", b.ServiceName, name,
-		when(b.StartsAt, tx.Org.Location), b.ResourceName), nil
+		when(b.Start, t.loc()), b.ResourceName), nil
 }
 
-func cancelAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (string, error) {
-	b, err := callersBooking(ctx, tx, c, tc, "start")
-	if err != nil {
-		return answer(err)
-	}
-	cal, err := c.Calendar(ctx, tx)
+func (t *turn) cancelAppointment() (string, error) {
+	b, err := t.callersBooking("start")
 	if err != nil {
 		return "", err
 	}
-	if err := cal.Cancel(ctx, b.ID); err != nil {
+	if err := t.cal.Cancel(t.ctx, b.ID); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Cancelled the %s on %s.", b.ServiceName, when(b.StartsAt, tx.Org.Location)), nil
+	return fmt.Sprintf("Cancelled the %s on %s.", b.ServiceName, when(b.Start, t.loc())), nil
 }
 
-func rescheduleAppointment(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (string, error) {
-	b, err := callersBooking(ctx, tx, c, tc, "current_start")
-	if err != nil {
-		return answer(err)
-	}
-	start, err := timeArg(tc, "new_start", tx.Org.Location)
-	if err != nil {
-		return answer(err)
-	}
-	cal, err := c.Calendar(ctx, tx)
+func (t *turn) rescheduleAppointment() (string, error) {
+	b, err := t.callersBooking("current_start")
 	if err != nil {
 		return "", err
 	}
-	old, err := tx.GetBooking(ctx, db.GetBookingParams{OrgID: tx.Org.ID, ID: b.ID})
+	start, err := timeArg(t.tc, "new_start", t.loc())
 	if err != nil {
 		return "", err
 	}
-	svc, err := cal.Service(ctx, old.ServiceID)
+	old, nb, err := t.cal.Reschedule(t.ctx, b.ID, scheduling.Move{Start: start, Source: "agent", CallID: t.call.ID, ToolCall: t.tc.ID})
 	if err != nil {
 		return "", err
 	}
-	// Free the old time, take the new one: one transaction, both or neither.
-	if err := cal.Cancel(ctx, b.ID); err != nil {
-		return "", err
-	}
-	nb, err := cal.Book(ctx, scheduling.Request{Service: svc, Start: start, Patient: old.PatientName, Phone: old.PatientPhone,
-		Source: "agent", CallID: &c.ID, ToolCall: tc.ID})
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("Moved the %s from %s to %s with %s.", svc.Name, when(old.StartsAt, tx.Org.Location),
-		when(nb.Start, tx.Org.Location), nb.ResourceName), nil
+	return fmt.Sprintf("Moved the %s from %s to %s with %s.", old.ServiceName, when(old.Start, t.loc()),
+		when(nb.Start, t.loc()), nb.ResourceName), nil
 }
 
-func lookupKnowledge(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (string, error) {
-	q, err := stringArg(tc, "query", 300, "Ask the caller what they would like to know.")
+func (t *turn) lookupKnowledge() (string, error) {
+	q, err := stringArg(t.tc, "query", 300, "Ask the caller what they would like to know.")
 	if err != nil {
-		return answer(err)
+		return "", err
 	}
-	hits, err := tx.SearchKnowledge(ctx, db.SearchKnowledgeParams{Query: q, MaxResults: 2})
+	hits, err := knowledge.SearchTx(t.ctx, t.tx, q, 2)
 	if err != nil {
 		return "", err
 	}
@@ -226,80 +188,69 @@ func lookupKnowledge(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolC
 	}
 	var parts []string
 	for _, h := range hits {
-		parts = append(parts, fmt.Sprintf("%s: %s", h.Title, h.Passage))
+		parts = append(parts, fmt.Sprintf("%s: %s", h.Title, h.Text))
 	}
 	return strings.Join(parts, " | "), nil
 }
 
-// SlotTaken answers a hold, booking or reschedule whose time was not free,
+// slotTaken answers a hold, booking or reschedule whose time was not free,
 // with the nearest free times (in a new transaction).
-func SlotTaken(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (string, error) {
-	start, err := timeArg(tc, "start", tx.Org.Location)
-	if tc.Name == "rescheduleAppointment" {
-		start, err = timeArg(tc, "new_start", tx.Org.Location)
+func (t *turn) slotTaken() (string, error) {
+	arg := "start"
+	if t.tc.Name == "rescheduleAppointment" {
+		arg = "new_start"
 	}
-	if err != nil {
-		return answer(err)
-	}
-	cal, err := c.Calendar(ctx, tx)
-	if err != nil {
-		return "", err
-	}
-	var svc scheduling.ServiceInfo
-	if tc.Name == "rescheduleAppointment" {
-		b, err := callersBooking(ctx, tx, c, tc, "current_start")
-		if err != nil {
-			return answer(err)
-		}
-		svc, err = cal.Service(ctx, b.ServiceID)
+	text, err := answer(func() (string, error) {
+		start, err := timeArg(t.tc, arg, t.loc())
 		if err != nil {
 			return "", err
 		}
-	} else if _, svc, err = open(ctx, tx, c, tc); err != nil {
-		return answer(err)
-	}
-	alts, err := cal.Alternatives(ctx, svc, nil, start, 3)
-	if err != nil {
-		return "", err
-	}
-	if len(alts) == 0 {
-		return fmt.Sprintf("%s is not available, and nothing is free near it. Offer another day.", when(start, tx.Org.Location)), nil
-	}
-	var times []string
-	for _, a := range alts {
-		times = append(times, when(a.Start, tx.Org.Location))
-	}
-	return fmt.Sprintf("%s is not available. The nearest free times are %s. Ask the caller which they prefer.",
-		when(start, tx.Org.Location), strings.Join(times, "; ")), nil
+		var svc scheduling.ServiceInfo
+		if t.tc.Name == "rescheduleAppointment" {
+			b, err := t.callersBooking("current_start")
+			if err != nil {
+				return "", err
+			}
+			if svc, err = t.cal.Service(t.ctx, b.ServiceID); err != nil {
+				return "", err
+			}
+		} else if svc, err = t.service(); err != nil {
+			return "", err
+		}
+		alts, err := t.cal.Alternatives(t.ctx, svc, frontdesk.ResourceID{}, start, 3)
+		if err != nil {
+			return "", err
+		}
+		if len(alts) == 0 {
+			return fmt.Sprintf("%s is not available, and nothing is free near it. Offer another day.", when(start, t.loc())), nil
+		}
+		var times []string
+		for _, a := range alts {
+			times = append(times, when(a.Start, t.loc()))
+		}
+		return fmt.Sprintf("%s is not available. The nearest free times are %s. Ask the caller which they prefer.",
+			when(start, t.loc()), strings.Join(times, "; ")), nil
+	}())
+	return text, err
 }
 
-// open reads the clinic's calendar and the service the caller wants.
-func open(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall) (*scheduling.Calendar, scheduling.ServiceInfo, error) {
-	cal, err := c.Calendar(ctx, tx)
+// service is the service the caller wants, by name.
+func (t *turn) service() (scheduling.ServiceInfo, error) {
+	name, err := stringArg(t.tc, "service", 100, "")
 	if err != nil {
-		return nil, scheduling.ServiceInfo{}, err
+		return scheduling.ServiceInfo{}, t.serviceQuestion("Ask the caller which service they need.")
 	}
-	name, err := stringArg(tc, "service", 100, "")
-	if err != nil {
-		return nil, scheduling.ServiceInfo{}, serviceQuestion(ctx, tx, "Ask the caller which service they need.")
-	}
-	svc, err := cal.ServiceByName(ctx, name)
+	svc, err := t.cal.ServiceByName(t.ctx, name)
 	if errors.Is(err, frontdesk.ErrNotFound) {
-		return nil, svc, serviceQuestion(ctx, tx, fmt.Sprintf("There is no service called %q.", name))
+		return svc, t.serviceQuestion(fmt.Sprintf("There is no service called %q.", name))
 	}
-	return cal, svc, err
+	return svc, err
 }
 
-func serviceQuestion(ctx context.Context, tx *postgres.Tx, lead string) error {
-	svcs, err := tx.ListServices(ctx, tx.Org.ID)
+func (t *turn) serviceQuestion(lead string) error {
+	names, err := t.cal.ServiceNames(t.ctx)
 	if err != nil {
 		return err
-	}
-	var names []string
-	for _, s := range svcs {
-		if s.Active {
-			names = append(names, s.Name)
-		}
 	}
 	if len(names) == 0 {
 		return ask(lead + " The clinic takes no bookings by phone yet; offer to take a message.")
@@ -309,51 +260,51 @@ func serviceQuestion(ctx context.Context, tx *postgres.Tx, lead string) error {
 
 // callersBooking finds the caller's upcoming booking: the only one, or the
 // one at the time in arg.
-func callersBooking(ctx context.Context, tx *postgres.Tx, c Call, tc vapi.ToolCall, arg string) (db.UpcomingBookingsByPhoneRow, error) {
-	phone, err := phoneArg(tc, tx.Org.Country, c.Customer)
+func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
+	phone, err := phoneArg(t.tc, t.tx.Org.Country, t.call.Customer)
 	if err != nil {
-		return db.UpcomingBookingsByPhoneRow{}, err
+		return scheduling.Booking{}, err
 	}
-	rows, err := tx.UpcomingBookingsByPhone(ctx, db.UpcomingBookingsByPhoneParams{OrgID: tx.Org.ID, Phone: phone})
+	rows, err := t.cal.Upcoming(t.ctx, phone)
 	if err != nil {
-		return db.UpcomingBookingsByPhoneRow{}, err
+		return scheduling.Booking{}, err
 	}
-	if _, given := tc.Arguments[arg]; given {
-		at, err := timeArg(tc, arg, tx.Org.Location)
+	if _, given := t.tc.Arguments[arg]; given {
+		at, err := timeArg(t.tc, arg, t.loc())
 		if err != nil {
-			return db.UpcomingBookingsByPhoneRow{}, err
+			return scheduling.Booking{}, err
 		}
 		for _, r := range rows {
-			if r.StartsAt.Equal(at) {
+			if r.Start.Equal(at) {
 				return r, nil
 			}
 		}
-		return db.UpcomingBookingsByPhoneRow{}, ask(fmt.Sprintf("There is no appointment for this phone number on %s.", when(at, tx.Org.Location)))
+		return scheduling.Booking{}, ask(fmt.Sprintf("There is no appointment for this phone number on %s.", when(at, t.loc())))
 	}
 	switch len(rows) {
 	case 0:
-		return db.UpcomingBookingsByPhoneRow{}, ask("There is no upcoming appointment for this phone number. Ask for the number it was booked under.")
+		return scheduling.Booking{}, ask("There is no upcoming appointment for this phone number. Ask for the number it was booked under.")
 	case 1:
 		return rows[0], nil
 	}
 	var list []string
 	for _, r := range rows {
-		list = append(list, fmt.Sprintf("%s on %s", r.ServiceName, when(r.StartsAt, tx.Org.Location)))
+		list = append(list, fmt.Sprintf("%s on %s", r.ServiceName, when(r.Start, t.loc())))
 	}
-	return db.UpcomingBookingsByPhoneRow{}, ask("This number has several appointments: " + strings.Join(list, "; ") + ". Ask the caller which one.")
+	return scheduling.Booking{}, ask("This number has several appointments: " + strings.Join(list, "; ") + ". Ask the caller which one.")
 }
 
 // answer turns an ask into the result the agent speaks from; other errors
 // stay errors.
-func answer(err error) (string, error) {
+func answer(text string, err error) (string, error) {
 	var a ask
 	if errors.As(err, &a) {
 		return string(a), nil
 	}
-	return "", err
+	return text, err
 }
 
-func stringArg(tc vapi.ToolCall, name string, max int, question string) (string, error) {
+func stringArg(tc ToolCall, name string, max int, question string) (string, error) {
 	v, ok := tc.Arguments[name].(string)
 	v = strings.TrimSpace(v)
 	if !ok || v == "" || len(v) > max {
@@ -362,7 +313,7 @@ func stringArg(tc vapi.ToolCall, name string, max int, question string) (string,
 	return v, nil
 }
 
-func phoneArg(tc vapi.ToolCall, country, caller string) (string, error) {
+func phoneArg(tc ToolCall, country, caller string) (string, error) {
 	v, _ := tc.Arguments["patient_phone"].(string)
 	if strings.TrimSpace(v) == "" {
 		v = caller
@@ -376,7 +327,7 @@ func phoneArg(tc vapi.ToolCall, country, caller string) (string, error) {
 
 // dateArg reads a date (YYYY-MM-DD) in the clinic's zone; missing, it is
 // today.
-func dateArg(tc vapi.ToolCall, name string, loc *time.Location, now time.Time) (time.Time, error) {
+func dateArg(tc ToolCall, name string, loc *time.Location, now time.Time) (time.Time, error) {
 	v, _ := tc.Arguments[name].(string)
 	if v == "" {
 		y, m, d := now.In(loc).Date()
@@ -390,7 +341,7 @@ func dateArg(tc vapi.ToolCall, name string, loc *time.Location, now time.Time) (
 }
 
 // timeArg reads a start time: RFC 3339, or a local "YYYY-MM-DD HH:MM".
-func timeArg(tc vapi.ToolCall, name string, loc *time.Location) (time.Time, error) {
+func timeArg(tc ToolCall, name string, loc *time.Location) (time.Time, error) {
 	v, _ := tc.Arguments[name].(string)
 	v = strings.TrimSpace(v)
 	if t, err := time.Parse(time.RFC3339, v); err == nil {

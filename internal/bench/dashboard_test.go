@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"frontdesk/internal/app"
 	"frontdesk/internal/demo"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/postgres"
@@ -73,13 +74,14 @@ func BenchmarkDashboard(b *testing.B) {
 		b.Fatal(err)
 	}
 	serve := func(url string) string {
-		store, err := postgres.Open(ctx, url)
+		store, err := postgres.Open(ctx, url, postgres.PoolConfig{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(store.Close)
-		srv := httptest.NewServer(web.New(web.Config{Store: store, Verifier: verifier, Issuer: issuer,
-			Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		srv := httptest.NewServer(web.New(web.Config{App: app.New(app.Config{Store: store, Issuer: issuer, Log: quiet}),
+			Verifier: verifier, Log: quiet}).Handler())
 		b.Cleanup(srv.Close)
 		return srv.URL
 	}

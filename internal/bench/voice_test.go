@@ -27,6 +27,7 @@ import (
 	"gocloud.dev/blob/fileblob"
 
 	"frontdesk"
+	"frontdesk/internal/app"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/jobs"
 	"frontdesk/internal/postgres/db"
@@ -67,8 +68,8 @@ func newAPI(b *testing.B, d *testkit.DB, gc *google.Client) benchAPI {
 		b.Fatal(err)
 	}
 	issuer := identity.NewIssuer(key, "frontdesk", "frontdesk")
-	srv := httptest.NewServer(web.New(web.Config{Store: d.Store, Verifier: v, Issuer: issuer,
-		Log: quiet, Jobs: queue, Secrets: box, Bucket: bucket, PublicURL: "https://frontdesk.test", Google: gc}).Handler())
+	services := app.New(app.Config{Store: d.Store, Issuer: issuer, Log: quiet, Jobs: queue, Secrets: box, Bucket: bucket, Google: gc})
+	srv := httptest.NewServer(web.New(web.Config{App: services, Verifier: v, Log: quiet, PublicURL: "https://frontdesk.test"}).Handler())
 	b.Cleanup(srv.Close)
 	return benchAPI{url: srv.URL, issuer: issuer, bucket: bucket, box: box}
 }

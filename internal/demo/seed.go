@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"frontdesk"
@@ -185,7 +184,7 @@ func Describe(ctx context.Context, admin *postgres.Admin, issuer *identity.Issue
 // seedCalendar gives a demo clinic its services, clinicians, weekday hours
 // (9:00-12:30 and 13:30-17:00, Monday to Friday) and knowledge base.
 func seedCalendar(ctx context.Context, q *db.Queries, org frontdesk.OrgID, c clinicSpec) error {
-	var services []uuid.UUID
+	var services []frontdesk.ServiceID
 	for _, s := range c.services {
 		id, err := q.CreateService(ctx, db.CreateServiceParams{OrgID: org, Name: s.name, DurationMinutes: s.minutes,
 			BufferAfterMinutes: s.bufferMin, Active: true})

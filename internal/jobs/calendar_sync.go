@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"frontdesk"
@@ -18,8 +17,8 @@ import (
 // CalendarSyncArgs brings one booking's Google Calendar event in line with
 // the booking: there while it is confirmed, gone once it is cancelled.
 type CalendarSyncArgs struct {
-	OrgID     frontdesk.OrgID `json:"org_id"`
-	BookingID uuid.UUID       `json:"booking_id"`
+	OrgID     frontdesk.OrgID     `json:"org_id"`
+	BookingID frontdesk.BookingID `json:"booking_id"`
 }
 
 func (CalendarSyncArgs) Kind() string { return "calendar_sync" }
@@ -27,28 +26,10 @@ func (CalendarSyncArgs) Kind() string { return "calendar_sync" }
 // QueueCalendar holds calendar syncs.
 const QueueCalendar = "calendar"
 
-// BookingChanged is the outbox of a booking made or cancelled, run in its
-// own transaction: texts for a new booking, and the calendar sync.
-func (c *Client) BookingChanged(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error {
-	if err := c.EnqueueBookingMessages(ctx, tx, booking); err != nil {
-		return err
-	}
-	return c.EnqueueCalendarSync(ctx, tx, booking)
-}
-
-// EnqueueCalendarSync enqueues the booking's calendar sync when its
-// resource has a connected calendar.
-func (c *Client) EnqueueCalendarSync(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error {
-	b, err := tx.GetBooking(ctx, db.GetBookingParams{OrgID: tx.Org.ID, ID: booking})
-	if err != nil {
-		return err
-	}
-	if _, err := tx.CalendarConnectionByResource(ctx, db.CalendarConnectionByResourceParams{OrgID: tx.Org.ID, ResourceID: b.ResourceID}); errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	_, err = c.river.InsertTx(ctx, tx.PgxTx(), CalendarSyncArgs{OrgID: tx.Org.ID, BookingID: booking},
+// EnqueueCalendarSync enqueues a booking's calendar sync in the
+// transaction that changed it (calendars decides which bookings sync).
+func (c *Client) EnqueueCalendarSync(ctx context.Context, tx *postgres.Tx, booking frontdesk.BookingID) error {
+	_, err := c.river.InsertTx(ctx, tx.PgxTx(), CalendarSyncArgs{OrgID: tx.Org.ID, BookingID: booking},
 		&river.InsertOpts{Queue: QueueCalendar, MaxAttempts: 10})
 	return err
 }
@@ -90,9 +71,9 @@ func (w *calendarSync) Work(ctx context.Context, job *river.Job[CalendarSyncArgs
 		return river.JobCancel(err)
 	}
 	if b.Status == "cancelled" {
-		err = w.google.DeleteEvent(ctx, token, conn.CalendarID, b.ID)
+		err = w.google.DeleteEvent(ctx, token, conn.CalendarID, uuid.UUID(b.ID))
 	} else {
-		err = w.google.PutEvent(ctx, token, conn.CalendarID, google.Event{Booking: b.ID, TimeZone: loc,
+		err = w.google.PutEvent(ctx, token, conn.CalendarID, google.Event{Booking: uuid.UUID(b.ID), TimeZone: loc,
 			Summary: fmt.Sprintf("%s: %s", b.ServiceName, b.PatientName), Start: b.StartsAt, End: b.EndsAt})
 	}
 	if google.GrantGone(err) {
@@ -102,20 +83,4 @@ func (w *calendarSync) Work(ctx context.Context, job *river.Job[CalendarSyncArgs
 		})
 	}
 	return err
-}
-
-// ReconnectSync enqueues the sync of every upcoming booking of a resource
-// whose calendar was just (re)connected, in the connecting transaction.
-func (c *Client) ReconnectSync(ctx context.Context, tx *postgres.Tx, resource uuid.UUID) error {
-	ids, err := tx.FutureBookingsOfResource(ctx, db.FutureBookingsOfResourceParams{OrgID: tx.Org.ID, ResourceID: resource})
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if _, err := c.river.InsertTx(ctx, tx.PgxTx(), CalendarSyncArgs{OrgID: tx.Org.ID, BookingID: id},
-			&river.InsertOpts{Queue: QueueCalendar, MaxAttempts: 10}); err != nil {
-			return err
-		}
-	}
-	return nil
 }

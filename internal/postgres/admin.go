@@ -28,7 +28,7 @@ func OpenAdmin(ctx context.Context, ownerURL string) (*Admin, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect as owner: %w", err)
 	}
-	return &Admin{Queries: db.New(pool), pool: pool}, nil
+	return &Admin{Queries: queries(pool), pool: pool}, nil
 }
 
 // Close closes the pool.
@@ -42,5 +42,5 @@ func (a *Admin) Exec(ctx context.Context, sql string) error {
 
 // Tx runs fn in one owner transaction.
 func (a *Admin) Tx(ctx context.Context, fn func(q *db.Queries) error) error {
-	return pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error { return fn(db.New(tx)) })
+	return pgx.BeginFunc(ctx, a.pool, func(tx pgx.Tx) error { return fn(queries(tx)) })
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"frontdesk"
-	"frontdesk/internal/postgres/db"
 )
 
 // JobDriver is the job queue's (River's) way in: the one other fenced
@@ -62,7 +61,7 @@ func (t pgxTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 // RecordingSweepOrgs lists the clinics with stored recordings (the fenced
 // function recording_sweep_orgs), for the periodic sweep's fan-out.
 func (s *Store) RecordingSweepOrgs(ctx context.Context) ([]frontdesk.OrgID, error) {
-	ids, err := db.New(s.pool).RecordingSweepOrgs(ctx)
+	ids, err := queries(s.pool).RecordingSweepOrgs(ctx)
 	out := make([]frontdesk.OrgID, len(ids))
 	for i, id := range ids {
 		out[i] = frontdesk.OrgID(id)

@@ -25,16 +25,33 @@ import (
 // Store is the application's handle on the database, connected as the app
 // role (frontdesk_app). It hands out tenant transactions, never the pool.
 type Store struct {
-	pool *pgxpool.Pool
+	pool           *pgxpool.Pool
+	acquireTimeout time.Duration
+}
+
+// PoolConfig sizes the connection pool. Zero values take the defaults.
+type PoolConfig struct {
+	// MaxConns is the most connections this process opens (default 16).
+	MaxConns int32
+	// AcquireTimeout is how long a request waits for a free connection
+	// before it is refused with frontdesk.ErrUnavailable (default 3 s).
+	AcquireTimeout time.Duration
 }
 
 // Open connects to url as the app role. It does not check the role's
 // attributes; serve calls CheckAppRole before accepting traffic.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string, pc PoolConfig) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
+	if pc.MaxConns <= 0 {
+		pc.MaxConns = 16
+	}
+	if pc.AcquireTimeout <= 0 {
+		pc.AcquireTimeout = 3 * time.Second
+	}
+	cfg.MaxConns = pc.MaxConns
 	cfg.ConnConfig.RuntimeParams["application_name"] = "frontdesk"
 	// Requests are short: starting parallel workers costs milliseconds, and
 	// the planner picked them even for a subquery it had folded to false.
@@ -47,7 +64,33 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, acquireTimeout: pc.AcquireTimeout}, nil
+}
+
+// acquire takes a connection from the pool, waiting at most the acquire
+// timeout: a full pool is frontdesk.ErrUnavailable, not a hang.
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	actx, cancel := context.WithTimeout(ctx, s.acquireTimeout)
+	defer cancel()
+	conn, err := s.pool.Acquire(actx)
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: no database connection within %s", frontdesk.ErrUnavailable, s.acquireTimeout)
+		}
+		return nil, fmt.Errorf("acquire connection: %w", err)
+	}
+	return conn, nil
+}
+
+// fenced runs one of the fenced cross-tenant reads on a pooled connection.
+func fenced[T any](ctx context.Context, s *Store, fn func(q *db.Queries) (T, error)) (T, error) {
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer conn.Release()
+	return fn(queries(conn))
 }
 
 // Close closes the pool.
@@ -87,9 +130,9 @@ func (s *Store) InTenant(ctx context.Context, orgID frontdesk.OrgID, fn func(*Tx
 	if orgID.IsZero() {
 		return errors.New("InTenant: no organization")
 	}
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("acquire connection: %w", err)
+		return err
 	}
 	// A connection released mid-transaction is destroyed by the pool, so an
 	// early return can never leak app.org_id; the explicit ROLLBACK below
@@ -142,7 +185,7 @@ func (s *Store) InTenant(ctx context.Context, orgID frontdesk.OrgID, fn func(*Tx
 		return err
 	}
 	tx := &Tx{
-		Queries: db.New(conn),
+		Queries: queries(conn),
 		conn:    conn,
 		Org:     frontdesk.Clinic{ID: orgID, Name: org.Name, Location: loc, Country: org.Country},
 		Role:    frontdesk.Role(org.Role),
@@ -177,7 +220,7 @@ func location(name string) (*time.Location, error) {
 // a cached generic plan. The dashboard's queries need it: their optional
 // filters decide which index fits, and a generic plan made for one clinic's
 // size would be reused for every other.
-func (tx *Tx) OneShot() *db.Queries { return db.New(oneShot{tx.conn}) }
+func (tx *Tx) OneShot() *db.Queries { return queries(oneShot{tx.conn}) }
 
 // oneShot puts the exec mode in front of every query's arguments (pgx reads
 // it from there); CopyFrom needs none.
@@ -215,7 +258,7 @@ type Membership struct {
 // fenced cross-tenant reads (auth_user_memberships), for a user whose token
 // was verified.
 func (s *Store) UserMemberships(ctx context.Context, user frontdesk.UserID) ([]Membership, error) {
-	rows, err := db.New(s.pool).UserMemberships(ctx, [16]byte(user))
+	rows, err := fenced(ctx, s, func(q *db.Queries) ([]db.UserMembershipsRow, error) { return q.UserMemberships(ctx, [16]byte(user)) })
 	if err != nil {
 		return nil, fmt.Errorf("list memberships: %w", err)
 	}
@@ -229,9 +272,9 @@ func (s *Store) UserMemberships(ctx context.Context, user frontdesk.UserID) ([]M
 // LoginLookup returns the user id and password hash for email (the other
 // fenced read). A missing user is frontdesk.ErrNotFound.
 func (s *Store) LoginLookup(ctx context.Context, email string) (frontdesk.UserID, string, error) {
-	row, err := db.New(s.pool).LoginLookup(ctx, strings.ToLower(email))
+	row, err := fenced(ctx, s, func(q *db.Queries) (db.LoginLookupRow, error) { return q.LoginLookup(ctx, strings.ToLower(email)) })
 	if err != nil {
-		return frontdesk.UserID{}, "", mapError(err)
+		return frontdesk.UserID{}, "", err
 	}
 	return frontdesk.UserID(row.UserID), row.PasswordHash, nil
 }
@@ -278,9 +321,9 @@ func (s *Store) Ready(ctx context.Context) error {
 // UserProfile is a user's own email and name (a fenced read, for a user
 // whose token was verified). A missing user is frontdesk.ErrNotFound.
 func (s *Store) UserProfile(ctx context.Context, user frontdesk.UserID) (email, name string, err error) {
-	row, err := db.New(s.pool).UserProfile(ctx, [16]byte(user))
+	row, err := fenced(ctx, s, func(q *db.Queries) (db.UserProfileRow, error) { return q.UserProfile(ctx, [16]byte(user)) })
 	if err != nil {
-		return "", "", mapError(err)
+		return "", "", err
 	}
 	return row.Email, row.Name, nil
 }
@@ -289,7 +332,9 @@ func (s *Store) UserProfile(ctx context.Context, user frontdesk.UserID) (email, 
 // fenced lookup vapi_route_org), or frontdesk.ErrNotFound when none does or
 // the two name different clinics.
 func (s *Store) VapiRouteOrg(ctx context.Context, phoneNumber, assistantID string) (frontdesk.OrgID, error) {
-	return routedOrg(db.New(s.pool).VapiRouteOrg(ctx, db.VapiRouteOrgParams{PhoneNumber: phoneNumber, AssistantID: assistantID}))
+	return routedOrg(fenced(ctx, s, func(q *db.Queries) (uuid.UUID, error) {
+		return q.VapiRouteOrg(ctx, db.VapiRouteOrgParams{PhoneNumber: phoneNumber, AssistantID: assistantID})
+	}))
 }
 
 // routedOrg turns a fenced routing lookup's answer (the nil UUID for none)
@@ -308,5 +353,7 @@ func routedOrg(id uuid.UUID, err error) (frontdesk.OrgID, error) {
 // webhook names (the fenced lookup twilio_route_org), or
 // frontdesk.ErrNotFound.
 func (s *Store) TwilioRouteOrg(ctx context.Context, number, accountSID string) (frontdesk.OrgID, error) {
-	return routedOrg(db.New(s.pool).TwilioRouteOrg(ctx, db.TwilioRouteOrgParams{Number: number, AccountSid: accountSID}))
+	return routedOrg(fenced(ctx, s, func(q *db.Queries) (uuid.UUID, error) {
+		return q.TwilioRouteOrg(ctx, db.TwilioRouteOrgParams{Number: number, AccountSid: accountSID})
+	}))
 }

@@ -173,7 +173,7 @@ func TestCheckAppRole(t *testing.T) {
 	if err := d.Store.CheckAppRole(ctx); err != nil {
 		t.Fatalf("app role refused: %v", err)
 	}
-	owner, err := postgres.Open(ctx, d.OwnerURL)
+	owner, err := postgres.Open(ctx, d.OwnerURL, postgres.PoolConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

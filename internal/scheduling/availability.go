@@ -39,8 +39,8 @@ type Range struct{ Opens, Closes Clock }
 // Week holds the opening ranges of each weekday (time.Sunday = 0).
 type Week [7][]Range
 
-// Service is what is booked: its length and the buffers kept free around it.
-type Service struct {
+// Appointment is what is booked: its length and the buffers kept free around it.
+type Appointment struct {
 	Duration, BufferBefore, BufferAfter time.Duration
 }
 
@@ -90,7 +90,7 @@ func (d Date) weekday() time.Weekday {
 // Query asks for the free slots of one service in [From, To).
 type Query struct {
 	Loc     *time.Location
-	Service Service
+	Service Appointment
 	// Step is the spacing of start times on the wall clock.
 	Step     time.Duration
 	From, To time.Time

@@ -44,7 +44,7 @@ func wallTimes(ts []time.Time, loc *time.Location) string {
 // The daylight-saving table: a 9:00 opening stays 9:00 local on change
 // days, the skipped hour offers nothing, the repeated hour nothing twice.
 func TestSlotsAcrossDST(t *testing.T) {
-	hour := Service{Duration: 30 * time.Minute}
+	hour := Appointment{Duration: 30 * time.Minute}
 	cases := []struct {
 		name, tz, day string
 		hours         Range
@@ -84,7 +84,7 @@ func TestSlotsRespectBusyBuffersBreaksClosuresAndWindow(t *testing.T) {
 	loc := load(t, "Europe/London")
 	day := time.Date(2026, 6, 10, 0, 0, 0, 0, loc) // a Wednesday
 	at := func(h, m int) time.Time { return time.Date(2026, 6, 10, h, m, 0, 0, loc) }
-	svc := Service{Duration: 30 * time.Minute, BufferBefore: 10 * time.Minute, BufferAfter: 5 * time.Minute}
+	svc := Appointment{Duration: 30 * time.Minute, BufferBefore: 10 * time.Minute, BufferAfter: 5 * time.Minute}
 	week := Week{}
 	week[time.Wednesday] = []Range{{clock("09:00"), clock("12:00")}, {clock("13:00"), clock("14:00")}} // lunch break
 	q := Query{Loc: loc, Service: svc, Step: 30 * time.Minute, From: day, To: day.AddDate(0, 0, 1)}

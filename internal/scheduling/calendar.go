@@ -7,8 +7,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"frontdesk"
@@ -27,72 +25,71 @@ type Settings struct {
 	MinNotice, Window, Hold time.Duration
 }
 
-// Slot is a free start time on one resource.
+// Slot is a free appointment on one resource.
 type Slot struct {
-	Start        time.Time
-	ResourceID   uuid.UUID
-	ResourceName string
+	Start        time.Time            `json:"start"`
+	End          time.Time            `json:"end"`
+	ResourceID   frontdesk.ResourceID `json:"resource_id"`
+	ResourceName string               `json:"resource_name"`
 }
 
 // ServiceInfo is the booked service.
 type ServiceInfo struct {
-	ID   uuid.UUID
+	ID   frontdesk.ServiceID
 	Name string
-	Service
+	Appointment
 }
 
+// External is what calendars outside Frontdesk (connected Google
+// calendars) say is busy, per resource, read before the transaction opens;
+// Unchecked names the calendars that could not be read.
+type External struct {
+	Busy      map[frontdesk.ResourceID][]Interval
+	Unchecked []string
+}
+
+// OnChange runs in a booking's transaction after it is confirmed or
+// cancelled: the outbox of texts and calendar sync.
+type OnChange func(ctx context.Context, tx *postgres.Tx, booking frontdesk.BookingID) error
+
 // Calendar answers availability and books, inside one tenant transaction.
+// Other domain packages (the agent's tools) use it in their own
+// transaction; fronts go through Service.
 type Calendar struct {
 	tx       *postgres.Tx
 	settings Settings
 	now      time.Time
-	// OnChange, if set, runs in the same transaction after a booking is
-	// confirmed or cancelled (the outbox: texts, calendar sync).
-	OnChange func(ctx context.Context, tx *postgres.Tx, booking uuid.UUID) error
-	// External, if set, adds busy times from outside (connected Google
-	// calendars) per resource, and names the calendars it could not read.
-	External func(ctx context.Context, tx *postgres.Tx, from, to time.Time) (map[uuid.UUID][]Interval, []string, error)
-	// Unchecked lists the calendars the last Free could not read.
-	Unchecked []string
+	ext      External
+	onChange OnChange
 }
 
-// Changed runs OnChange for a booking changed outside Book and Cancel (a
-// hold confirmed).
-func (c *Calendar) Changed(ctx context.Context, booking uuid.UUID) error {
-	if c.OnChange == nil {
-		return nil
-	}
-	return c.OnChange(ctx, c.tx, booking)
-}
-
-// Cancel cancels a booking (or hold) that is not cancelled yet;
-// frontdesk.ErrNotFound otherwise.
-func (c *Calendar) Cancel(ctx context.Context, booking uuid.UUID) error {
-	if err := postgres.OneRow(c.tx.CancelBooking(ctx, db.CancelBookingParams{OrgID: c.tx.Org.ID, ID: booking})); err != nil {
-		return err
-	}
-	return c.Changed(ctx, booking)
-}
-
-// Open reads the clinic's booking settings.
-func Open(ctx context.Context, tx *postgres.Tx, now time.Time) (*Calendar, error) {
+// Open reads the clinic's booking settings. ext holds the connected
+// calendars' busy times, read before tx began.
+func Open(ctx context.Context, tx *postgres.Tx, now time.Time, ext External, onChange OnChange) (*Calendar, error) {
 	s, err := tx.BookingSettings(ctx, tx.Org.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &Calendar{tx: tx, now: now, settings: Settings{
+	return &Calendar{tx: tx, now: now, ext: ext, onChange: onChange, settings: Settings{
 		MinNotice: time.Duration(s.MinNoticeMinutes) * time.Minute,
 		Window:    time.Duration(s.MaxDaysAhead) * 24 * time.Hour,
 		Hold:      time.Duration(s.HoldMinutes) * time.Minute,
 	}}, nil
 }
 
-// Service returns an active service by id.
-func (c *Calendar) Service(ctx context.Context, id uuid.UUID) (ServiceInfo, error) {
-	s, err := c.tx.GetService(ctx, db.GetServiceParams{OrgID: c.tx.Org.ID, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return ServiceInfo{}, frontdesk.ErrNotFound
+// Unchecked names the connected calendars whose busy times are unknown.
+func (c *Calendar) Unchecked() []string { return append([]string{}, c.ext.Unchecked...) }
+
+func (c *Calendar) changed(ctx context.Context, booking frontdesk.BookingID) error {
+	if c.onChange == nil {
+		return nil
 	}
+	return c.onChange(ctx, c.tx, booking)
+}
+
+// Service returns an active service by id.
+func (c *Calendar) Service(ctx context.Context, id frontdesk.ServiceID) (ServiceInfo, error) {
+	s, err := c.tx.GetService(ctx, db.GetServiceParams{OrgID: c.tx.Org.ID, ID: id})
 	if err != nil {
 		return ServiceInfo{}, err
 	}
@@ -105,24 +102,33 @@ func (c *Calendar) Service(ctx context.Context, id uuid.UUID) (ServiceInfo, erro
 // ServiceByName finds an active service by its name, in any case.
 func (c *Calendar) ServiceByName(ctx context.Context, name string) (ServiceInfo, error) {
 	s, err := c.tx.FindServiceByName(ctx, db.FindServiceByNameParams{OrgID: c.tx.Org.ID, Name: name})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return ServiceInfo{}, frontdesk.ErrNotFound
-	}
 	if err != nil {
 		return ServiceInfo{}, err
 	}
 	return serviceInfo(s.ID, s.Name, s.DurationMinutes, s.BufferBeforeMinutes, s.BufferAfterMinutes), nil
 }
 
-func serviceInfo(id uuid.UUID, name string, dur, before, after int32) ServiceInfo {
-	m := func(n int32) time.Duration { return time.Duration(n) * time.Minute }
-	return ServiceInfo{ID: id, Name: name, Service: Service{Duration: m(dur), BufferBefore: m(before), BufferAfter: m(after)}}
+// ServiceNames are the clinic's active services, by name.
+func (c *Calendar) ServiceNames(ctx context.Context) ([]string, error) {
+	svcs, err := c.tx.ListServices(ctx, c.tx.Org.ID)
+	var names []string
+	for _, s := range svcs {
+		if s.Active {
+			names = append(names, s.Name)
+		}
+	}
+	return names, err
 }
 
-// Free lists the free slots of svc in [from, to), on resource or (nil) on
+func serviceInfo(id frontdesk.ServiceID, name string, dur, before, after int32) ServiceInfo {
+	m := func(n int32) time.Duration { return time.Duration(n) * time.Minute }
+	return ServiceInfo{ID: id, Name: name, Appointment: Appointment{Duration: m(dur), BufferBefore: m(before), BufferAfter: m(after)}}
+}
+
+// Free lists the free slots of svc in [from, to), on resource or (zero) on
 // any resource that offers it, earliest first; at a time several resources
 // are free, the first by name is offered.
-func (c *Calendar) Free(ctx context.Context, svc ServiceInfo, resource *uuid.UUID, from, to time.Time) ([]Slot, error) {
+func (c *Calendar) Free(ctx context.Context, svc ServiceInfo, resource frontdesk.ResourceID, from, to time.Time) ([]Slot, error) {
 	org := c.tx.Org
 	resources, err := c.tx.ResourcesForService(ctx, db.ResourcesForServiceParams{OrgID: org.ID, ServiceID: svc.ID})
 	if err != nil {
@@ -143,34 +149,26 @@ func (c *Calendar) Free(ctx context.Context, svc ServiceInfo, resource *uuid.UUI
 		return nil, err
 	}
 
-	var external map[uuid.UUID][]Interval
-	c.Unchecked = nil
-	if c.External != nil {
-		if external, c.Unchecked, err = c.External(ctx, c.tx, from.Add(-pad), to.Add(pad)); err != nil {
-			return nil, err
-		}
-	}
-
-	clinicWeek, own := Week{}, map[uuid.UUID]*Week{}
+	clinicWeek, own := Week{}, map[frontdesk.ResourceID]*Week{}
 	for _, h := range hours {
 		rg := Range{Opens: ClockOf(h.Opens), Closes: ClockOf(h.Closes)}
-		if !h.ResourceID.Valid {
+		if h.ResourceID.IsZero() {
 			clinicWeek[h.Weekday] = append(clinicWeek[h.Weekday], rg)
 			continue
 		}
-		w := own[h.ResourceID.UUID]
+		w := own[h.ResourceID]
 		if w == nil {
 			w = &Week{}
-			own[h.ResourceID.UUID] = w
+			own[h.ResourceID] = w
 		}
 		w[h.Weekday] = append(w[h.Weekday], rg)
 	}
-	q := Query{Loc: org.Location, Service: svc.Service, Step: step, From: from, To: to,
+	q := Query{Loc: org.Location, Service: svc.Appointment, Step: step, From: from, To: to,
 		Earliest: c.now.Add(c.settings.MinNotice), Latest: c.now.Add(c.settings.Window)}
 
 	var out []Slot
 	for _, r := range resources {
-		if resource != nil && r.ID != *resource {
+		if !resource.IsZero() && r.ID != resource {
 			continue
 		}
 		res := Resource{Hours: clinicWeek}
@@ -178,7 +176,7 @@ func (c *Calendar) Free(ctx context.Context, svc ServiceInfo, resource *uuid.UUI
 			res.Hours = *w
 		}
 		for _, cl := range closures {
-			if !cl.ResourceID.Valid || cl.ResourceID.UUID == r.ID {
+			if cl.ResourceID.IsZero() || cl.ResourceID == r.ID {
 				res.Closed = append(res.Closed, DayRange{dateOf(cl.FirstDay), dateOf(cl.LastDay)})
 			}
 		}
@@ -187,13 +185,13 @@ func (c *Calendar) Free(ctx context.Context, svc ServiceInfo, resource *uuid.UUI
 				res.Busy = append(res.Busy, Interval{b.Starts, b.Ends})
 			}
 		}
-		res.Busy = append(res.Busy, external[r.ID]...)
+		res.Busy = append(res.Busy, c.ext.Busy[r.ID]...)
 		for _, t := range Slots(q, res) {
-			out = append(out, Slot{Start: t, ResourceID: r.ID, ResourceName: r.Name})
+			out = append(out, Slot{Start: t.In(org.Location), End: t.Add(svc.Duration).In(org.Location), ResourceID: r.ID, ResourceName: r.Name})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
-	if resource == nil { // one offer per time
+	if resource.IsZero() { // one offer per time
 		dedup := out[:0]
 		for i, s := range out {
 			if i == 0 || !s.Start.Equal(out[i-1].Start) {
@@ -208,21 +206,21 @@ func (c *Calendar) Free(ctx context.Context, svc ServiceInfo, resource *uuid.UUI
 // Request is a booking (or a hold) to make.
 type Request struct {
 	Service  ServiceInfo
-	Resource *uuid.UUID // nil: any resource that offers the service
+	Resource frontdesk.ResourceID // zero: any resource that offers the service
 	Start    time.Time
 	Hold     bool
 	Patient  string
 	Phone    string
 	Source   string // staff or agent
-	CallID   *frontdesk.CallID
+	CallID   frontdesk.CallID
 	ToolCall string
 }
 
 // Booked is what Book made.
 type Booked struct {
-	ID           uuid.UUID
+	ID           frontdesk.BookingID
 	Start, End   time.Time
-	ResourceID   uuid.UUID
+	ResourceID   frontdesk.ResourceID
 	ResourceName string
 	HeldUntil    *time.Time
 }
@@ -255,29 +253,93 @@ func (c *Calendar) Book(ctx context.Context, r Request) (Booked, error) {
 	}
 	p := db.InsertBookingParams{OrgID: org, ResourceID: slot.ResourceID, ServiceID: r.Service.ID, Status: "confirmed",
 		StartsAt: b.Start, EndsAt: b.End, BlockedStart: blockedStart, BlockedEnd: blockedEnd,
-		PatientName: r.Patient, PatientPhone: r.Phone, Source: r.Source}
+		PatientName: r.Patient, PatientPhone: r.Phone, Source: r.Source, CallID: r.CallID}
 	if r.Hold {
 		until := c.now.Add(c.settings.Hold)
 		p.Status, p.HeldUntil, b.HeldUntil = "held", &until, &until
-	}
-	if r.CallID != nil {
-		p.CallID = uuid.NullUUID{UUID: uuid.UUID(*r.CallID), Valid: true}
 	}
 	if r.ToolCall != "" {
 		p.ToolCallID = pgtype.Text{String: r.ToolCall, Valid: true}
 	}
 	b.ID, err = c.tx.InsertBooking(ctx, p)
-	if postgres.IsConflict(err) {
+	if errors.Is(err, frontdesk.ErrConflict) {
 		return Booked{}, ErrSlotUnavailable
 	}
 	if err != nil || r.Hold {
 		return b, err
 	}
-	return b, c.Changed(ctx, b.ID)
+	return b, c.changed(ctx, b.ID)
+}
+
+// ErrCancelled: the booking is cancelled already.
+var ErrCancelled = frontdesk.Conflict("", "the booking is already cancelled")
+
+// Cancel cancels a booking (or hold) of the clinic: frontdesk.ErrNotFound
+// for none, ErrCancelled for one cancelled already.
+func (c *Calendar) Cancel(ctx context.Context, booking frontdesk.BookingID) error {
+	err := postgres.OneRow(c.tx.CancelBooking(ctx, db.CancelBookingParams{OrgID: c.tx.Org.ID, ID: booking}))
+	if errors.Is(err, frontdesk.ErrNotFound) {
+		if _, getErr := c.tx.GetBooking(ctx, db.GetBookingParams{OrgID: c.tx.Org.ID, ID: booking}); getErr == nil {
+			return ErrCancelled
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return c.changed(ctx, booking)
+}
+
+// Move is a reschedule: the new time, and who asks.
+type Move struct {
+	Start    time.Time
+	Resource frontdesk.ResourceID // zero: any
+	Source   string
+	CallID   frontdesk.CallID
+	ToolCall string
+}
+
+// Reschedule moves a booking: the old time is freed and the new one taken
+// in this transaction, so both happen or neither (the caller rolls back on
+// error). It returns the booking as it was and what was booked.
+func (c *Calendar) Reschedule(ctx context.Context, id frontdesk.BookingID, m Move) (Booking, Booked, error) {
+	old, err := c.Booking(ctx, id)
+	if err != nil {
+		return Booking{}, Booked{}, err
+	}
+	if old.Status == "cancelled" {
+		return old, Booked{}, frontdesk.Conflict("", "the booking is cancelled")
+	}
+	svc, err := c.Service(ctx, old.ServiceID)
+	if err != nil {
+		return old, Booked{}, err
+	}
+	if err := c.Cancel(ctx, id); err != nil {
+		return old, Booked{}, err
+	}
+	nb, err := c.Book(ctx, Request{Service: svc, Resource: m.Resource, Start: m.Start, Patient: old.PatientName,
+		Phone: old.PatientPhone, Source: m.Source, CallID: m.CallID, ToolCall: m.ToolCall})
+	return old, nb, err
+}
+
+// ConfirmHold makes the live hold a call took on svc at start the
+// booking, for the patient; found is false when there is none.
+func (c *Calendar) ConfirmHold(ctx context.Context, call frontdesk.CallID, svc ServiceInfo, start time.Time, patient, phone string) (id frontdesk.BookingID, found bool, err error) {
+	org := c.tx.Org.ID
+	held, err := c.tx.HeldByCall(ctx, db.HeldByCallParams{OrgID: org, CallID: call, StartsAt: start, ServiceID: svc.ID})
+	if errors.Is(err, frontdesk.ErrNotFound) {
+		return id, false, nil
+	}
+	if err != nil {
+		return id, false, err
+	}
+	if err := postgres.OneRow(c.tx.ConfirmHold(ctx, db.ConfirmHoldParams{OrgID: org, ID: held, PatientName: patient, PatientPhone: phone})); err != nil {
+		return id, false, err
+	}
+	return held, true, c.changed(ctx, held)
 }
 
 // Alternatives are up to n free starts nearest to at, within three days.
-func (c *Calendar) Alternatives(ctx context.Context, svc ServiceInfo, resource *uuid.UUID, at time.Time, n int) ([]Slot, error) {
+func (c *Calendar) Alternatives(ctx context.Context, svc ServiceInfo, resource frontdesk.ResourceID, at time.Time, n int) ([]Slot, error) {
 	slots, err := c.Free(ctx, svc, resource, at.Add(-24*time.Hour), at.Add(72*time.Hour))
 	if err != nil {
 		return nil, err
@@ -295,6 +357,60 @@ func (c *Calendar) Alternatives(ctx context.Context, svc ServiceInfo, resource *
 	}
 	sort.SliceStable(slots, func(i, j int) bool { return slots[i].Start.Before(slots[j].Start) })
 	return slots, nil
+}
+
+// Booking is a booking or hold as staff and the agent see it, times in the
+// clinic's zone.
+type Booking struct {
+	ID           frontdesk.BookingID  `json:"id"`
+	Status       string               `json:"status"`
+	ServiceID    frontdesk.ServiceID  `json:"service_id"`
+	ServiceName  string               `json:"service_name"`
+	ResourceID   frontdesk.ResourceID `json:"resource_id"`
+	ResourceName string               `json:"resource_name"`
+	Start        time.Time            `json:"start"`
+	End          time.Time            `json:"end"`
+	HeldUntil    *time.Time           `json:"held_until,omitempty"`
+	PatientName  string               `json:"patient_name"`
+	PatientPhone string               `json:"patient_phone"`
+	Source       string               `json:"source"`
+	CallID       *frontdesk.CallID    `json:"call_id"`
+}
+
+// Booking reads one booking of the clinic.
+func (c *Calendar) Booking(ctx context.Context, id frontdesk.BookingID) (Booking, error) {
+	b, err := c.tx.GetBooking(ctx, db.GetBookingParams{OrgID: c.tx.Org.ID, ID: id})
+	return bookingOf(b, c.tx.Org.Location), err
+}
+
+func bookingOf(b db.GetBookingRow, loc *time.Location) Booking {
+	out := Booking{ID: b.ID, Status: b.Status, ServiceID: b.ServiceID, ServiceName: b.ServiceName, ResourceID: b.ResourceID,
+		ResourceName: b.ResourceName, Start: b.StartsAt.In(loc), End: b.EndsAt.In(loc), HeldUntil: inZone(b.HeldUntil, loc),
+		PatientName: b.PatientName, PatientPhone: b.PatientPhone, Source: b.Source}
+	if b.CallID != (frontdesk.CallID{}) {
+		id := b.CallID
+		out.CallID = &id
+	}
+	return out
+}
+
+// Upcoming lists the confirmed future bookings made under phone.
+func (c *Calendar) Upcoming(ctx context.Context, phone string) ([]Booking, error) {
+	rows, err := c.tx.UpcomingBookingsByPhone(ctx, db.UpcomingBookingsByPhoneParams{OrgID: c.tx.Org.ID, Phone: phone})
+	out := make([]Booking, len(rows))
+	for i, r := range rows {
+		out[i] = Booking{ID: r.ID, ServiceID: r.ServiceID, ServiceName: r.ServiceName, ResourceID: r.ResourceID,
+			Start: r.StartsAt.In(c.tx.Org.Location), Status: "confirmed", PatientPhone: phone}
+	}
+	return out, err
+}
+
+func inZone(t *time.Time, loc *time.Location) *time.Time {
+	if t == nil {
+		return nil
+	}
+	z := t.In(loc)
+	return &z
 }
 
 // ClockOf reads a database time of day.

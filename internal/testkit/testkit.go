@@ -104,7 +104,7 @@ func NewDB(t testing.TB) *DB {
 	t.Cleanup(func() { super(t, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
 	d := &DB{Name: name, AppURL: urlFor(postgres.AppRole, name), OwnerURL: urlFor(postgres.OwnerRole, name)}
 	var err error
-	if d.Store, err = postgres.Open(ctx, d.AppURL); err != nil {
+	if d.Store, err = postgres.Open(ctx, d.AppURL, postgres.PoolConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Store.Close)

@@ -1,88 +1,120 @@
 package web
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
-	"mime"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"frontdesk"
 	"frontdesk/internal/identity"
-	"frontdesk/internal/postgres"
 )
 
-type principalKey struct{}
+// member is who a request acts as: the verified user and, on routes of a
+// clinic, the acting clinic and the user's role there.
+type member = identity.Member
 
-func principal(ctx context.Context) identity.Principal {
-	p, _ := ctx.Value(principalKey{}).(identity.Principal)
-	return p
-}
+// handlerFunc is a handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, m member) error
 
-// authed requires a valid bearer token. The verified user becomes the
-// acting user of every tenant transaction in the request.
-func (s *Server) authed(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || raw == "" {
-			return frontdesk.ErrUnauthorized
-		}
-		p, err := s.verifier.Verify(strings.TrimSpace(raw))
+var minRole = map[access]frontdesk.Role{staff: frontdesk.RoleStaff, admin: frontdesk.RoleAdmin, owner: frontdesk.RoleOwner}
+
+// guard enforces a route's access before its handler runs (and so before
+// any body is read): 401 without a valid token, 403 for a clinic the user
+// is not a member of or a role below the route's. On a route with an id,
+// a miss (the clinic has no such object, whoever has) is audited here, for
+// every route at once.
+func (s *Server) guard(rt route) handlerFunc {
+	if rt.access == public {
+		return rt.h
+	}
+	return func(w http.ResponseWriter, r *http.Request, _ member) error {
+		p, err := s.bearer(r)
 		if err != nil {
 			return err
 		}
-		ctx := context.WithValue(r.Context(), principalKey{}, p)
-		ctx = postgres.WithActingUser(ctx, p.UserID)
-		return h(w, r.WithContext(ctx))
+		ctx := identity.ActingAs(r.Context(), p.UserID)
+		r = r.WithContext(ctx)
+		m := member{User: p.UserID}
+		if rt.access == signedIn {
+			return rt.h(w, r, m)
+		}
+		if m, err = s.acting(r, p); err != nil {
+			return err
+		}
+		if ri := info(ctx); ri != nil {
+			ri.org = m.Org.String()
+		}
+		if !m.Role.AtLeast(minRole[rt.access]) {
+			return frontdesk.ErrForbidden
+		}
+		err = rt.h(w, r, m)
+		if errors.Is(err, frontdesk.ErrNotFound) && strings.Contains(rt.pattern, "{") {
+			s.recordMiss(r, m, rt.pattern)
+		}
+		return err
 	}
 }
 
-// memberHandler is a handler that acts for one clinic.
-type memberHandler func(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID) error
-
-// member requires a valid token and picks the acting clinic: the X-Org-Id
-// header, else the token's app_metadata.org_id, else the user's only
-// membership. Membership itself is checked by InTenant, in the database,
-// for every transaction the handler runs.
-func (s *Server) member(h memberHandler) handlerFunc {
-	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
-		org, err := s.actingOrg(r)
-		if err != nil {
-			return err
-		}
-		if ri := info(r.Context()); ri != nil {
-			ri.org = org.String()
-		}
-		return h(w, r, org)
-	})
+// bearer verifies the request's bearer token.
+func (s *Server) bearer(r *http.Request) (identity.Principal, error) {
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || raw == "" {
+		return identity.Principal{}, frontdesk.ErrUnauthorized
+	}
+	return s.verifier.Verify(strings.TrimSpace(raw))
 }
 
-func (s *Server) actingOrg(r *http.Request) (frontdesk.OrgID, error) {
+// acting picks the acting clinic: the X-Org-Id header, else the token's
+// app_metadata.org_id, else the user's only membership; it must be one of
+// the user's memberships. InTenant checks the membership again, in the
+// database, for every transaction the handler runs.
+func (s *Server) acting(r *http.Request, p identity.Principal) (member, error) {
+	var named frontdesk.OrgID
 	if v := r.Header.Get("X-Org-Id"); v != "" {
 		org, err := frontdesk.ParseOrgID(v)
 		if err != nil {
-			return org, badRequest("X-Org-Id", "X-Org-Id must be an organization id (a UUID)")
+			return member{}, badRequest("X-Org-Id", "X-Org-Id must be an organization id (a UUID)")
 		}
-		return org, nil
+		named = org
 	}
-	p := principal(r.Context())
-	if !p.DefaultOrg.IsZero() {
-		return p.DefaultOrg, nil
+	m, err := s.app.Identity.Acting(r.Context(), p.UserID, named, p.DefaultOrg)
+	if errors.Is(err, identity.ErrChooseOrg) {
+		return m, badRequest("X-Org-Id", "you belong to several organizations: name one with the X-Org-Id header (see GET /api/me)")
 	}
-	ms, err := s.store.UserMemberships(r.Context(), p.UserID)
-	if err != nil {
-		return frontdesk.OrgID{}, err
+	return m, err
+}
+
+// recordMiss audits a request for an object the acting clinic does not
+// have: the action from the method (and a trailing verb), the object's
+// type and id from the route's wildcard. It never changes the response.
+func (s *Server) recordMiss(r *http.Request, m member, pattern string) {
+	method, path, _ := strings.Cut(pattern, " ")
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	miss := identity.Miss{Action: map[string]string{"GET": "read", "PUT": "update", "DELETE": "delete", "POST": "update"}[method],
+		RemoteAddr: clientIP(r)}
+	if ri := info(r.Context()); ri != nil {
+		miss.RequestID = ri.id
 	}
-	switch len(ms) {
-	case 0:
-		return frontdesk.OrgID{}, frontdesk.ErrForbidden
-	case 1:
-		return ms[0].OrgID, nil
+	for i, seg := range segs {
+		name, ok := strings.CutPrefix(seg, "{")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSuffix(name, "}")
+		miss.ResourceID = r.PathValue(name)
+		// {callId} names a call; {id} the collection before it.
+		miss.ResourceType = strings.TrimSuffix(name, "Id")
+		if name == "id" || name == "number" {
+			miss.ResourceType = strings.TrimSuffix(segs[i-1], "s")
+		}
+		if method == "POST" && i < len(segs)-1 {
+			miss.Action = strings.Join(segs[i+1:], "_")
+		}
 	}
-	return frontdesk.OrgID{}, badRequest("X-Org-Id", "you belong to several organizations: name one with the X-Org-Id header (see GET /api/me)")
+	if err := s.app.Identity.RecordMiss(r.Context(), m, miss); err != nil {
+		s.log.ErrorContext(r.Context(), "audit event not recorded", "err", err, "resource", miss.ResourceType+"/"+miss.ResourceID)
+	}
 }
 
 type loginRequest struct {
@@ -90,59 +122,32 @@ type loginRequest struct {
 	Password string `json:"password"`
 }
 
-// login exchanges an email and password for a token. Unknown email and
-// wrong password answer the same, in the same time; failures are limited
-// per email and per client address.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+// login exchanges an email and password for a token.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, _ member) error {
 	var req loginRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if email == "" {
-		return frontdesk.Invalid("email", "is required")
-	}
-	if req.Password == "" {
-		return frontdesk.Invalid("password", "is required")
-	}
-	ip := clientIP(r)
-	for _, lim := range []struct {
-		l   *identity.FailureLimiter
-		key string
-	}{{s.loginByEmail, email}, {s.loginByIP, ip}} {
-		if blocked, wait := lim.l.Blocked(lim.key); blocked {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			return &httpError{status: http.StatusTooManyRequests, detail: errorDetail{Code: "rate_limited", Message: "too many failed logins; try again later"}}
-		}
-	}
-	user, hash, err := s.store.LoginLookup(r.Context(), email)
-	if err != nil && !errors.Is(err, frontdesk.ErrNotFound) {
-		return err
-	}
-	if !identity.CheckPassword(hash, req.Password) || err != nil {
-		s.loginByEmail.Fail(email)
-		s.loginByIP.Fail(ip)
-		return &httpError{status: http.StatusUnauthorized, detail: errorDetail{Code: "invalid_credentials", Message: "invalid email or password"}}
-	}
-	token, err := s.issuer.Issue(user, frontdesk.OrgID{}, s.tokenTTL)
-	if err != nil {
+	sess, err := s.app.Identity.Login(r.Context(), req.Email, req.Password, clientIP(r))
+	var limited *identity.RateLimitedError
+	switch {
+	case errors.As(err, &limited):
+		w.Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter.Seconds())+1))
+		return &httpError{status: http.StatusTooManyRequests, detail: errorDetail{Code: "rate_limited", Message: limited.Error()}}
+	case errors.Is(err, identity.ErrBadCredentials):
+		return &httpError{status: http.StatusUnauthorized, detail: errorDetail{Code: "invalid_credentials", Message: err.Error()}}
+	case err != nil:
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"token": token, "token_type": "Bearer", "expires_in": int(s.tokenTTL.Seconds()), "user_id": user,
+		"token": sess.Token, "token_type": "Bearer", "expires_in": int(sess.ExpiresIn.Seconds()), "user_id": sess.User,
 	})
 	return nil
 }
 
 type meResponse struct {
-	User        meUser         `json:"user"`
-	Memberships []meMembership `json:"memberships"`
-}
-
-type meUser struct {
-	ID    frontdesk.UserID `json:"id"`
-	Email string           `json:"email"`
-	Name  string           `json:"name"`
+	User        identity.Profile `json:"user"`
+	Memberships []meMembership   `json:"memberships"`
 }
 
 type meMembership struct {
@@ -151,53 +156,15 @@ type meMembership struct {
 	Role    frontdesk.Role  `json:"role"`
 }
 
-func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r.Context())
-	email, name, err := s.store.UserProfile(r.Context(), p.UserID)
-	if errors.Is(err, frontdesk.ErrNotFound) {
-		// A validly signed token for a user that does not exist (any more).
-		return frontdesk.ErrUnauthorized
-	}
+func (s *Server) me(w http.ResponseWriter, r *http.Request, m member) error {
+	p, err := s.app.Identity.Me(r.Context(), m.User)
 	if err != nil {
 		return err
 	}
-	ms, err := s.store.UserMemberships(r.Context(), p.UserID)
-	if err != nil {
-		return err
-	}
-	resp := meResponse{User: meUser{ID: p.UserID, Email: email, Name: name}, Memberships: []meMembership{}}
-	for _, m := range ms {
-		resp.Memberships = append(resp.Memberships, meMembership{OrgID: m.OrgID, OrgName: m.OrgName, Role: m.Role})
+	resp := meResponse{User: p, Memberships: []meMembership{}}
+	for _, ms := range p.Memberships {
+		resp.Memberships = append(resp.Memberships, meMembership{OrgID: ms.OrgID, OrgName: ms.OrgName, Role: ms.Role})
 	}
 	writeJSON(w, http.StatusOK, resp)
 	return nil
-}
-
-// decodeJSON reads a small JSON body into v, refusing other content types,
-// unknown fields and trailing data.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		return &httpError{status: http.StatusUnsupportedMediaType, detail: errorDetail{Code: "unsupported_media_type", Message: "send Content-Type: application/json"}}
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return &httpError{status: http.StatusRequestEntityTooLarge, detail: errorDetail{Code: "too_large", Message: "request body too large"}}
-		}
-		return badRequest("", "malformed JSON body: "+err.Error())
-	}
-	if dec.More() {
-		return badRequest("", "malformed JSON body: more than one value")
-	}
-	return nil
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

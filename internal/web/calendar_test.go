@@ -131,7 +131,7 @@ func TestGoogleCalendarSync(t *testing.T) {
 		t.Fatalf("event %v", ev)
 	}
 	err = b.db.Store.InTenant(ctx, b.w.A.ID, func(tx *postgres.Tx) error {
-		return worker.EnqueueCalendarSync(ctx, tx, uuid.MustParse(bk.ID))
+		return worker.EnqueueCalendarSync(ctx, tx, frontdesk.BookingID(uuid.MustParse(bk.ID)))
 	})
 	if err != nil {
 		t.Fatal(err)

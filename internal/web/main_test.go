@@ -18,6 +18,7 @@ import (
 	"gocloud.dev/blob/fileblob"
 
 	"frontdesk"
+	"frontdesk/internal/app"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/jobs"
 	"frontdesk/internal/providers/google"
@@ -39,7 +40,8 @@ type bundle struct {
 	bucket  *blob.Bucket
 	log     *slog.Logger
 	secrets *secrets.Box
-	cfg     web.Config
+	cfg     app.Config
+	verify  *identity.Verifier
 }
 
 func setup(t *testing.T) *bundle {
@@ -73,18 +75,23 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{Store: d.Store, Verifier: v, Issuer: issuer, Log: log, Jobs: queue, Secrets: box,
-		Bucket: bucket, PublicURL: "https://frontdesk.test"}
-	srv := httptest.NewServer(web.New(cfg).Handler())
-	t.Cleanup(srv.Close)
-	return &bundle{db: d, w: w, srv: srv, issuer: issuer, key: key, bucket: bucket, log: log, secrets: box, cfg: cfg}
+	cfg := app.Config{Store: d.Store, Issuer: issuer, Log: log, Jobs: queue, Secrets: box, Bucket: bucket}
+	b := &bundle{db: d, w: w, issuer: issuer, key: key, bucket: bucket, log: log, secrets: box, cfg: cfg, verify: v}
+	b.serve(t)
+	return b
+}
+
+// serve starts the API over b.cfg.
+func (b *bundle) serve(t *testing.T) {
+	b.srv = httptest.NewServer(web.New(web.Config{App: app.New(b.cfg), Verifier: b.verify, Log: b.log,
+		PublicURL: "https://frontdesk.test"}).Handler())
+	t.Cleanup(b.srv.Close)
 }
 
 // withGoogle serves the API again, with Google Calendar through gc.
 func (b *bundle) withGoogle(t *testing.T, gc *google.Client) {
 	b.cfg.Google = gc
-	b.srv = httptest.NewServer(web.New(b.cfg).Handler())
-	t.Cleanup(b.srv.Close)
+	b.serve(t)
 }
 
 // token mints a token for u, with org as app_metadata.org_id when set.

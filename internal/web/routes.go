@@ -2,72 +2,101 @@ package web
 
 import "net/http"
 
-// routes lists every route, one line each.
-func (s *Server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /healthz", s.handle(s.healthz))
-	mux.HandleFunc("GET /readyz", s.handle(s.readyz))
+// access is who may call a route. It is decided from the credential and
+// the membership alone, before a handler reads the body.
+type access int
 
-	mux.HandleFunc("POST /api/auth/login", s.handle(s.login))
-	mux.HandleFunc("GET /api/me", s.handle(s.authed(s.me)))
+const (
+	public   access = iota // anyone; providers prove themselves in the handler
+	signedIn               // a valid bearer token, no clinic needed
+	staff                  // a member of the acting clinic
+	admin                  // an admin or owner of the acting clinic
+	owner                  // an owner of the acting clinic
+)
 
-	mux.HandleFunc("GET /api/calls-dashboard", s.handle(s.member(s.listCalls)))
-	mux.HandleFunc("GET /api/calls-dashboard/stats", s.handle(s.member(s.callStats)))
-	mux.HandleFunc("GET /api/calls-dashboard/{callId}", s.handle(s.member(s.getCall)))
-	mux.HandleFunc("GET /api/calls-dashboard/{callId}/recording", s.handle(s.member(s.getRecording)))
-	mux.HandleFunc("POST /api/calls-dashboard/{callId}/recording/retry", s.handle(s.member(s.retryRecording)))
+// route is one line of the API.
+type route struct {
+	pattern string
+	access  access
+	h       handlerFunc
+}
 
-	mux.HandleFunc("GET /api/voice/phone-numbers", s.handle(s.member(s.listPhoneNumbers)))
-	mux.HandleFunc("POST /api/voice/phone-numbers", s.handle(s.member(s.addPhoneNumber)))
-	mux.HandleFunc("DELETE /api/voice/phone-numbers/{number}", s.handle(s.member(s.deletePhoneNumber)))
-	mux.HandleFunc("GET /api/voice/assistants", s.handle(s.member(s.listAssistants)))
-	mux.HandleFunc("POST /api/voice/assistants", s.handle(s.member(s.addAssistant)))
-	mux.HandleFunc("DELETE /api/voice/assistants/{assistantId}", s.handle(s.member(s.deleteAssistant)))
-	mux.HandleFunc("POST /api/voice/secret/rotate", s.handle(s.member(s.rotateVoiceSecret)))
+// routes lists every route, one line each, with who may call it.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /healthz", public, s.healthz},
+		{"GET /readyz", public, s.readyz},
 
-	mux.HandleFunc("GET /api/settings/booking", s.handle(s.member(s.getBookingSettings)))
-	mux.HandleFunc("PUT /api/settings/booking", s.handle(s.member(s.putBookingSettings)))
-	mux.HandleFunc("GET /api/settings/hours", s.handle(s.member(s.getHours)))
-	mux.HandleFunc("PUT /api/settings/hours", s.handle(s.member(s.putHours)))
-	mux.HandleFunc("GET /api/settings/closures", s.handle(s.member(s.listClosures)))
-	mux.HandleFunc("POST /api/settings/closures", s.handle(s.member(s.createClosure)))
-	mux.HandleFunc("DELETE /api/settings/closures/{id}", s.handle(s.member(s.deleteClosure)))
-	mux.HandleFunc("GET /api/services", s.handle(s.member(s.listServices)))
-	mux.HandleFunc("POST /api/services", s.handle(s.member(s.createService)))
-	mux.HandleFunc("PUT /api/services/{id}", s.handle(s.member(s.updateService)))
-	mux.HandleFunc("DELETE /api/services/{id}", s.handle(s.member(s.deleteService)))
-	mux.HandleFunc("GET /api/resources", s.handle(s.member(s.listResources)))
-	mux.HandleFunc("POST /api/resources", s.handle(s.member(s.createResource)))
-	mux.HandleFunc("PUT /api/resources/{id}", s.handle(s.member(s.updateResource)))
-	mux.HandleFunc("DELETE /api/resources/{id}", s.handle(s.member(s.deleteResource)))
+		{"POST /api/auth/login", public, s.login},
+		{"GET /api/me", signedIn, s.me},
 
-	mux.HandleFunc("GET /api/availability", s.handle(s.member(s.getAvailability)))
-	mux.HandleFunc("GET /api/bookings", s.handle(s.member(s.listBookings)))
-	mux.HandleFunc("POST /api/bookings", s.handle(s.member(s.createBooking)))
-	mux.HandleFunc("POST /api/bookings/{id}/cancel", s.handle(s.member(s.cancelBooking)))
-	mux.HandleFunc("POST /api/bookings/{id}/reschedule", s.handle(s.member(s.rescheduleBooking)))
+		{"GET /api/calls-dashboard", staff, s.listCalls},
+		{"GET /api/calls-dashboard/stats", staff, s.callStats},
+		{"GET /api/calls-dashboard/{callId}", staff, s.getCall},
+		{"GET /api/calls-dashboard/{callId}/recording", staff, s.getRecording},
+		{"POST /api/calls-dashboard/{callId}/recording/retry", admin, s.retryRecording},
+		{"GET /api/settings/recordings", staff, s.getRecordingSettings},
+		{"PUT /api/settings/recordings", admin, s.putRecordingSettings},
 
-	mux.HandleFunc("GET /api/knowledge-base", s.handle(s.member(s.listKnowledge)))
-	mux.HandleFunc("POST /api/knowledge-base", s.handle(s.member(s.createKnowledge)))
-	mux.HandleFunc("PUT /api/knowledge-base/{id}", s.handle(s.member(s.updateKnowledge)))
-	mux.HandleFunc("DELETE /api/knowledge-base/{id}", s.handle(s.member(s.deleteKnowledge)))
+		{"GET /api/voice/phone-numbers", admin, s.listPhoneNumbers},
+		{"POST /api/voice/phone-numbers", admin, s.addPhoneNumber},
+		{"DELETE /api/voice/phone-numbers/{number}", admin, s.deletePhoneNumber},
+		{"GET /api/voice/assistants", admin, s.listAssistants},
+		{"POST /api/voice/assistants", admin, s.addAssistant},
+		{"DELETE /api/voice/assistants/{assistantId}", admin, s.deleteAssistant},
+		{"POST /api/voice/secret/rotate", admin, s.rotateVoiceSecret},
 
-	mux.HandleFunc("GET /api/settings/recordings", s.handle(s.member(s.getRecordingSettings)))
-	mux.HandleFunc("PUT /api/settings/recordings", s.handle(s.member(s.putRecordingSettings)))
+		{"GET /api/settings/booking", staff, s.getBookingSettings},
+		{"PUT /api/settings/booking", admin, s.putBookingSettings},
+		{"GET /api/settings/hours", staff, s.getHours},
+		{"PUT /api/settings/hours", admin, s.putHours},
+		{"GET /api/settings/closures", staff, s.listClosures},
+		{"POST /api/settings/closures", admin, s.createClosure},
+		{"DELETE /api/settings/closures/{id}", admin, s.deleteClosure},
+		{"GET /api/services", staff, s.listServices},
+		{"POST /api/services", admin, s.createService},
+		{"PUT /api/services/{id}", admin, s.updateService},
+		{"DELETE /api/services/{id}", admin, s.deleteService},
+		{"GET /api/resources", staff, s.listResources},
+		{"POST /api/resources", admin, s.createResource},
+		{"PUT /api/resources/{id}", admin, s.updateResource},
+		{"DELETE /api/resources/{id}", admin, s.deleteResource},
 
-	mux.HandleFunc("GET /api/calendar/oauth/start", s.handle(s.member(s.startCalendarOAuth)))
-	mux.HandleFunc("GET /api/calendar/oauth/callback", s.handle(s.calendarOAuthCallback))
-	mux.HandleFunc("GET /api/calendar/connections", s.handle(s.member(s.listCalendarConnections)))
-	mux.HandleFunc("DELETE /api/calendar/connections/{id}", s.handle(s.member(s.deleteCalendarConnection)))
+		{"GET /api/availability", staff, s.getAvailability},
+		{"GET /api/bookings", staff, s.listBookings},
+		{"POST /api/bookings", staff, s.createBooking},
+		{"POST /api/bookings/{id}/cancel", staff, s.cancelBooking},
+		{"POST /api/bookings/{id}/reschedule", staff, s.rescheduleBooking},
 
-	mux.HandleFunc("GET /api/integrations/twilio", s.handle(s.member(s.getTwilio)))
-	mux.HandleFunc("PUT /api/integrations/twilio", s.handle(s.member(s.putTwilio)))
-	mux.HandleFunc("DELETE /api/integrations/twilio", s.handle(s.member(s.deleteTwilio)))
-	mux.HandleFunc("GET /api/sms/messages", s.handle(s.member(s.listSMS)))
-	mux.HandleFunc("GET /api/sms/inbound", s.handle(s.member(s.listInboundSMS)))
+		{"GET /api/knowledge-base", staff, s.listKnowledge},
+		{"POST /api/knowledge-base", admin, s.createKnowledge},
+		{"PUT /api/knowledge-base/{id}", admin, s.updateKnowledge},
+		{"DELETE /api/knowledge-base/{id}", admin, s.deleteKnowledge},
 
-	mux.HandleFunc("POST /api/webhooks/vapi", s.handle(s.vapiWebhook))
-	mux.HandleFunc("POST /api/webhooks/twilio/status", s.handle(s.twilioStatus))
-	mux.HandleFunc("POST /api/webhooks/twilio/inbound", s.handle(s.twilioInbound))
+		{"GET /api/calendar/oauth/start", admin, s.startCalendarOAuth},
+		{"GET /api/calendar/oauth/callback", public, s.calendarOAuthCallback},
+		{"GET /api/calendar/connections", admin, s.listCalendarConnections},
+		{"DELETE /api/calendar/connections/{id}", admin, s.deleteCalendarConnection},
 
-	mux.HandleFunc("/", s.handle(s.notFound))
+		{"GET /api/integrations/twilio", admin, s.getTwilio},
+		{"PUT /api/integrations/twilio", admin, s.putTwilio},
+		{"DELETE /api/integrations/twilio", admin, s.deleteTwilio},
+		{"GET /api/sms/messages", staff, s.listSMS},
+		{"GET /api/sms/inbound", staff, s.listInboundSMS},
+
+		{"POST /api/webhooks/vapi", public, s.vapiWebhook},
+		{"POST /api/webhooks/twilio/status", public, s.twilioStatus},
+		{"POST /api/webhooks/twilio/inbound", public, s.twilioInbound},
+
+		{"/", public, s.notFound},
+	}
+}
+
+// mux serves the routes, each behind its access check.
+func (s *Server) mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.HandleFunc(rt.pattern, s.handle(s.guard(rt)))
+	}
+	return mux
 }

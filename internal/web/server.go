@@ -13,87 +13,44 @@ import (
 	"strings"
 	"time"
 
-	"gocloud.dev/blob"
-
+	"frontdesk/internal/app"
 	"frontdesk/internal/identity"
-	"frontdesk/internal/jobs"
-	"frontdesk/internal/postgres"
-	"frontdesk/internal/providers/google"
-	"frontdesk/internal/secrets"
 )
 
 // Config is what the server needs.
 type Config struct {
-	Store    *postgres.Store
+	// App is the domain services every handler calls.
+	App      *app.App
 	Verifier *identity.Verifier
-	Issuer   *identity.Issuer
 	Log      *slog.Logger
-	// TokenTTL is the lifetime of tokens issued by POST /api/auth/login.
-	TokenTTL time.Duration
-	// Jobs enqueues background work in the request's transaction.
-	Jobs *jobs.Client
-	// Secrets seals provider secrets at rest.
-	Secrets *secrets.Box
-	// Bucket holds call recordings.
-	Bucket *blob.Bucket
 	// PublicURL is where providers reach this server (webhook URLs).
 	PublicURL string
-	// Google connects calendars (nil: not configured).
-	Google *google.Client
 }
 
 // Server serves the API.
 type Server struct {
-	store     *postgres.Store
+	app       *app.App
 	verifier  *identity.Verifier
-	issuer    *identity.Issuer
 	log       *slog.Logger
-	tokenTTL  time.Duration
-	jobs      *jobs.Client
-	secrets   *secrets.Box
-	bucket    *blob.Bucket
 	publicURL string
-	google    *google.Client
-	busyCache busyCache
-
-	loginByEmail *identity.FailureLimiter
-	loginByIP    *identity.FailureLimiter
 }
 
 // New returns a Server.
 func New(cfg Config) *Server {
-	if cfg.TokenTTL == 0 {
-		cfg.TokenTTL = 12 * time.Hour
-	}
 	return &Server{
-		store:        cfg.Store,
-		verifier:     cfg.Verifier,
-		issuer:       cfg.Issuer,
-		log:          slog.New(contextHandler{cfg.Log.Handler()}),
-		tokenTTL:     cfg.TokenTTL,
-		jobs:         cfg.Jobs,
-		secrets:      cfg.Secrets,
-		bucket:       cfg.Bucket,
-		publicURL:    strings.TrimRight(cfg.PublicURL, "/"),
-		google:       cfg.Google,
-		loginByEmail: identity.NewFailureLimiter(5, 15*time.Minute),
-		loginByIP:    identity.NewFailureLimiter(30, 15*time.Minute),
+		app:       cfg.App,
+		verifier:  cfg.Verifier,
+		log:       slog.New(contextHandler{cfg.Log.Handler()}),
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 }
 
 // Handler returns the API with its middleware.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	s.routes(mux)
-	return s.observe(mux)
-}
-
-// handlerFunc is a handler that returns its error instead of writing it.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+func (s *Server) Handler() http.Handler { return s.observe(s.mux()) }
 
 func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		if err := h(w, r, member{}); err != nil {
 			writeError(w, r, s.log, err)
 		}
 	}
@@ -167,15 +124,15 @@ func (h contextHandler) WithGroup(n string) slog.Handler {
 	return contextHandler{h.Handler.WithGroup(n)}
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ member) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ member) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ready(ctx); err != nil {
+	if err := s.app.Ready(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "not ready", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
 		return nil
@@ -184,6 +141,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, _ member) error {
 	return &httpError{status: http.StatusNotFound, detail: errorDetail{Code: "not_found", Message: "no such route: " + r.Method + " " + r.URL.Path}}
 }

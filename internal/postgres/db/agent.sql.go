@@ -39,7 +39,7 @@ FROM call_tool_calls WHERE org_id = $1 AND call_id = $2 ORDER BY created_at, id
 
 type CallToolCallsParams struct {
 	OrgID  frontdesk.OrgID
-	CallID uuid.UUID
+	CallID frontdesk.CallID
 }
 
 type CallToolCallsRow struct {
@@ -158,20 +158,20 @@ LIMIT 1
 
 type HeldByCallParams struct {
 	OrgID     frontdesk.OrgID
-	CallID    uuid.NullUUID
+	CallID    frontdesk.CallID
 	StartsAt  time.Time
-	ServiceID uuid.UUID
+	ServiceID frontdesk.ServiceID
 }
 
 // A live hold this call made for this time, to confirm.
-func (q *Queries) HeldByCall(ctx context.Context, arg HeldByCallParams) (uuid.UUID, error) {
+func (q *Queries) HeldByCall(ctx context.Context, arg HeldByCallParams) (frontdesk.BookingID, error) {
 	row := q.db.QueryRow(ctx, HeldByCall,
 		arg.OrgID,
 		arg.CallID,
 		arg.StartsAt,
 		arg.ServiceID,
 	)
-	var id uuid.UUID
+	var id frontdesk.BookingID
 	err := row.Scan(&id)
 	return id, err
 }
@@ -221,7 +221,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 
 type RecordToolCallParams struct {
 	OrgID      frontdesk.OrgID
-	CallID     uuid.UUID
+	CallID     frontdesk.CallID
 	ToolCallID string
 	Name       string
 	Arguments  []byte
@@ -322,10 +322,10 @@ type UpcomingBookingsByPhoneParams struct {
 }
 
 type UpcomingBookingsByPhoneRow struct {
-	ID          uuid.UUID
-	ServiceID   uuid.UUID
+	ID          frontdesk.BookingID
+	ServiceID   frontdesk.ServiceID
 	ServiceName string
-	ResourceID  uuid.UUID
+	ResourceID  frontdesk.ResourceID
 	StartsAt    time.Time
 }
 

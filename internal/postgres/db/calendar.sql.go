@@ -18,7 +18,7 @@ SELECT resource_id, calendar_id, token FROM calendar_connections WHERE org_id = 
 `
 
 type ActiveCalendarConnectionsRow struct {
-	ResourceID uuid.UUID
+	ResourceID frontdesk.ResourceID
 	CalendarID string
 	Token      []byte
 }
@@ -52,7 +52,7 @@ VALUES ($1, $2, $3, $4, $5) RETURNING id
 type AddOAuthPendingParams struct {
 	OrgID      frontdesk.OrgID
 	UserID     frontdesk.UserID
-	ResourceID uuid.UUID
+	ResourceID frontdesk.ResourceID
 	Verifier   []byte
 	ExpiresAt  time.Time
 }
@@ -77,7 +77,7 @@ SELECT id, calendar_id, token, status FROM calendar_connections WHERE org_id = $
 
 type CalendarConnectionByResourceParams struct {
 	OrgID      frontdesk.OrgID
-	ResourceID uuid.UUID
+	ResourceID frontdesk.ResourceID
 }
 
 type CalendarConnectionByResourceRow struct {
@@ -121,18 +121,18 @@ SELECT id FROM bookings WHERE org_id = $1 AND resource_id = $2 AND status = 'con
 
 type FutureBookingsOfResourceParams struct {
 	OrgID      frontdesk.OrgID
-	ResourceID uuid.UUID
+	ResourceID frontdesk.ResourceID
 }
 
-func (q *Queries) FutureBookingsOfResource(ctx context.Context, arg FutureBookingsOfResourceParams) ([]uuid.UUID, error) {
+func (q *Queries) FutureBookingsOfResource(ctx context.Context, arg FutureBookingsOfResourceParams) ([]frontdesk.BookingID, error) {
 	rows, err := q.db.Query(ctx, FutureBookingsOfResource, arg.OrgID, arg.ResourceID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []uuid.UUID
+	var items []frontdesk.BookingID
 	for rows.Next() {
-		var id uuid.UUID
+		var id frontdesk.BookingID
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
@@ -152,7 +152,7 @@ WHERE c.org_id = $1 ORDER BY r.name
 
 type ListCalendarConnectionsRow struct {
 	ID           uuid.UUID
-	ResourceID   uuid.UUID
+	ResourceID   frontdesk.ResourceID
 	ResourceName string
 	CalendarID   string
 	Status       string
@@ -198,7 +198,7 @@ WHERE org_id = $2 AND resource_id = $3
 type MarkCalendarNeedsReconnectParams struct {
 	StatusReason string
 	OrgID        frontdesk.OrgID
-	ResourceID   uuid.UUID
+	ResourceID   frontdesk.ResourceID
 }
 
 func (q *Queries) MarkCalendarNeedsReconnect(ctx context.Context, arg MarkCalendarNeedsReconnectParams) error {
@@ -215,7 +215,7 @@ ON CONFLICT (org_id, resource_id) DO UPDATE SET token = excluded.token, status =
 
 type SaveCalendarConnectionParams struct {
 	OrgID       frontdesk.OrgID
-	ResourceID  uuid.UUID
+	ResourceID  frontdesk.ResourceID
 	Token       []byte
 	ConnectedBy uuid.NullUUID
 }
@@ -242,7 +242,7 @@ type TakeOAuthPendingParams struct {
 }
 
 type TakeOAuthPendingRow struct {
-	ResourceID uuid.UUID
+	ResourceID frontdesk.ResourceID
 	Verifier   []byte
 }
 

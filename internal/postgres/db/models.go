@@ -26,9 +26,9 @@ type AuditEvent struct {
 
 type Booking struct {
 	OrgID              frontdesk.OrgID
-	ID                 uuid.UUID
-	ResourceID         uuid.UUID
-	ServiceID          uuid.UUID
+	ID                 frontdesk.BookingID
+	ResourceID         frontdesk.ResourceID
+	ServiceID          frontdesk.ServiceID
 	Status             string
 	StartsAt           time.Time
 	EndsAt             time.Time
@@ -37,7 +37,7 @@ type Booking struct {
 	PatientName        string
 	PatientPhone       string
 	Source             string
-	CallID             uuid.NullUUID
+	CallID             frontdesk.CallID
 	ToolCallID         pgtype.Text
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
@@ -47,7 +47,7 @@ type Booking struct {
 type CalendarConnection struct {
 	OrgID        frontdesk.OrgID
 	ID           uuid.UUID
-	ResourceID   uuid.UUID
+	ResourceID   frontdesk.ResourceID
 	CalendarID   string
 	Token        []byte
 	Status       string
@@ -98,7 +98,7 @@ type CallLog struct {
 type CallToolCall struct {
 	OrgID      frontdesk.OrgID
 	ID         uuid.UUID
-	CallID     uuid.UUID
+	CallID     frontdesk.CallID
 	ToolCallID string
 	Name       string
 	Arguments  []byte
@@ -111,7 +111,7 @@ type CallToolCall struct {
 type Closure struct {
 	OrgID      frontdesk.OrgID
 	ID         uuid.UUID
-	ResourceID uuid.NullUUID
+	ResourceID frontdesk.ResourceID
 	FirstDay   pgtype.Date
 	LastDay    pgtype.Date
 	Reason     string
@@ -139,7 +139,7 @@ type OauthPending struct {
 	OrgID      frontdesk.OrgID
 	ID         uuid.UUID
 	UserID     frontdesk.UserID
-	ResourceID uuid.UUID
+	ResourceID frontdesk.ResourceID
 	Verifier   []byte
 	ExpiresAt  time.Time
 }
@@ -147,7 +147,7 @@ type OauthPending struct {
 type OpeningHour struct {
 	OrgID      frontdesk.OrgID
 	ID         uuid.UUID
-	ResourceID uuid.NullUUID
+	ResourceID frontdesk.ResourceID
 	Weekday    int16
 	Opens      pgtype.Time
 	Closes     pgtype.Time
@@ -168,7 +168,7 @@ type Organization struct {
 
 type Resource struct {
 	OrgID     frontdesk.OrgID
-	ID        uuid.UUID
+	ID        frontdesk.ResourceID
 	Name      string
 	Kind      string
 	Active    bool
@@ -177,13 +177,13 @@ type Resource struct {
 
 type ResourceService struct {
 	OrgID      frontdesk.OrgID
-	ResourceID uuid.UUID
-	ServiceID  uuid.UUID
+	ResourceID frontdesk.ResourceID
+	ServiceID  frontdesk.ServiceID
 }
 
 type Service struct {
 	OrgID               frontdesk.OrgID
-	ID                  uuid.UUID
+	ID                  frontdesk.ServiceID
 	Name                string
 	DurationMinutes     int32
 	BufferBeforeMinutes int32
@@ -195,7 +195,7 @@ type Service struct {
 type SmsConfirmationLog struct {
 	OrgID        frontdesk.OrgID
 	ID           uuid.UUID
-	BookingID    uuid.UUID
+	BookingID    frontdesk.BookingID
 	Kind         string
 	SendAt       time.Time
 	ToNumber     string

@@ -44,8 +44,8 @@ INSERT INTO resource_services (org_id, resource_id, service_id) VALUES ($1, $2, 
 
 type AddResourceServiceParams struct {
 	OrgID      frontdesk.OrgID
-	ResourceID uuid.UUID
-	ServiceID  uuid.UUID
+	ResourceID frontdesk.ResourceID
+	ServiceID  frontdesk.ServiceID
 }
 
 func (q *Queries) AddResourceService(ctx context.Context, arg AddResourceServiceParams) error {
@@ -62,9 +62,9 @@ type BookingByToolCallParams struct {
 	ToolCallID pgtype.Text
 }
 
-func (q *Queries) BookingByToolCall(ctx context.Context, arg BookingByToolCallParams) (uuid.UUID, error) {
+func (q *Queries) BookingByToolCall(ctx context.Context, arg BookingByToolCallParams) (frontdesk.BookingID, error) {
 	row := q.db.QueryRow(ctx, BookingByToolCall, arg.OrgID, arg.ToolCallID)
-	var id uuid.UUID
+	var id frontdesk.BookingID
 	err := row.Scan(&id)
 	return id, err
 }
@@ -108,7 +108,7 @@ type BusyIntervalsParams struct {
 }
 
 type BusyIntervalsRow struct {
-	ResourceID uuid.UUID
+	ResourceID frontdesk.ResourceID
 	Starts     time.Time
 	Ends       time.Time
 }
@@ -142,7 +142,7 @@ WHERE org_id = $1 AND id = $2 AND status <> 'cancelled'
 
 type CancelBookingParams struct {
 	OrgID frontdesk.OrgID
-	ID    uuid.UUID
+	ID    frontdesk.BookingID
 }
 
 func (q *Queries) CancelBooking(ctx context.Context, arg CancelBookingParams) (int64, error) {
@@ -161,7 +161,7 @@ WHERE org_id = $1 AND resource_id = $2 AND status = 'held' AND held_until <= now
 
 type ClearLapsedHoldsParams struct {
 	OrgID        frontdesk.OrgID
-	ResourceID   uuid.UUID
+	ResourceID   frontdesk.ResourceID
 	BlockedStart time.Time
 	BlockedEnd   time.Time
 }
@@ -198,7 +198,7 @@ DELETE FROM resource_services WHERE org_id = $1 AND resource_id = $2
 
 type ClearResourceServicesParams struct {
 	OrgID      frontdesk.OrgID
-	ResourceID uuid.UUID
+	ResourceID frontdesk.ResourceID
 }
 
 func (q *Queries) ClearResourceServices(ctx context.Context, arg ClearResourceServicesParams) error {
@@ -216,7 +216,7 @@ type ConfirmHoldParams struct {
 	PatientName  string
 	PatientPhone string
 	OrgID        frontdesk.OrgID
-	ID           uuid.UUID
+	ID           frontdesk.BookingID
 }
 
 // A live hold becomes the booking.
@@ -270,14 +270,14 @@ type CreateResourceParams struct {
 	Active bool
 }
 
-func (q *Queries) CreateResource(ctx context.Context, arg CreateResourceParams) (uuid.UUID, error) {
+func (q *Queries) CreateResource(ctx context.Context, arg CreateResourceParams) (frontdesk.ResourceID, error) {
 	row := q.db.QueryRow(ctx, CreateResource,
 		arg.OrgID,
 		arg.Name,
 		arg.Kind,
 		arg.Active,
 	)
-	var id uuid.UUID
+	var id frontdesk.ResourceID
 	err := row.Scan(&id)
 	return id, err
 }
@@ -297,7 +297,7 @@ type CreateServiceParams struct {
 	Active              bool
 }
 
-func (q *Queries) CreateService(ctx context.Context, arg CreateServiceParams) (uuid.UUID, error) {
+func (q *Queries) CreateService(ctx context.Context, arg CreateServiceParams) (frontdesk.ServiceID, error) {
 	row := q.db.QueryRow(ctx, CreateService,
 		arg.OrgID,
 		arg.Name,
@@ -306,7 +306,7 @@ func (q *Queries) CreateService(ctx context.Context, arg CreateServiceParams) (u
 		arg.BufferAfterMinutes,
 		arg.Active,
 	)
-	var id uuid.UUID
+	var id frontdesk.ServiceID
 	err := row.Scan(&id)
 	return id, err
 }
@@ -334,7 +334,7 @@ DELETE FROM resources WHERE org_id = $1 AND id = $2
 
 type DeleteResourceParams struct {
 	OrgID frontdesk.OrgID
-	ID    uuid.UUID
+	ID    frontdesk.ResourceID
 }
 
 func (q *Queries) DeleteResource(ctx context.Context, arg DeleteResourceParams) (int64, error) {
@@ -351,7 +351,7 @@ DELETE FROM services WHERE org_id = $1 AND id = $2
 
 type DeleteServiceParams struct {
 	OrgID frontdesk.OrgID
-	ID    uuid.UUID
+	ID    frontdesk.ServiceID
 }
 
 func (q *Queries) DeleteService(ctx context.Context, arg DeleteServiceParams) (int64, error) {
@@ -373,7 +373,7 @@ type FindServiceByNameParams struct {
 }
 
 type FindServiceByNameRow struct {
-	ID                  uuid.UUID
+	ID                  frontdesk.ServiceID
 	Name                string
 	DurationMinutes     int32
 	BufferBeforeMinutes int32
@@ -407,14 +407,14 @@ WHERE b.org_id = $1 AND b.id = $2
 
 type GetBookingParams struct {
 	OrgID frontdesk.OrgID
-	ID    uuid.UUID
+	ID    frontdesk.BookingID
 }
 
 type GetBookingRow struct {
-	ID           uuid.UUID
-	ResourceID   uuid.UUID
+	ID           frontdesk.BookingID
+	ResourceID   frontdesk.ResourceID
 	ResourceName string
-	ServiceID    uuid.UUID
+	ServiceID    frontdesk.ServiceID
 	ServiceName  string
 	Status       string
 	StartsAt     time.Time
@@ -423,7 +423,7 @@ type GetBookingRow struct {
 	PatientName  string
 	PatientPhone string
 	Source       string
-	CallID       uuid.NullUUID
+	CallID       frontdesk.CallID
 	CreatedAt    time.Time
 }
 
@@ -456,11 +456,11 @@ FROM services WHERE org_id = $1 AND id = $2
 
 type GetServiceParams struct {
 	OrgID frontdesk.OrgID
-	ID    uuid.UUID
+	ID    frontdesk.ServiceID
 }
 
 type GetServiceRow struct {
-	ID                  uuid.UUID
+	ID                  frontdesk.ServiceID
 	Name                string
 	DurationMinutes     int32
 	BufferBeforeMinutes int32
@@ -493,8 +493,8 @@ RETURNING id
 
 type InsertBookingParams struct {
 	OrgID        frontdesk.OrgID
-	ResourceID   uuid.UUID
-	ServiceID    uuid.UUID
+	ResourceID   frontdesk.ResourceID
+	ServiceID    frontdesk.ServiceID
 	Status       string
 	StartsAt     time.Time
 	EndsAt       time.Time
@@ -504,11 +504,11 @@ type InsertBookingParams struct {
 	PatientName  string
 	PatientPhone string
 	Source       string
-	CallID       uuid.NullUUID
+	CallID       frontdesk.CallID
 	ToolCallID   pgtype.Text
 }
 
-func (q *Queries) InsertBooking(ctx context.Context, arg InsertBookingParams) (uuid.UUID, error) {
+func (q *Queries) InsertBooking(ctx context.Context, arg InsertBookingParams) (frontdesk.BookingID, error) {
 	row := q.db.QueryRow(ctx, InsertBooking,
 		arg.OrgID,
 		arg.ResourceID,
@@ -525,7 +525,7 @@ func (q *Queries) InsertBooking(ctx context.Context, arg InsertBookingParams) (u
 		arg.CallID,
 		arg.ToolCallID,
 	)
-	var id uuid.UUID
+	var id frontdesk.BookingID
 	err := row.Scan(&id)
 	return id, err
 }
@@ -554,10 +554,10 @@ type ListBookingsParams struct {
 }
 
 type ListBookingsRow struct {
-	ID           uuid.UUID
-	ResourceID   uuid.UUID
+	ID           frontdesk.BookingID
+	ResourceID   frontdesk.ResourceID
 	ResourceName string
-	ServiceID    uuid.UUID
+	ServiceID    frontdesk.ServiceID
 	ServiceName  string
 	Status       string
 	StartsAt     time.Time
@@ -566,7 +566,7 @@ type ListBookingsRow struct {
 	PatientName  string
 	PatientPhone string
 	Source       string
-	CallID       uuid.NullUUID
+	CallID       frontdesk.CallID
 	CreatedAt    time.Time
 }
 
@@ -624,7 +624,7 @@ type ListClosuresParams struct {
 
 type ListClosuresRow struct {
 	ID         uuid.UUID
-	ResourceID uuid.NullUUID
+	ResourceID frontdesk.ResourceID
 	FirstDay   pgtype.Date
 	LastDay    pgtype.Date
 	Reason     string
@@ -662,7 +662,7 @@ WHERE org_id = $1 ORDER BY resource_id NULLS FIRST, weekday, opens
 `
 
 type ListOpeningHoursRow struct {
-	ResourceID uuid.NullUUID
+	ResourceID frontdesk.ResourceID
 	Weekday    int16
 	Opens      pgtype.Time
 	Closes     pgtype.Time
@@ -704,7 +704,7 @@ ORDER BY r.name
 `
 
 type ListResourcesRow struct {
-	ID         uuid.UUID
+	ID         frontdesk.ResourceID
 	Name       string
 	Kind       string
 	Active     bool
@@ -743,7 +743,7 @@ FROM services WHERE org_id = $1 ORDER BY name
 `
 
 type ListServicesRow struct {
-	ID                  uuid.UUID
+	ID                  frontdesk.ServiceID
 	Name                string
 	DurationMinutes     int32
 	BufferBeforeMinutes int32
@@ -784,7 +784,7 @@ SELECT EXISTS (SELECT 1 FROM resources WHERE org_id = $1 AND id = $2)
 
 type ResourceExistsParams struct {
 	OrgID frontdesk.OrgID
-	ID    uuid.UUID
+	ID    frontdesk.ResourceID
 }
 
 func (q *Queries) ResourceExists(ctx context.Context, arg ResourceExistsParams) (bool, error) {
@@ -803,11 +803,11 @@ ORDER BY r.name, r.id
 
 type ResourcesForServiceParams struct {
 	OrgID     frontdesk.OrgID
-	ServiceID uuid.UUID
+	ServiceID frontdesk.ServiceID
 }
 
 type ResourcesForServiceRow struct {
-	ID   uuid.UUID
+	ID   frontdesk.ResourceID
 	Name string
 }
 
@@ -865,7 +865,7 @@ type UpdateResourceParams struct {
 	Kind   string
 	Active bool
 	OrgID  frontdesk.OrgID
-	ID     uuid.UUID
+	ID     frontdesk.ResourceID
 }
 
 func (q *Queries) UpdateResource(ctx context.Context, arg UpdateResourceParams) (int64, error) {
@@ -895,7 +895,7 @@ type UpdateServiceParams struct {
 	BufferAfterMinutes  int32
 	Active              bool
 	OrgID               frontdesk.OrgID
-	ID                  uuid.UUID
+	ID                  frontdesk.ServiceID
 }
 
 func (q *Queries) UpdateService(ctx context.Context, arg UpdateServiceParams) (int64, error) {

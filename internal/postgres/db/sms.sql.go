@@ -23,7 +23,7 @@ RETURNING id
 
 type AddSMSLogParams struct {
 	OrgID     frontdesk.OrgID
-	BookingID uuid.UUID
+	BookingID frontdesk.BookingID
 	Kind      string
 	ToNumber  string
 	Body      string
@@ -215,7 +215,7 @@ FROM sms_confirmation_logs WHERE org_id = $1 ORDER BY created_at DESC LIMIT 200
 
 type ListSMSLogsRow struct {
 	ID           uuid.UUID
-	BookingID    uuid.UUID
+	BookingID    frontdesk.BookingID
 	Kind         string
 	ToNumber     string
 	Body         string
@@ -391,7 +391,7 @@ type SMSLogParams struct {
 
 type SMSLogRow struct {
 	ID            uuid.UUID
-	BookingID     uuid.UUID
+	BookingID     frontdesk.BookingID
 	Kind          string
 	ToNumber      string
 	Body          string

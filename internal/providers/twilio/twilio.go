@@ -15,6 +15,8 @@ import (
 	twilio "github.com/twilio/twilio-go"
 	"github.com/twilio/twilio-go/client"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
+
+	"frontdesk/internal/messaging"
 )
 
 // Account is one clinic's Twilio credentials.
@@ -119,28 +121,18 @@ func Verify(authToken, publicURL string, form url.Values, signature string) bool
 	return v.Validate(publicURL, params, signature)
 }
 
-// Action is what an inbound text asks for.
-type Action string
-
-const (
-	ActionOptOut  Action = "opt_out"
-	ActionOptIn   Action = "opt_in"
-	ActionConfirm Action = "confirm"
-	ActionMessage Action = "message"
-)
-
 // Classify reads a single-word keyword, case-insensitively, as Twilio
 // does: anything longer is a message for staff.
-func Classify(body string) Action {
+func Classify(body string) messaging.Action {
 	switch strings.ToUpper(strings.TrimSpace(body)) {
 	case "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT":
-		return ActionOptOut
+		return messaging.ActionOptOut
 	case "START", "YES", "UNSTOP":
-		return ActionOptIn
+		return messaging.ActionOptIn
 	case "C", "CONFIRM":
-		return ActionConfirm
+		return messaging.ActionConfirm
 	}
-	return ActionMessage
+	return messaging.ActionMessage
 }
 
 // TwiML returns a response that replies text, or says nothing when text

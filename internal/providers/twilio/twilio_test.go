@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"frontdesk/internal/messaging"
 	"frontdesk/internal/providers/twilio"
 )
 
@@ -42,11 +43,11 @@ func TestVerifyKnownSignatures(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	for body, want := range map[string]twilio.Action{
-		"STOP": twilio.ActionOptOut, " unsubscribe ": twilio.ActionOptOut, "Cancel": twilio.ActionOptOut,
-		"START": twilio.ActionOptIn, "yes": twilio.ActionOptIn,
-		"C": twilio.ActionConfirm, "confirm": twilio.ActionConfirm,
-		"STOP please": twilio.ActionMessage, "Can I come at 3?": twilio.ActionMessage, "": twilio.ActionMessage,
+	for body, want := range map[string]messaging.Action{
+		"STOP": messaging.ActionOptOut, " unsubscribe ": messaging.ActionOptOut, "Cancel": messaging.ActionOptOut,
+		"START": messaging.ActionOptIn, "yes": messaging.ActionOptIn,
+		"C": messaging.ActionConfirm, "confirm": messaging.ActionConfirm,
+		"STOP please": messaging.ActionMessage, "Can I come at 3?": messaging.ActionMessage, "": messaging.ActionMessage,
 	} {
 		if got := twilio.Classify(body); got != want {
 			t.Errorf("%q: %s, want %s", body, got, want)

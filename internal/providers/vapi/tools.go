@@ -5,20 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+
+	"frontdesk/internal/agent"
 )
 
-// ToolCall is one function call the assistant asks for. Arguments come from
-// a language model: they decide nothing about the tenant and are validated
-// like any user input.
-type ToolCall struct {
-	ID        string
-	Name      string
-	Arguments map[string]any
-	// ArgumentsJSON is the arguments as received, for the record.
-	ArgumentsJSON json.RawMessage
-	// Err says why the arguments could not be read, if they could not.
-	Err error
-}
+// ToolCall is one function call the assistant asks for, translated into
+// the agent's provider-neutral form. Arguments come from a language model:
+// they decide nothing about the tenant and are validated like any user
+// input.
+type ToolCall = agent.ToolCall
 
 type rawToolCall struct {
 	ID       string          `json:"id"`
@@ -99,8 +94,12 @@ type ToolResponse struct {
 	Results []ToolResult `json:"results"`
 }
 
-// OneLine makes text safe for a tool result: Vapi's parser breaks on line
-// breaks.
-func OneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+// Answer is the body answering a tool-calls message, one result per call
+// in order.
+func Answer(results []agent.Result) ToolResponse {
+	out := ToolResponse{Results: make([]ToolResult, len(results))}
+	for i, r := range results {
+		out.Results[i] = ToolResult{ToolCallID: r.ToolCallID, Name: r.Name, Result: r.Result, Error: r.Error}
+	}
+	return out
 }

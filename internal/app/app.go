@@ -1,0 +1,80 @@
+// Package app wires the domain services over one store: what every front
+// (the JSON API, and the dashboard after it) is given. Fronts call these
+// operations and render their results; the rules live in the services.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"gocloud.dev/blob"
+
+	"frontdesk"
+	"frontdesk/internal/agent"
+	"frontdesk/internal/calendars"
+	"frontdesk/internal/calls"
+	"frontdesk/internal/identity"
+	"frontdesk/internal/jobs"
+	"frontdesk/internal/knowledge"
+	"frontdesk/internal/messaging"
+	"frontdesk/internal/postgres"
+	"frontdesk/internal/providers/google"
+	"frontdesk/internal/scheduling"
+	"frontdesk/internal/secrets"
+	"frontdesk/internal/voice"
+)
+
+// Config is what the services are built from.
+type Config struct {
+	Store  *postgres.Store
+	Issuer *identity.Issuer
+	// TokenTTL is the lifetime of tokens from a password login.
+	TokenTTL time.Duration
+	// Jobs enqueues background work in the deciding transaction.
+	Jobs    *jobs.Client
+	Secrets *secrets.Box
+	// Bucket holds call recordings.
+	Bucket *blob.Bucket
+	// Google connects calendars (nil: not configured).
+	Google *google.Client
+	Log    *slog.Logger
+}
+
+// App is every domain service.
+type App struct {
+	Identity   *identity.Service
+	Calls      *calls.Service
+	Voice      *voice.Service
+	Scheduling *scheduling.Service
+	Messaging  *messaging.Service
+	Calendars  *calendars.Service
+	Knowledge  *knowledge.Service
+	Agent      *agent.Service
+	store      *postgres.Store
+}
+
+// New builds the services.
+func New(cfg Config) *App {
+	a := &App{store: cfg.Store}
+	a.Identity = identity.NewService(cfg.Store, cfg.Issuer, cfg.TokenTTL)
+	a.Calls = calls.NewService(cfg.Store, cfg.Jobs, cfg.Bucket)
+	a.Voice = voice.NewService(cfg.Store, cfg.Secrets, a.Calls)
+	a.Messaging = messaging.NewService(cfg.Store, cfg.Secrets, cfg.Jobs)
+	a.Calendars = calendars.NewService(cfg.Store, cfg.Secrets, cfg.Google, cfg.Jobs, cfg.Log)
+	// A booking made or cancelled, by staff or the agent, sends its texts
+	// and syncs its calendar event: both enqueued in its transaction.
+	a.Scheduling = scheduling.NewService(cfg.Store, a.Calendars.Busy,
+		func(ctx context.Context, tx *postgres.Tx, b frontdesk.BookingID) error {
+			if err := a.Messaging.BookingChanged(ctx, tx, b); err != nil {
+				return err
+			}
+			return a.Calendars.BookingChanged(ctx, tx, b)
+		})
+	a.Knowledge = knowledge.NewService(cfg.Store)
+	a.Agent = agent.NewService(cfg.Store, a.Scheduling, cfg.Log)
+	return a
+}
+
+// Ready reports whether the database answers and is migrated.
+func (a *App) Ready(ctx context.Context) error { return a.store.Ready(ctx) }

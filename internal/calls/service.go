@@ -1,0 +1,372 @@
+package calls
+
+import (
+	"context"
+	"io"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+
+	"frontdesk"
+	"frontdesk/internal/postgres"
+	"frontdesk/internal/postgres/db"
+)
+
+// Outbox enqueues the side effects a call change decides, in its
+// transaction (implemented by the job queue).
+type Outbox interface {
+	EnqueueRecordingDownload(ctx context.Context, tx *postgres.Tx, call frontdesk.CallID) (bool, error)
+}
+
+// Service owns calls: the dashboard's list and detail, recordings and
+// their retention, and the provider events that create and update calls.
+type Service struct {
+	store  *postgres.Store
+	outbox Outbox
+	bucket *blob.Bucket
+}
+
+// NewService returns the calls service.
+func NewService(store *postgres.Store, outbox Outbox, bucket *blob.Bucket) *Service {
+	return &Service{store: store, outbox: outbox, bucket: bucket}
+}
+
+// Call is one row of the list. Times are in the clinic's zone.
+type Call struct {
+	ID              frontdesk.CallID `json:"id"`
+	Direction       string           `json:"direction"`
+	Status          string           `json:"status"`
+	FromNumber      string           `json:"from_number"`
+	ToNumber        string           `json:"to_number"`
+	CallerName      string           `json:"caller_name"`
+	StartedAt       time.Time        `json:"started_at"`
+	EndedAt         *time.Time       `json:"ended_at"`
+	DurationSeconds *int32           `json:"duration_seconds"`
+	EndedReason     string           `json:"ended_reason"`
+	RecordingStatus string           `json:"recording_status"`
+	CostUSD         *float64         `json:"cost_usd"`
+}
+
+// Detail is one call with what was said and done on it.
+type Detail struct {
+	Call
+	Provider       string     `json:"provider"`
+	ProviderCallID *string    `json:"provider_call_id"`
+	Summary        string     `json:"summary"`
+	Transcript     string     `json:"transcript"`
+	Recording      Recording  `json:"recording"`
+	LastHangAt     *time.Time `json:"last_hang_at"`
+	ToolCalls      []ToolCall `json:"tool_calls"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// Recording is the state of a call's recording.
+type Recording struct {
+	Status string `json:"status"`
+	// Error says why a failed recording failed.
+	Error     string `json:"error,omitempty"`
+	SizeBytes *int64 `json:"size_bytes,omitempty"`
+	// URL streams a stored recording.
+	URL string `json:"url,omitempty"`
+}
+
+// ToolCall is one of the agent's tool calls on a call, as answered.
+type ToolCall struct {
+	Name      string    `json:"name"`
+	Arguments RawJSON   `json:"arguments"`
+	Result    string    `json:"result,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	LatencyMs int32     `json:"latency_ms"`
+	At        time.Time `json:"at"`
+}
+
+// RawJSON is JSON kept as received.
+type RawJSON []byte
+
+func (r RawJSON) MarshalJSON() ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("null"), nil
+	}
+	return r, nil
+}
+
+// Page is one page of the list, with the exact total for the filter.
+type Page struct {
+	Calls      []Call  `json:"calls"`
+	Total      int64   `json:"total"`
+	Limit      int     `json:"limit"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// List is the clinic's calls for the dashboard's query parameters.
+func (s *Service) List(ctx context.Context, org frontdesk.OrgID, q url.Values) (Page, error) {
+	var out Page
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		f, err := ParseListFilter(q, tx.Org)
+		if err != nil {
+			return err
+		}
+		p := db.ListCallsParams{
+			OrgID: org, Direction: text(f.Direction), Status: text(f.Status),
+			StartedFrom: f.From, StartedBefore: f.To, FromNumber: text(f.Phone), NamePrefix: text(f.NamePrefix),
+			RowLimit: int32(f.Limit + 1),
+		}
+		if f.After != nil {
+			p.AfterStartedAt = &f.After.StartedAt
+			p.AfterID = uuid.NullUUID{UUID: uuid.UUID(f.After.ID), Valid: true}
+		}
+		rows, err := tx.OneShot().ListCalls(ctx, p)
+		if err != nil {
+			return err
+		}
+		if out.Total, err = countCalls(ctx, tx, p); err != nil {
+			return err
+		}
+		out.Limit = f.Limit
+		out.Calls = make([]Call, 0, len(rows))
+		for i, row := range rows {
+			if i == f.Limit {
+				next := Cursor{StartedAt: rows[i-1].StartedAt, ID: rows[i-1].ID}.Encode()
+				out.NextCursor = &next
+				break
+			}
+			out.Calls = append(out.Calls, summarize(row, tx.Org.Location))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Get is one call of the clinic; another clinic's is frontdesk.ErrNotFound.
+func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.CallID) (Detail, error) {
+	var out Detail
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		c, err := tx.GetCall(ctx, db.GetCallParams{OrgID: org, ID: id})
+		if err != nil {
+			return err
+		}
+		loc := tx.Org.Location
+		out = Detail{
+			Call: summarize(db.ListCallsRow{
+				ID: c.ID, Direction: c.Direction, Status: c.Status, FromNumber: c.FromNumber, ToNumber: c.ToNumber,
+				CallerName: c.CallerName, StartedAt: c.StartedAt, EndedAt: c.EndedAt, DurationSeconds: c.DurationSeconds,
+				EndedReason: c.EndedReason, RecordingStatus: c.RecordingStatus, CostUsd: c.CostUsd,
+			}, loc),
+			Provider:   c.Provider,
+			Summary:    c.Summary,
+			Transcript: c.Transcript,
+			Recording:  Recording{Status: c.RecordingStatus, Error: c.RecordingError},
+			LastHangAt: InZone(c.LastHangAt, loc),
+			CreatedAt:  c.CreatedAt.In(loc),
+			UpdatedAt:  c.UpdatedAt.In(loc),
+			ToolCalls:  []ToolCall{},
+		}
+		tools, err := tx.CallToolCalls(ctx, db.CallToolCallsParams{OrgID: org, CallID: c.ID})
+		if err != nil {
+			return err
+		}
+		for _, t := range tools {
+			out.ToolCalls = append(out.ToolCalls, ToolCall{Name: t.Name, Arguments: RawJSON(t.Arguments), Result: t.Result,
+				Error: t.Error, LatencyMs: t.LatencyMs, At: t.CreatedAt.In(loc)})
+		}
+		if c.RecordingStatus == "stored" {
+			out.Recording.SizeBytes = &c.RecordingSize.Int64
+			out.Recording.URL = "/api/calls-dashboard/" + c.ID.String() + "/recording"
+		}
+		if c.ProviderCallID.Valid {
+			out.ProviderCallID = &c.ProviderCallID.String
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Stats are counts by status and direction and the average duration.
+type Stats struct {
+	From               *time.Time       `json:"from"`
+	To                 *time.Time       `json:"to"`
+	Total              int64            `json:"total"`
+	ByStatus           map[string]int64 `json:"by_status"`
+	ByDirection        map[string]int64 `json:"by_direction"`
+	AvgDurationSeconds float64          `json:"avg_duration_seconds"`
+}
+
+// Stats counts the clinic's calls in the query's from/to range.
+func (s *Service) Stats(ctx context.Context, org frontdesk.OrgID, q url.Values) (Stats, error) {
+	out := Stats{ByStatus: map[string]int64{}, ByDirection: map[string]int64{}}
+	for _, st := range Statuses {
+		out.ByStatus[st] = 0
+	}
+	for _, d := range Directions {
+		out.ByDirection[d] = 0
+	}
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		from, to, err := ParseStatsRange(q, tx.Org)
+		if err != nil {
+			return err
+		}
+		out.From, out.To = InZone(from, tx.Org.Location), InZone(to, tx.Org.Location)
+		rows, err := tx.OneShot().CallStats(ctx, db.CallStatsParams{OrgID: org, StartedFrom: from, StartedBefore: to})
+		if err != nil {
+			return err
+		}
+		var timed, seconds int64
+		for _, row := range rows {
+			out.Total += row.Calls
+			out.ByStatus[row.Status] += row.Calls
+			out.ByDirection[row.Direction] += row.Calls
+			timed += row.TimedCalls
+			seconds += row.DurationSeconds
+		}
+		if timed > 0 {
+			out.AvgDurationSeconds = float64(seconds) / float64(timed)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// countCalls is the exact total for a listing. A search matches few rows
+// through its index and is counted directly; anything else adds up the
+// hourly counts (call_counts) and counts only the partial hours at the ends
+// of the range, so a big clinic's total costs what a small one's does.
+func countCalls(ctx context.Context, tx *postgres.Tx, p db.ListCallsParams) (int64, error) {
+	if p.FromNumber.Valid || p.NamePrefix.Valid {
+		return tx.OneShot().CountCalls(ctx, db.CountCallsParams{
+			OrgID: p.OrgID, Direction: p.Direction, Status: p.Status, StartedFrom: p.StartedFrom,
+			StartedBefore: p.StartedBefore, FromNumber: p.FromNumber, NamePrefix: p.NamePrefix,
+		})
+	}
+	split := SplitHours(p.StartedFrom, p.StartedBefore)
+	hp := db.CountCallsHourlyParams{OrgID: p.OrgID, Direction: p.Direction, Status: p.Status,
+		HoursFrom: split.HoursFrom, HoursBefore: split.HoursBefore}
+	if split.Head != nil {
+		hp.HeadFrom, hp.HeadBefore = &split.Head[0], &split.Head[1]
+	}
+	if split.Tail != nil {
+		hp.TailFrom, hp.TailBefore = &split.Tail[0], &split.Tail[1]
+	}
+	return tx.OneShot().CountCallsHourly(ctx, hp)
+}
+
+// ErrNoRecording: the call exists but has no stored recording (Status
+// says why).
+type ErrNoRecording struct{ Status string }
+
+func (e *ErrNoRecording) Error() string {
+	if e.Status == "" {
+		return "the recording is missing from storage"
+	}
+	return "this call has no stored recording (status: " + e.Status + ")"
+}
+
+// Audio is a stored recording, open for reading. The caller closes it.
+type Audio struct {
+	io.ReadSeekCloser
+	ContentType string
+	ModTime     time.Time
+}
+
+// Recording opens a call's stored recording. The transaction ends before
+// blob storage is read.
+func (s *Service) Recording(ctx context.Context, org frontdesk.OrgID, id frontdesk.CallID) (Audio, error) {
+	var rec db.StoredRecordingRow
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
+		rec, err = tx.StoredRecording(ctx, db.StoredRecordingParams{OrgID: org, ID: id})
+		return err
+	})
+	if err != nil {
+		return Audio{}, err
+	}
+	if rec.RecordingStatus != "stored" {
+		return Audio{}, &ErrNoRecording{Status: rec.RecordingStatus}
+	}
+	r, err := s.bucket.NewReader(ctx, rec.RecordingKey, nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return Audio{}, &ErrNoRecording{}
+	}
+	if err != nil {
+		return Audio{}, err
+	}
+	return Audio{ReadSeekCloser: r, ContentType: r.ContentType(), ModTime: r.ModTime()}, nil
+}
+
+// RetryRecording sends a failed recording back to the download queue.
+func (s *Service) RetryRecording(ctx context.Context, org frontdesk.OrgID, id frontdesk.CallID) error {
+	return s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		rec, err := tx.RecordingTarget(ctx, db.RecordingTargetParams{OrgID: org, ID: id})
+		if err != nil {
+			return err
+		}
+		if rec.RecordingStatus != "failed" || rec.RecordingUrl == "" {
+			return frontdesk.Conflict("", "only a failed recording with a provider URL can be retried (status: "+rec.RecordingStatus+")")
+		}
+		_, err = s.outbox.EnqueueRecordingDownload(ctx, tx, id)
+		return err
+	})
+}
+
+// RecordingSettings are how long a clinic keeps recordings.
+type RecordingSettings struct {
+	// RetentionDays deletes recordings of calls older than this; null keeps
+	// them.
+	RetentionDays *int32 `json:"retention_days"`
+}
+
+// RecordingSettings reads the clinic's recording retention.
+func (s *Service) RecordingSettings(ctx context.Context, org frontdesk.OrgID) (RecordingSettings, error) {
+	var out RecordingSettings
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		days, err := tx.OrgRetentionDays(ctx, org)
+		if days.Valid {
+			out.RetentionDays = &days.Int32
+		}
+		return err
+	})
+	return out, err
+}
+
+// SetRecordingSettings changes the clinic's recording retention.
+func (s *Service) SetRecordingSettings(ctx context.Context, org frontdesk.OrgID, in RecordingSettings) error {
+	if in.RetentionDays != nil && (*in.RetentionDays < 1 || *in.RetentionDays > 3650) {
+		return frontdesk.Invalid("retention_days", "must be from 1 to 3650, or null to keep recordings")
+	}
+	return s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		p := db.SetRetentionDaysParams{ID: org}
+		if in.RetentionDays != nil {
+			p.Days = pgtype.Int4{Int32: *in.RetentionDays, Valid: true}
+		}
+		return tx.SetRetentionDays(ctx, p)
+	})
+}
+
+func summarize(c db.ListCallsRow, loc *time.Location) Call {
+	out := Call{
+		ID: c.ID, Direction: c.Direction, Status: c.Status, FromNumber: c.FromNumber, ToNumber: c.ToNumber,
+		CallerName: c.CallerName, StartedAt: c.StartedAt.In(loc), EndedAt: InZone(c.EndedAt, loc),
+		EndedReason: c.EndedReason, RecordingStatus: c.RecordingStatus,
+	}
+	if c.DurationSeconds.Valid {
+		out.DurationSeconds = &c.DurationSeconds.Int32
+	}
+	if f, err := c.CostUsd.Float64Value(); err == nil && f.Valid {
+		out.CostUSD = &f.Float64
+	}
+	return out
+}
+
+// InZone is t in loc, or nil.
+func InZone(t *time.Time, loc *time.Location) *time.Time {
+	if t == nil {
+		return nil
+	}
+	z := t.In(loc)
+	return &z
+}
+
+func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }

@@ -1,0 +1,176 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"frontdesk"
+	"frontdesk/internal/postgres"
+	"frontdesk/internal/postgres/db"
+)
+
+// Service is who people are and what they may do: sign-in, memberships and
+// roles, and the record of requests for objects a clinic does not have.
+type Service struct {
+	store   *postgres.Store
+	issuer  *Issuer
+	ttl     time.Duration
+	byEmail *FailureLimiter
+	byIP    *FailureLimiter
+}
+
+// NewService returns the service; issuer signs the tokens login hands out,
+// valid for ttl.
+func NewService(store *postgres.Store, issuer *Issuer, ttl time.Duration) *Service {
+	if ttl == 0 {
+		ttl = 12 * time.Hour
+	}
+	return &Service{store: store, issuer: issuer, ttl: ttl,
+		byEmail: NewFailureLimiter(5, 15*time.Minute), byIP: NewFailureLimiter(30, 15*time.Minute)}
+}
+
+// ErrBadCredentials: the email is unknown or the password wrong (the two
+// are never told apart).
+var ErrBadCredentials = errors.New("invalid email or password")
+
+// RateLimitedError: too many failed logins for the email or the address.
+type RateLimitedError struct{ RetryAfter time.Duration }
+
+func (e *RateLimitedError) Error() string { return "too many failed logins; try again later" }
+
+// Session is what a successful login hands out.
+type Session struct {
+	Token     string
+	ExpiresIn time.Duration
+	User      frontdesk.UserID
+}
+
+// Login checks an email and password. Unknown email and wrong password
+// answer the same, in the same time; failures are limited per email and
+// per client address.
+func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (Session, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return Session{}, frontdesk.Invalid("email", "is required")
+	}
+	if password == "" {
+		return Session{}, frontdesk.Invalid("password", "is required")
+	}
+	for _, lim := range []struct {
+		l   *FailureLimiter
+		key string
+	}{{s.byEmail, email}, {s.byIP, clientAddr}} {
+		if blocked, wait := lim.l.Blocked(lim.key); blocked {
+			return Session{}, &RateLimitedError{RetryAfter: wait}
+		}
+	}
+	user, hash, err := s.store.LoginLookup(ctx, email)
+	if err != nil && !errors.Is(err, frontdesk.ErrNotFound) {
+		return Session{}, err
+	}
+	if !CheckPassword(hash, password) || err != nil {
+		s.byEmail.Fail(email)
+		s.byIP.Fail(clientAddr)
+		return Session{}, ErrBadCredentials
+	}
+	token, err := s.issuer.Issue(user, frontdesk.OrgID{}, s.ttl)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{Token: token, ExpiresIn: s.ttl, User: user}, nil
+}
+
+// Profile is a signed-in user and the clinics they belong to.
+type Profile struct {
+	ID          frontdesk.UserID      `json:"id"`
+	Email       string                `json:"email"`
+	Name        string                `json:"name"`
+	Memberships []postgres.Membership `json:"-"`
+}
+
+// Me is user's own profile. A verified token for a user that no longer
+// exists is frontdesk.ErrUnauthorized.
+func (s *Service) Me(ctx context.Context, user frontdesk.UserID) (Profile, error) {
+	email, name, err := s.store.UserProfile(ctx, user)
+	if errors.Is(err, frontdesk.ErrNotFound) {
+		return Profile{}, frontdesk.ErrUnauthorized
+	}
+	if err != nil {
+		return Profile{}, err
+	}
+	ms, err := s.store.UserMemberships(ctx, user)
+	return Profile{ID: user, Email: email, Name: name, Memberships: ms}, err
+}
+
+// Member is the acting user in the acting clinic.
+type Member struct {
+	User frontdesk.UserID
+	Org  frontdesk.OrgID
+	Role frontdesk.Role
+}
+
+// ErrChooseOrg: the user belongs to several clinics and named none.
+var ErrChooseOrg = errors.New("several memberships")
+
+// Acting decides which clinic a request acts for and the user's role there:
+// the clinic named (a header, a session), else the token's default, else
+// the user's only membership. A clinic the user is not a member of, or one
+// that does not exist, is frontdesk.ErrForbidden either way.
+func (s *Service) Acting(ctx context.Context, user frontdesk.UserID, named, tokenDefault frontdesk.OrgID) (Member, error) {
+	ms, err := s.store.UserMemberships(ctx, user)
+	if err != nil {
+		return Member{}, err
+	}
+	want := named
+	if want.IsZero() {
+		want = tokenDefault
+	}
+	if want.IsZero() {
+		switch len(ms) {
+		case 0:
+			return Member{}, frontdesk.ErrForbidden
+		case 1:
+			want = ms[0].OrgID
+		default:
+			return Member{}, ErrChooseOrg
+		}
+	}
+	for _, m := range ms {
+		if m.OrgID == want {
+			return Member{User: user, Org: want, Role: m.Role}, nil
+		}
+	}
+	return Member{}, fmt.Errorf("%w: not a member of this organization", frontdesk.ErrForbidden)
+}
+
+// Miss is a request for an object the acting clinic does not have.
+type Miss struct {
+	Action       string // read, update, delete, cancel, ...
+	ResourceType string // call, booking, service, ...
+	ResourceID   string
+	RequestID    string
+	RemoteAddr   string
+}
+
+// RecordMiss writes the audit row for a miss (the operator's `frontdesk
+// audit` shows whether the object belongs to another clinic). It never
+// fails the request: the caller only logs an error.
+func (s *Service) RecordMiss(ctx context.Context, m Member, miss Miss) error {
+	// Recorded even if the client has already hung up.
+	ctx = context.WithoutCancel(ctx)
+	return s.store.InTenant(ctx, m.Org, func(tx *postgres.Tx) error {
+		return tx.InsertAuditEvent(ctx, db.InsertAuditEventParams{
+			OrgID: m.Org, UserID: m.User, Action: miss.Action, ResourceType: miss.ResourceType,
+			ResourceID: miss.ResourceID, RequestID: miss.RequestID, RemoteAddr: miss.RemoteAddr,
+		})
+	})
+}
+
+// ActingAs marks ctx as acting for user: every tenant transaction under it
+// checks, in the database, that user is a member of the clinic.
+func ActingAs(ctx context.Context, user frontdesk.UserID) context.Context {
+	return postgres.WithActingUser(ctx, user)
+}
