@@ -83,12 +83,21 @@ func (id BookingID) MarshalText() ([]byte, error)  { return []byte(id.String()),
 func (id ServiceID) MarshalText() ([]byte, error)  { return []byte(id.String()), nil }
 func (id ResourceID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
 
-func (id *OrgID) UnmarshalText(b []byte) (err error)      { *id, err = ParseOrgID(string(b)); return err }
-func (id *UserID) UnmarshalText(b []byte) (err error)     { *id, err = ParseUserID(string(b)); return err }
-func (id *CallID) UnmarshalText(b []byte) (err error)     { *id, err = ParseCallID(string(b)); return err }
-func (id *BookingID) UnmarshalText(b []byte) (err error)  { *id, err = ParseBookingID(string(b)); return err }
-func (id *ServiceID) UnmarshalText(b []byte) (err error)  { *id, err = ParseServiceID(string(b)); return err }
-func (id *ResourceID) UnmarshalText(b []byte) (err error) { *id, err = ParseResourceID(string(b)); return err }
+func (id *OrgID) UnmarshalText(b []byte) (err error)  { *id, err = ParseOrgID(string(b)); return err }
+func (id *UserID) UnmarshalText(b []byte) (err error) { *id, err = ParseUserID(string(b)); return err }
+func (id *CallID) UnmarshalText(b []byte) (err error) { *id, err = ParseCallID(string(b)); return err }
+func (id *BookingID) UnmarshalText(b []byte) (err error) {
+	*id, err = ParseBookingID(string(b))
+	return err
+}
+func (id *ServiceID) UnmarshalText(b []byte) (err error) {
+	*id, err = ParseServiceID(string(b))
+	return err
+}
+func (id *ResourceID) UnmarshalText(b []byte) (err error) {
+	*id, err = ParseResourceID(string(b))
+	return err
+}
 
 func (id OrgID) Value() (driver.Value, error)      { return value(uuid.UUID(id)) }
 func (id UserID) Value() (driver.Value, error)     { return value(uuid.UUID(id)) }
