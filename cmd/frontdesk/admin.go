@@ -147,7 +147,7 @@ func cmdUserCreate(ctx context.Context, env *environment, args []string) error {
 		}
 		id, err := admin.CreateUser(ctx, p)
 		if err != nil {
-			if strings.Contains(err.Error(), "23505") {
+			if errors.Is(err, frontdesk.ErrConflict) {
 				return fmt.Errorf("a user with email %s already exists", email)
 			}
 			return err
