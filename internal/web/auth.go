@@ -103,10 +103,13 @@ func (s *Server) recordMiss(r *http.Request, m member, pattern string) {
 		}
 		name = strings.TrimSuffix(name, "}")
 		miss.ResourceID = r.PathValue(name)
-		// {callId} names a call; {id} the collection before it.
+		// {callId} names a call; {id} one of the collection before it.
 		miss.ResourceType = strings.TrimSuffix(name, "Id")
 		if name == "id" || name == "number" {
 			miss.ResourceType = strings.TrimSuffix(segs[i-1], "s")
+		}
+		if miss.ResourceType == "knowledge-base" {
+			miss.ResourceType = "article"
 		}
 		if method == "POST" && i < len(segs)-1 {
 			miss.Action = strings.Join(segs[i+1:], "_")

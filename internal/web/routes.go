@@ -100,3 +100,20 @@ func (s *Server) mux() *http.ServeMux {
 	}
 	return mux
 }
+
+// Access maps every route's pattern to who may call it ("public",
+// "signed-in", or the least role), for the tests that walk every route.
+func (s *Server) Access() map[string]string {
+	out := map[string]string{}
+	for _, rt := range s.routes() {
+		switch rt.access {
+		case public:
+			out[rt.pattern] = "public"
+		case signedIn:
+			out[rt.pattern] = "signed-in"
+		default:
+			out[rt.pattern] = string(minRole[rt.access])
+		}
+	}
+	return out
+}

@@ -35,9 +35,18 @@ VALUES (@org_id, @id, @provider, @provider_call_id, @direction, @status, @from_n
 -- another clinic (as opposed to nowhere): only the operator may know that.
 SELECT a.occurred_at, a.org_id, o.name AS org_name, a.user_id, coalesce(u.email, '') AS user_email,
        a.action, a.resource_type, a.resource_id, a.request_id, a.remote_addr,
-       EXISTS (SELECT 1 FROM call_logs c
-               WHERE a.resource_type = 'call' AND c.id::text = a.resource_id
-                 AND c.org_id <> a.org_id) AS cross_tenant
+       CASE a.resource_type
+         WHEN 'call' THEN EXISTS (SELECT 1 FROM call_logs x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'booking' THEN EXISTS (SELECT 1 FROM bookings x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'service' THEN EXISTS (SELECT 1 FROM services x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'resource' THEN EXISTS (SELECT 1 FROM resources x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'closure' THEN EXISTS (SELECT 1 FROM closures x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'article' THEN EXISTS (SELECT 1 FROM kb_articles x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'connection' THEN EXISTS (SELECT 1 FROM calendar_connections x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'phone-number' THEN EXISTS (SELECT 1 FROM voice_routes x WHERE x.kind = 'phone_number' AND x.value = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'assistant' THEN EXISTS (SELECT 1 FROM voice_routes x WHERE x.kind = 'assistant' AND x.value = a.resource_id AND x.org_id <> a.org_id)
+         ELSE false
+       END::boolean AS cross_tenant
 FROM audit_events a
 JOIN organizations o ON o.id = a.org_id
 LEFT JOIN users u ON u.id = a.user_id
