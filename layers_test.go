@@ -12,6 +12,7 @@ import (
 // errors never leave internal/postgres. A front that imports the sqlc
 // output or pgx, or code that inspects a driver error, fails here.
 func TestLayers(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}: {{join .Imports " "}}`, "./...").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)

@@ -26,6 +26,7 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (int, string, s
 
 // Mistakes are one clear line on stderr and a non-zero exit.
 func TestCommandErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args    []string
 		want    string
@@ -53,6 +54,7 @@ func TestCommandErrors(t *testing.T) {
 // frontdesk dev against a given database: migrates, loads the demo, serves,
 // writes demo.json with working tokens, and stops on cancel.
 func TestDevServesTheDemo(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	dir := t.TempDir()
 	env := map[string]string{

@@ -30,6 +30,7 @@ import (
 	"frontdesk/internal/app"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/jobs"
+	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/providers/google"
 	"frontdesk/internal/secrets"
@@ -50,6 +51,11 @@ type benchAPI struct {
 // newAPI serves the API over d with an enqueue-only job client (and gc for
 // Google Calendar, if not nil).
 func newAPI(b *testing.B, d *testkit.DB, gc *google.Client) benchAPI {
+	return newAPIOn(b, d, d.Store, gc)
+}
+
+// newAPIOn is newAPI over store (a pool of its own size).
+func newAPIOn(b *testing.B, d *testkit.DB, store *postgres.Store, gc *google.Client) benchAPI {
 	ctx := context.Background()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	v, err := identity.NewVerifier(ctx, identity.VerifierConfig{PublicKey: key.Public().(ed25519.PublicKey), Issuer: "frontdesk", Audience: "frontdesk"})
@@ -63,12 +69,12 @@ func newAPI(b *testing.B, d *testkit.DB, gc *google.Client) benchAPI {
 	if err != nil {
 		b.Fatal(err)
 	}
-	queue, err := jobs.New(jobs.Config{Store: d.Store, Bucket: bucket, Log: quiet}, false)
+	queue, err := jobs.New(jobs.Config{Store: store, Bucket: bucket, Log: quiet}, false)
 	if err != nil {
 		b.Fatal(err)
 	}
 	issuer := identity.NewIssuer(key, "frontdesk", "frontdesk")
-	services := app.New(app.Config{Store: d.Store, Issuer: issuer, Log: quiet, Jobs: queue, Secrets: box, Bucket: bucket, Google: gc})
+	services := app.New(app.Config{Store: store, Issuer: issuer, Log: quiet, Jobs: queue, Secrets: box, Bucket: bucket, Google: gc})
 	srv := httptest.NewServer(web.New(web.Config{App: services, Verifier: v, Log: quiet, PublicURL: "https://frontdesk.test"}).Handler())
 	b.Cleanup(srv.Close)
 	return benchAPI{url: srv.URL, issuer: issuer, bucket: bucket, box: box}

@@ -19,6 +19,7 @@ func clinic(t testing.TB, tz, country string) frontdesk.Clinic {
 }
 
 func TestParseListFilter(t *testing.T) {
+	t.Parallel()
 	ny := clinic(t, "America/New_York", "US")
 	london := clinic(t, "Europe/London", "GB")
 	cur := calls.Cursor{StartedAt: time.Date(2026, 3, 1, 12, 0, 0, 123000, time.UTC), ID: frontdesk.NewCallID()}
@@ -73,6 +74,7 @@ func equal(a, b calls.ListFilter) bool {
 }
 
 func TestParseListFilterRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	ny := clinic(t, "America/New_York", "US")
 	cases := map[string]string{
 		"limit=0":                         "limit",
@@ -109,6 +111,7 @@ func TestParseListFilterRefusesBadInput(t *testing.T) {
 }
 
 func TestCursorRoundTrip(t *testing.T) {
+	t.Parallel()
 	c := calls.Cursor{StartedAt: time.Date(2026, 11, 1, 1, 30, 0, 999999000, time.UTC), ID: frontdesk.NewCallID()}
 	got, err := calls.DecodeCursor(c.Encode())
 	if err != nil || got.ID != c.ID || !got.StartedAt.Equal(c.StartedAt) {

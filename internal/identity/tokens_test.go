@@ -72,6 +72,7 @@ func claims(user frontdesk.UserID, mutate func(jwt.MapClaims)) jwt.MapClaims {
 }
 
 func TestIssuedTokenVerifies(t *testing.T) {
+	t.Parallel()
 	k := setup(t)
 	user, org := frontdesk.NewUserID(), frontdesk.NewOrgID()
 	tok, err := k.issuer.Issue(user, org, time.Hour)
@@ -88,6 +89,7 @@ func TestIssuedTokenVerifies(t *testing.T) {
 }
 
 func TestJWKSTokenVerifies(t *testing.T) {
+	t.Parallel()
 	k := setup(t)
 	user := frontdesk.NewUserID()
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims(user, func(c jwt.MapClaims) {
@@ -109,6 +111,7 @@ func TestJWKSTokenVerifies(t *testing.T) {
 
 // Every forged or wrongly signed token is refused as unauthorized.
 func TestForgedTokensAreRefused(t *testing.T) {
+	t.Parallel()
 	k := setup(t)
 	user := frontdesk.NewUserID()
 	sign := func(c jwt.MapClaims) string {
@@ -175,6 +178,7 @@ func TestForgedTokensAreRefused(t *testing.T) {
 // user_metadata is editable by the user: an organization named only there
 // is not read at all.
 func TestUserMetadataDecidesNothing(t *testing.T) {
+	t.Parallel()
 	k := setup(t)
 	user, org := frontdesk.NewUserID(), frontdesk.NewOrgID()
 	s, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims(user, func(c jwt.MapClaims) {
@@ -193,6 +197,7 @@ func TestUserMetadataDecidesNothing(t *testing.T) {
 }
 
 func TestPasswords(t *testing.T) {
+	t.Parallel()
 	h, err := identity.HashPassword("s3cret-enough")
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +222,7 @@ func TestPasswords(t *testing.T) {
 }
 
 func TestFailureLimiter(t *testing.T) {
+	t.Parallel()
 	l := identity.NewFailureLimiter(3, time.Hour)
 	for i := 0; i < 3; i++ {
 		if blocked, _ := l.Blocked("a"); blocked {

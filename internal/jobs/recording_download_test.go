@@ -132,6 +132,7 @@ func (rw *recordingWorld) objects(t *testing.T) []string {
 }
 
 func TestRecordingDownloadOutcomes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		// attempts are run in order; serve is set before each.
@@ -248,6 +249,7 @@ func hugeServer(*recordingWorld) http.HandlerFunc {
 // Recording URLs come from outside: only allowed hosts, only public
 // addresses.
 func TestFetcherRefusesForbiddenTargets(t *testing.T) {
+	t.Parallel()
 	rw := setupRecordings(t)
 	strict := NewFetcher(FetchConfig{AllowedHosts: []string{"127.0.0.1", "localhost", "storage.vapi.ai"}, MaxBytes: 1 << 20, Timeout: time.Second})
 	lax := NewFetcher(FetchConfig{AllowedHosts: []string{"storage.vapi.ai"}, AllowPrivate: true, MaxBytes: 1 << 20, Timeout: time.Second})
@@ -286,6 +288,7 @@ func TestFetcherRefusesForbiddenTargets(t *testing.T) {
 // A worker killed mid-download leaves its job running; River rescues it,
 // and the retry stores exactly one object.
 func TestKilledDownloadIsRescued(t *testing.T) {
+	t.Parallel()
 	rw := setupRecordings(t)
 	client, err := New(rw.cfg, true)
 	if err != nil {
@@ -303,7 +306,7 @@ func TestKilledDownloadIsRescued(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Stop(context.Background())
-	waitFor(t, 20*time.Second, func() bool { return rw.state(t, rw.w.A.ID, call).RecordingStatus == "stored" })
+	testkit.Eventually(t, 20*time.Second, func() bool { return rw.state(t, rw.w.A.ID, call).RecordingStatus == "stored" })
 	if objs := rw.objects(t); len(objs) != 1 {
 		t.Fatalf("objects %v, want exactly one", objs)
 	}
@@ -314,22 +317,11 @@ func TestKilledDownloadIsRescued(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	waitFor(t, 10*time.Second, func() bool {
+	testkit.Eventually(t, 10*time.Second, func() bool {
 		_ = conn.QueryRow(context.Background(), "SELECT attempt, state FROM river_job WHERE kind = 'recording_download'").Scan(&attempts, &state)
 		return state == "completed"
 	})
 	if attempts != 2 {
 		t.Fatalf("job finished on attempt %d, want 2 (rescued once)", attempts)
-	}
-}
-
-func waitFor(t *testing.T, d time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %s", d)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

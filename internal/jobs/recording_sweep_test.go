@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"frontdesk"
+	"frontdesk/internal/testkit"
 )
 
 func (rw *recordingWorld) put(t *testing.T, key string) {
@@ -30,6 +31,7 @@ func (rw *recordingWorld) markStored(t *testing.T, org frontdesk.OrgID, call fro
 // objects fetched again, retention applied, and each clinic's sweep
 // touching only its own objects.
 func TestRecordingSweep(t *testing.T) {
+	t.Parallel()
 	rw := setupRecordings(t)
 	a, b := rw.w.A, rw.w.B
 	kept, missing := a.Calls[0].ID, a.Calls[1].ID
@@ -74,7 +76,7 @@ func TestRecordingSweep(t *testing.T) {
 			}
 		}
 	}()
-	waitFor(t, 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, func() bool {
 		// The missing recording starts out "stored": it is done when its
 		// object is back.
 		objs := rw.objects(t)

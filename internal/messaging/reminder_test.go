@@ -8,6 +8,7 @@ import (
 // Reminders: a day before by default, never in the clinic's night, never
 // for an appointment within the hour.
 func TestReminderTime(t *testing.T) {
+	t.Parallel()
 	ny, _ := time.LoadLocation("America/New_York")
 	at := func(d, h, m int) time.Time { return time.Date(2026, 12, d, h, m, 0, 0, ny) }
 	quietStart, quietEnd := 21*60, 8*60

@@ -78,6 +78,7 @@ var infraFunctions = []string{"river_job_state_in_bitmask"}
 const tenantPolicy = "(org_id = (NULLIF(current_setting('app.org_id'::text, true), ''::text))::uuid)"
 
 func TestSchemaConformance(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	if v := conformance(t, d.Admin.Pool()); len(v) > 0 {
 		t.Fatalf("schema violates the tenancy rules:\n  %s", strings.Join(v, "\n  "))
@@ -87,6 +88,7 @@ func TestSchemaConformance(t *testing.T) {
 // TestConformanceCatchesViolations proves the checker is not vacuous: each
 // broken table or grant below must be reported.
 func TestConformanceCatchesViolations(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	ctx := context.Background()
 	for _, stmt := range []string{

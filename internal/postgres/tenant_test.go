@@ -15,6 +15,7 @@ import (
 // RLS, not the handler, keeps clinics apart: a query with no org filter,
 // run through InTenant, sees only the acting clinic.
 func TestInTenantUnfilteredQuerySeesOnlyActingClinic(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	w := testkit.TwoClinics(t, d)
 	ctx := context.Background()
@@ -58,6 +59,7 @@ func TestInTenantUnfilteredQuerySeesOnlyActingClinic(t *testing.T) {
 // A pooled connection used for clinic A carries nothing into later use:
 // outside InTenant it sees zero tenant rows.
 func TestPooledConnectionForgetsTenant(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	w := testkit.TwoClinics(t, d)
 	ctx := context.Background()
@@ -92,6 +94,7 @@ func TestPooledConnectionForgetsTenant(t *testing.T) {
 
 // A failed transaction leaves nothing behind either.
 func TestInTenantErrorRollsBackAndForgets(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	w := testkit.TwoClinics(t, d)
 	ctx := context.Background()
@@ -116,6 +119,7 @@ func TestInTenantErrorRollsBackAndForgets(t *testing.T) {
 
 // WITH CHECK: acting for clinic A, a row for clinic B cannot be written.
 func TestInTenantCannotWriteOtherClinic(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	w := testkit.TwoClinics(t, d)
 	ctx := context.Background()
@@ -130,6 +134,7 @@ func TestInTenantCannotWriteOtherClinic(t *testing.T) {
 // The acting user must be a member: checked in the database, per
 // transaction, with the same error whether or not the clinic exists.
 func TestInTenantChecksMembership(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	w := testkit.TwoClinics(t, d)
 	ctx := context.Background()
@@ -168,6 +173,7 @@ func TestInTenantChecksMembership(t *testing.T) {
 }
 
 func TestCheckAppRole(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	ctx := context.Background()
 	if err := d.Store.CheckAppRole(ctx); err != nil {
@@ -184,6 +190,7 @@ func TestCheckAppRole(t *testing.T) {
 }
 
 func TestMigrateIsIdempotentAndCurrent(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	ctx := context.Background()
 	applied, err := postgres.Migrate(ctx, d.OwnerURL)
@@ -215,6 +222,7 @@ func TestMigrateIsIdempotentAndCurrent(t *testing.T) {
 // scans are disabled so a small test table cannot hide a plan that would not
 // use the index.)
 func TestDashboardQueriesUseIndexesUnderRLS(t *testing.T) {
+	t.Parallel()
 	d := testkit.NewDB(t)
 	w := testkit.TwoClinics(t, d)
 	ctx := context.Background()

@@ -44,6 +44,7 @@ func wallTimes(ts []time.Time, loc *time.Location) string {
 // The daylight-saving table: a 9:00 opening stays 9:00 local on change
 // days, the skipped hour offers nothing, the repeated hour nothing twice.
 func TestSlotsAcrossDST(t *testing.T) {
+	t.Parallel()
 	hour := Appointment{Duration: 30 * time.Minute}
 	cases := []struct {
 		name, tz, day string
@@ -81,6 +82,7 @@ func TestSlotsAcrossDST(t *testing.T) {
 }
 
 func TestSlotsRespectBusyBuffersBreaksClosuresAndWindow(t *testing.T) {
+	t.Parallel()
 	loc := load(t, "Europe/London")
 	day := time.Date(2026, 6, 10, 0, 0, 0, 0, loc) // a Wednesday
 	at := func(h, m int) time.Time { return time.Date(2026, 6, 10, h, m, 0, 0, loc) }

@@ -27,6 +27,7 @@ func signedMap(t *testing.T, b *bundle, claims map[string]any) string {
 }
 
 func TestMissingOrInvalidTokenIs401(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	expired := signedMap(t, b, map[string]any{"sub": b.w.A.Owner.ID.String(), "exp": time.Now().Add(-time.Hour).Unix()})
 	var first []byte
@@ -62,6 +63,7 @@ func TestMissingOrInvalidTokenIs401(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	ok := b.request(t, http.MethodPost, "/api/auth/login", "", map[string]string{"email": "Owner@Alpha.test", "password": testkit.Password})
 	if ok.status != http.StatusOK {
@@ -107,6 +109,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestLoginIsRateLimitedPerEmail(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	try := func(password string) int {
 		return b.request(t, http.MethodPost, "/api/auth/login", "", map[string]string{"email": "staff@bravo.test", "password": password}).status
@@ -131,6 +134,7 @@ func TestLoginIsRateLimitedPerEmail(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	if r := b.get(t, "/healthz", ""); r.status != 200 {
 		t.Fatalf("healthz %d", r.status)

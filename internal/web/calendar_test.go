@@ -46,6 +46,7 @@ func (b *bundle) connect(t *testing.T, g *testkit.FakeGoogle, token, resource st
 }
 
 func TestGoogleCalendarSync(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	g := testkit.NewFakeGoogle(t)
 	gc := googleClient(g)
@@ -126,7 +127,7 @@ func TestGoogleCalendarSync(t *testing.T) {
 	var bk struct{ ID string }
 	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(drA, cs.at(14, 0))).json(t, &bk)
 	id := strings.ReplaceAll(bk.ID, "-", "")
-	waitUntil(t, func() bool { return g.Event(id) != nil })
+	testkit.Eventually(t, 20*time.Second, func() bool { return g.Event(id) != nil })
 	if ev := g.Event(id); !strings.HasPrefix(ev["summary"].(string), "Cleaning: Pat Doe") {
 		t.Fatalf("event %v", ev)
 	}
@@ -136,7 +137,7 @@ func TestGoogleCalendarSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, func() bool {
+	testkit.Eventually(t, 20*time.Second, func() bool {
 		return count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'calendar_sync' AND state = 'completed'") == 2
 	})
 	if g.Inserts != 1 {
@@ -144,7 +145,7 @@ func TestGoogleCalendarSync(t *testing.T) {
 	}
 	// Cancelled: the event goes.
 	b.request(t, http.MethodPost, "/api/bookings/"+bk.ID+"/cancel", cs.token, nil)
-	waitUntil(t, func() bool { return g.Event(id) == nil })
+	testkit.Eventually(t, 20*time.Second, func() bool { return g.Event(id) == nil })
 
 	// A revoked grant: the connection needs reconnecting, and no booking is lost.
 	if _, err := db.Exec(ctx, "UPDATE calendar_connections SET token = $1", b.secrets.Seal(expiredToken(), b.w.A.ID[:])); err != nil {
@@ -153,7 +154,7 @@ func TestGoogleCalendarSync(t *testing.T) {
 	g.RefreshFails = true
 	var bk2 struct{ ID string }
 	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(drA, cs.at(15, 0))).json(t, &bk2)
-	waitUntil(t, func() bool {
+	testkit.Eventually(t, 20*time.Second, func() bool {
 		return count(t, db, "SELECT count(*) FROM calendar_connections WHERE status = 'needs_reconnect'") == 1
 	})
 	if n := count(t, db, "SELECT count(*) FROM bookings WHERE id = $1 AND status = 'confirmed'", bk2.ID); n != 1 {
@@ -167,7 +168,7 @@ func TestGoogleCalendarSync(t *testing.T) {
 	if r := b.connect(t, g, cs.token, drA); r.status != 200 {
 		t.Fatalf("reconnect: %d %s", r.status, r.body)
 	}
-	waitUntil(t, func() bool { return g.Event(strings.ReplaceAll(bk2.ID, "-", "")) != nil })
+	testkit.Eventually(t, 20*time.Second, func() bool { return g.Event(strings.ReplaceAll(bk2.ID, "-", "")) != nil })
 
 	// Disconnect revokes the grant at Google.
 	var conns struct{ Connections []struct{ ID string } }
@@ -183,6 +184,7 @@ func TestGoogleCalendarSync(t *testing.T) {
 // A slow Google does not hold up availability: the calendar is named
 // unchecked.
 func TestSlowCalendarIsReportedUnchecked(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	g := testkit.NewFakeGoogle(t)
 	b.withGoogle(t, googleClient(g))

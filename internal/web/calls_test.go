@@ -28,6 +28,7 @@ type listResponse struct {
 // Keyset pages walk every call exactly once, newest first, with the exact
 // total on each page.
 func TestListPagesThroughEveryCall(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	tok := b.token(t, b.w.A.Owner, frontdesk.OrgID{})
 	// Same started_at for two calls: the id breaks the tie.
@@ -69,6 +70,7 @@ func TestListPagesThroughEveryCall(t *testing.T) {
 }
 
 func TestListFilters(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	a := b.w.A
 	tok := b.token(t, a.Owner, frontdesk.OrgID{})
@@ -122,6 +124,7 @@ func TestListFilters(t *testing.T) {
 
 // A client's mistake is a 4xx naming the field, never a 500.
 func TestListRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	tok := b.token(t, b.w.A.Owner, frontdesk.OrgID{})
 	cases := []struct {
@@ -159,6 +162,7 @@ func TestListRefusesBadInput(t *testing.T) {
 }
 
 func TestCallDetailAndStats(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	tok := b.token(t, b.w.B.Staff, frontdesk.OrgID{})
 	call := b.w.B.Calls[1]

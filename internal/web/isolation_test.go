@@ -47,6 +47,7 @@ func actors(t *testing.T, b *bundle) []actor {
 // Every endpoint, as every user: the acting clinic's data comes back, and
 // no byte of the other clinic's.
 func TestEveryEndpointAsEveryUserLeaksNothing(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	for _, a := range actors(t, b) {
 		t.Run(a.name, func(t *testing.T) {
@@ -100,6 +101,7 @@ func TestEveryEndpointAsEveryUserLeaksNothing(t *testing.T) {
 // Another clinic's call is a 404 byte-identical to a call that does not
 // exist, and the attempt is recorded for the operator.
 func TestOtherClinicsCallIsPlainNotFoundAndAudited(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	tok := b.token(t, b.w.B.Owner, frontdesk.OrgID{})
 	target := b.w.A.Calls[1].ID
@@ -140,6 +142,7 @@ func TestOtherClinicsCallIsPlainNotFoundAndAudited(t *testing.T) {
 // The acting clinic is chosen by header, token default or only membership,
 // and must always be a membership.
 func TestActingOrganization(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	w := b.w
 	aStaff := b.token(t, w.A.Staff, frontdesk.OrgID{})
@@ -187,6 +190,7 @@ func TestActingOrganization(t *testing.T) {
 // A validly signed token that names an organization only in user_metadata
 // gains nothing there.
 func TestUserMetadataGainsNothing(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	tok := signedMap(t, b, map[string]any{
 		"sub":           b.w.Outsider.ID.String(),

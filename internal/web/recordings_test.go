@@ -13,6 +13,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/internal/jobs"
+	"frontdesk/internal/testkit"
 )
 
 // storeRecording gives call a stored recording, as the download job would.
@@ -30,6 +31,7 @@ func (b *bundle) storeRecording(t *testing.T, org frontdesk.OrgID, call frontdes
 }
 
 func TestRecordingStreamsWithRanges(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	audio := bytes.Repeat([]byte("0123456789"), 1000)
 	call := b.w.A.Calls[0].ID
@@ -80,6 +82,7 @@ func TestRecordingStreamsWithRanges(t *testing.T) {
 }
 
 func TestRecordingRetry(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	db := b.owner(t)
 	failed, stored := b.w.A.Calls[0].ID, b.w.A.Calls[1].ID
@@ -120,6 +123,7 @@ func TestRecordingRetry(t *testing.T) {
 // From Vapi's report to a playable recording: the webhook enqueues the
 // download in its transaction, a worker stores the file, staff stream it.
 func TestRecordingEndToEnd(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	secret := voiceSetup(t, b, b.w.A, numberA)
 	audio := bytes.Repeat([]byte("RIFFWAVE"), 2048)
@@ -154,23 +158,15 @@ func TestRecordingEndToEnd(t *testing.T) {
 		t.Fatalf("calls %+v", list)
 	}
 	path := "/api/calls-dashboard/" + list.Calls[0].ID.String() + "/recording"
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		res := b.get(t, path, tok)
-		if res.status == 200 {
-			if !bytes.Equal(res.body, audio) {
-				t.Fatalf("streamed %d bytes, want %d", len(res.body), len(audio))
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("recording not stored in time: %d %s", res.status, res.body)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var res response
+	testkit.Eventually(t, 15*time.Second, func() bool { res = b.get(t, path, tok); return res.status == 200 })
+	if !bytes.Equal(res.body, audio) {
+		t.Fatalf("streamed %d bytes, want %d", len(res.body), len(audio))
 	}
 }
 
 func TestRecordingSettings(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	ownerA, staffA, ownerB := b.token(t, b.w.A.Owner, frontdesk.OrgID{}), b.token(t, b.w.A.Staff, frontdesk.OrgID{}), b.token(t, b.w.B.Owner, frontdesk.OrgID{})
 	if r := b.request(t, http.MethodPut, "/api/settings/recordings", staffA, map[string]any{"retention_days": 30}); r.status != 403 {

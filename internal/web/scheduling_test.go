@@ -76,6 +76,7 @@ type slotsResponse struct {
 }
 
 func TestAvailabilityAndBooking(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	cs := setupCalendar(t, b, b.w.B, "Europe/London")
 	day := cs.day.Format(time.DateOnly)
@@ -149,6 +150,7 @@ func TestAvailabilityAndBooking(t *testing.T) {
 // Many concurrent requests for one slot: exactly one wins, the rest get
 // 409 — the exclusion constraint decides, not the application's check.
 func TestConcurrentBookingsOneWinner(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	cs := setupCalendar(t, b, b.w.A, "America/New_York")
 	const n = 24
@@ -186,6 +188,7 @@ func TestConcurrentBookingsOneWinner(t *testing.T) {
 }
 
 func TestCancelRescheduleAndIsolation(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	cs := setupCalendar(t, b, b.w.A, "America/New_York")
 	csB := setupCalendar(t, b, b.w.B, "Europe/London")
@@ -266,6 +269,7 @@ func TestCancelRescheduleAndIsolation(t *testing.T) {
 
 // A hold blocks its slot until it lapses, and then frees it by itself.
 func TestHoldsLapseByThemselves(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	cs := setupCalendar(t, b, b.w.A, "America/New_York")
 	db := b.owner(t)
@@ -295,6 +299,7 @@ func TestHoldsLapseByThemselves(t *testing.T) {
 // Clinic B's admin changing or deleting clinic A's objects by id gets the
 // same 404 as for ids that do not exist, and A's objects stay as they were.
 func TestSetupObjectsOfAnotherClinicAreNotFound(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	cs := setupCalendar(t, b, b.w.A, "America/New_York")
 	csB := setupCalendar(t, b, b.w.B, "Europe/London")

@@ -28,6 +28,7 @@ func (b *bundle) twilioPost(t *testing.T, path, token string, form url.Values) r
 }
 
 func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	fake := testkit.NewFakeTwilio(t, tokenA, tokenB)
 	cs := setupCalendar(t, b, b.w.A, "America/New_York")
@@ -65,7 +66,7 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	defer worker.Stop(ctx)
 	var booking struct{ ID string }
 	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(9, 0))).json(t, &booking)
-	waitUntil(t, func() bool { return len(fake.Messages()) == 1 })
+	testkit.Eventually(t, 20*time.Second, func() bool { return len(fake.Messages()) == 1 })
 	m := fake.Messages()[0]
 	if m.Get("To") != "+15125550123" || m.Get("From") != "+15125550100" ||
 		m.Get("Body") != "Pat Doe: Cleaning at Alpha Dental, "+cs.at(9, 0).Format("Monday 2 January at 3:04 PM")+", with Dr A. Reply C to confirm." ||
@@ -78,7 +79,7 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 		t.Fatal("no reminder scheduled a day before")
 	}
 	var sid string
-	waitUntil(t, func() bool {
+	testkit.Eventually(t, 20*time.Second, func() bool {
 		db.QueryRow(ctx, "SELECT coalesce(message_sid, '') FROM sms_confirmation_logs WHERE booking_id = $1 AND kind = 'confirmation'", booking.ID).Scan(&sid)
 		return sid != ""
 	})
@@ -127,7 +128,7 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	}
 	var second struct{ ID string }
 	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(10, 0))).json(t, &second)
-	waitUntil(t, func() bool {
+	testkit.Eventually(t, 20*time.Second, func() bool {
 		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND kind = 'confirmation' AND status = 'skipped'", second.ID) == 1
 	})
 	if len(fake.Messages()) != 1 {
@@ -154,7 +155,7 @@ func TestSMSConfirmationsOverTheClinicsTwilio(t *testing.T) {
 	fake.DropNext()
 	var third struct{ ID string }
 	b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(11, 0))).json(t, &third)
-	waitUntil(t, func() bool {
+	testkit.Eventually(t, 20*time.Second, func() bool {
 		return count(t, db, "SELECT count(*) FROM sms_confirmation_logs WHERE booking_id = $1 AND kind = 'confirmation' AND message_sid IS NOT NULL", third.ID) == 1
 	})
 	if got := len(fake.Messages()); got != 2 {
@@ -175,15 +176,4 @@ func (b *bundle) smsWorker(t *testing.T, fake *testkit.FakeTwilio) *jobs.Client 
 		t.Fatal(err)
 	}
 	return w
-}
-
-func waitUntil(t *testing.T, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 20s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

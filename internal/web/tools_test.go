@@ -58,6 +58,7 @@ func (b *bundle) tools(t *testing.T, secret string, calls ...[3]any) toolResults
 }
 
 func TestAgentBooksThroughToolCalls(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	cs := setupCalendar(t, b, b.w.A, "America/New_York")
 	setupCalendar(t, b, b.w.B, "Europe/London")
@@ -155,6 +156,7 @@ func TestAgentBooksThroughToolCalls(t *testing.T) {
 }
 
 func TestLookupKnowledge(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	secret := voiceSetup(t, b, b.w.A, numberA)
 	tokA, tokB := b.token(t, b.w.A.Owner, frontdesk.OrgID{}), b.token(t, b.w.B.Owner, frontdesk.OrgID{})

@@ -18,6 +18,7 @@ import (
 // partial hours at the ends of the range. Against random ranges and filters,
 // after inserts, updates and deletes, it must equal a plain count.
 func TestTotalsMatchPlainCount(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
 	pool := b.db.Admin

@@ -100,6 +100,7 @@ func (b *bundle) call(t *testing.T, conn *pgx.Conn, org frontdesk.OrgID) callRow
 }
 
 func TestVapiWebhookStoresCalls(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	secret := voiceSetup(t, b, b.w.A, numberA)
 	db := b.owner(t)
@@ -154,6 +155,7 @@ func TestVapiWebhookStoresCalls(t *testing.T) {
 // The same event twice, or the report before the status, leaves one
 // correct row and one download.
 func TestVapiWebhookIsIdempotentAndOrderProof(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	secret := voiceSetup(t, b, b.w.A, numberA)
 	db := b.owner(t)
@@ -183,6 +185,7 @@ func TestVapiWebhookIsIdempotentAndOrderProof(t *testing.T) {
 
 // Unverified requests get 4xx and store nothing.
 func TestVapiWebhookRefusesUnverified(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	secretA := voiceSetup(t, b, b.w.A, numberA)
 	secretB := voiceSetup(t, b, b.w.B, numberB)
@@ -241,6 +244,7 @@ func TestVapiWebhookRefusesUnverified(t *testing.T) {
 
 // A rotated secret keeps working for its grace period, and not after.
 func TestVoiceSecretRotation(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	old := voiceSetup(t, b, b.w.A, numberA)
 	tok := b.token(t, b.w.A.Owner, frontdesk.OrgID{})
@@ -274,6 +278,7 @@ func TestVoiceSecretRotation(t *testing.T) {
 // Voice setup is for admins and owners; numbers and assistants belong to
 // one clinic, and a clash names no one.
 func TestVoiceSetupAPI(t *testing.T) {
+	t.Parallel()
 	b := setup(t)
 	w := b.w
 	ownerA := b.token(t, w.A.Owner, frontdesk.OrgID{})

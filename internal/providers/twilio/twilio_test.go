@@ -11,6 +11,7 @@ import (
 
 // The signature examples of shared/providers/twilio.md.
 func TestVerifyKnownSignatures(t *testing.T) {
+	t.Parallel()
 	base := "https://mycompany.com/myapp.php?foo=1&bar=2"
 	a := url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"}, "Digits": {"1234"},
 		"From": {"+12349013030"}, "To": {"+18005551212"}}
@@ -43,6 +44,7 @@ func TestVerifyKnownSignatures(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	for body, want := range map[string]messaging.Action{
 		"STOP": messaging.ActionOptOut, " unsubscribe ": messaging.ActionOptOut, "Cancel": messaging.ActionOptOut,
 		"START": messaging.ActionOptIn, "yes": messaging.ActionOptIn,
@@ -56,6 +58,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestTwiML(t *testing.T) {
+	t.Parallel()
 	if got := string(twilio.TwiML("Tom & Jerry <3")); !strings.Contains(got, "<Response><Message>Tom &amp; Jerry &lt;3</Message></Response>") {
 		t.Fatalf("escaping: %s", got)
 	}

@@ -7,6 +7,7 @@ import (
 )
 
 func TestToolCallsFixture(t *testing.T) {
+	t.Parallel()
 	m, err := vapi.Decode(fixture(t, "tool-calls.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -22,6 +23,7 @@ func TestToolCallsFixture(t *testing.T) {
 }
 
 func TestToolCallShapes(t *testing.T) {
+	t.Parallel()
 	for name, body := range map[string]string{
 		"legacy toolCalls": `{"message":{"type":"tool-calls","toolCalls":[{"id":"a","function":{"name":"lookupKnowledge","arguments":{"query":"parking"}}}]}}`,
 		"flat arguments":   `{"message":{"type":"tool-calls","toolCallList":[{"id":"a","name":"lookupKnowledge","arguments":{"query":"parking"}}]}}`,

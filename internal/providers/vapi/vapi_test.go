@@ -23,6 +23,7 @@ func fixture(t testing.TB, name string) []byte {
 }
 
 func TestDecodeFixtures(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		file, typ, call, status, clinic, customer, recording, direction, key string
 		at                                                                   time.Time
@@ -76,6 +77,7 @@ func TestDecodeFixtures(t *testing.T) {
 }
 
 func TestDecodeRefusesBadBodies(t *testing.T) {
+	t.Parallel()
 	for name, body := range map[string]string{
 		"not JSON":          `{"message":`,
 		"no message":        `{"type":"status-update"}`,
@@ -94,6 +96,7 @@ func TestDecodeRefusesBadBodies(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	body := fixture(t, "status-update.json")
 	current, previous := []byte("current-secret"), []byte("previous-secret")
 	secrets := [][]byte{current, previous}
