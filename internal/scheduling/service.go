@@ -89,6 +89,9 @@ func (s *Service) Availability(ctx context.Context, org frontdesk.OrgID, q Avail
 	if from == nil || to == nil {
 		return Availability{}, frontdesk.Invalid("from", "from and to are required")
 	}
+	if to.Sub(*from) > 33*24*time.Hour { // checked exactly below, in the clinic's zone
+		return Availability{}, frontdesk.Invalid("to", "at most 31 days after from")
+	}
 	ext, err := s.External(ctx, org, *from, *to)
 	if err != nil {
 		return Availability{}, err
@@ -149,14 +152,7 @@ func ResourceChoice(field, v string) (frontdesk.ResourceID, error) {
 // Book makes a staff booking. A time that is not free is a
 // *SlotTakenError with the nearest free alternatives.
 func (s *Service) Book(ctx context.Context, org frontdesk.OrgID, in BookingRequest) (Booking, error) {
-	res, err := ResourceChoice("resource_id", in.ResourceID)
-	if err != nil {
-		return Booking{}, err
-	}
-	if in.Start.IsZero() {
-		return Booking{}, frontdesk.Invalid("start", "is required (RFC 3339)")
-	}
-	ext, err := s.External(ctx, org, in.Start, in.Start)
+	res, ext, err := s.around(ctx, org, in.ResourceID, in.Start)
 	if err != nil {
 		return Booking{}, err
 	}
@@ -192,6 +188,20 @@ func (s *Service) Book(ctx context.Context, org frontdesk.OrgID, in BookingReque
 		return out, s.slotTaken(ctx, org, ext, svc.ID, res, in.Start)
 	}
 	return out, err
+}
+
+// around reads what a booking at start needs before its transaction: the
+// resource chosen ("any" or an id) and the connected calendars' busy times.
+func (s *Service) around(ctx context.Context, org frontdesk.OrgID, resource string, start time.Time) (frontdesk.ResourceID, External, error) {
+	res, err := ResourceChoice("resource_id", resource)
+	if err != nil {
+		return res, External{}, err
+	}
+	if start.IsZero() {
+		return res, External{}, frontdesk.Invalid("start", "is required (RFC 3339)")
+	}
+	ext, err := s.External(ctx, org, start, start)
+	return res, ext, err
 }
 
 // slotTaken is the answer for a time that is not free, with the nearest
@@ -243,14 +253,7 @@ type RescheduleRequest struct {
 // Reschedule moves a booking atomically: the new time is taken and the old
 // one freed in one transaction, or neither.
 func (s *Service) Reschedule(ctx context.Context, org frontdesk.OrgID, id frontdesk.BookingID, in RescheduleRequest) (Booking, error) {
-	res, err := ResourceChoice("resource_id", in.ResourceID)
-	if err != nil {
-		return Booking{}, err
-	}
-	if in.Start.IsZero() {
-		return Booking{}, frontdesk.Invalid("start", "is required (RFC 3339)")
-	}
-	ext, err := s.External(ctx, org, in.Start, in.Start)
+	res, ext, err := s.around(ctx, org, in.ResourceID, in.Start)
 	if err != nil {
 		return Booking{}, err
 	}
