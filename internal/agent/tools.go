@@ -258,12 +258,25 @@ func (t *turn) serviceQuestion(lead string) error {
 	return ask(lead + " The clinic offers: " + strings.Join(names, ", ") + ". Ask the caller which one.")
 }
 
+// notYours is the answer when the caller asks to change bookings that are
+// not theirs: a caller acts only for the number they are calling from.
+const notYours = "I can only change appointments booked under the number you are calling from."
+
 // callersBooking finds the caller's upcoming booking: the only one, or the
-// one at the time in arg.
+// one at the time in arg. Only bookings made under the number the call
+// comes from count; a number named in the arguments changes nothing, and a
+// call without a caller number (a web call) changes no booking.
 func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
-	phone, err := phoneArg(t.tc, t.tx.Org.Country, t.call.Customer)
+	phone, err := calls.NormalizePhone(t.call.Customer, t.tx.Org.Country)
 	if err != nil {
-		return scheduling.Booking{}, err
+		return scheduling.Booking{}, ask(notYours + " This call has no caller number: ask the caller to call from that phone, or offer to take a message for the staff.")
+	}
+	for _, name := range []string{"patient_phone", "phone", "phone_number", "number"} {
+		if v, _ := t.tc.Arguments[name].(string); strings.TrimSpace(v) != "" {
+			if named, err := calls.NormalizePhone(v, t.tx.Org.Country); err != nil || named != phone {
+				return scheduling.Booking{}, ask(notYours + " Ask the caller to call from the number the appointment was booked under, or offer to take a message for the staff.")
+			}
+		}
 	}
 	rows, err := t.cal.Upcoming(t.ctx, phone)
 	if err != nil {
@@ -279,11 +292,11 @@ func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
 				return r, nil
 			}
 		}
-		return scheduling.Booking{}, ask(fmt.Sprintf("There is no appointment for this phone number on %s.", when(at, t.loc())))
+		return scheduling.Booking{}, ask(fmt.Sprintf("There is no appointment for the number you are calling from on %s.", when(at, t.loc())))
 	}
 	switch len(rows) {
 	case 0:
-		return scheduling.Booking{}, ask("There is no upcoming appointment for this phone number. Ask for the number it was booked under.")
+		return scheduling.Booking{}, ask("There is no upcoming appointment for the number you are calling from. " + notYours)
 	case 1:
 		return rows[0], nil
 	}

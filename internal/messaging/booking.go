@@ -33,10 +33,10 @@ func (s *Service) BookingChanged(ctx context.Context, tx *postgres.Tx, booking f
 	if b.PatientPhone == "" || b.Status != "confirmed" {
 		return nil
 	}
-	render := strings.NewReplacer("{patient}", b.PatientName, "{service}", b.ServiceName,
+	render := strings.NewReplacer("{patient}", cleanName(b.PatientName), "{service}", b.ServiceName,
 		"{when}", When(b.StartsAt, org.Location), "{clinician}", b.ResourceName, "{clinic}", org.Name).Replace
 	now := time.Now()
-	if err := s.log(ctx, tx, booking, "confirmation", b.PatientPhone, render(acct.ConfirmationTemplate), now); err != nil {
+	if err := s.text(ctx, tx, b, acct.AllowedCountries, "confirmation", render(acct.ConfirmationTemplate), now); err != nil {
 		return err
 	}
 	if acct.ReminderHoursBefore == 0 {
@@ -47,11 +47,21 @@ func (s *Service) BookingChanged(ctx context.Context, tx *postgres.Tx, booking f
 	if !ok {
 		return nil // too close to the appointment to remind
 	}
-	return s.log(ctx, tx, booking, "reminder", b.PatientPhone, render(acct.ReminderTemplate), at)
+	return s.text(ctx, tx, b, acct.AllowedCountries, "reminder", render(acct.ReminderTemplate), at)
 }
 
-func (s *Service) log(ctx context.Context, tx *postgres.Tx, booking frontdesk.BookingID, kind, to, body string, at time.Time) error {
-	id, err := tx.AddSMSLog(ctx, db.AddSMSLogParams{OrgID: tx.Org.ID, BookingID: booking, Kind: kind, ToNumber: to, Body: body, SendAt: at})
+// text logs one text about booking b to its patient and enqueues its
+// sending at at; a text the limits refuse is logged as skipped, with why.
+func (s *Service) text(ctx context.Context, tx *postgres.Tx, b db.GetBookingRow, allowed []string, kind, body string, at time.Time) error {
+	why, err := refusal(ctx, tx, b, allowed)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		return tx.AddSkippedSMSLog(ctx, db.AddSkippedSMSLogParams{OrgID: tx.Org.ID, BookingID: b.ID, Kind: kind,
+			ToNumber: b.PatientPhone, Body: body, Reason: why})
+	}
+	id, err := tx.AddSMSLog(ctx, db.AddSMSLogParams{OrgID: tx.Org.ID, BookingID: b.ID, Kind: kind, ToNumber: b.PatientPhone, Body: body, SendAt: at})
 	if errors.Is(err, frontdesk.ErrNotFound) {
 		return nil // already logged: at most one per booking and kind
 	}

@@ -59,16 +59,19 @@ func When(t time.Time, loc *time.Location) string {
 
 // Settings are the clinic's Twilio account and what it sends.
 type Settings struct {
-	AccountSID           string     `json:"account_sid"`
-	AuthToken            string     `json:"auth_token,omitempty"` // write-only
-	FromNumber           string     `json:"from_number"`
-	ConfirmationTemplate string     `json:"confirmation_template"`
-	ReminderTemplate     string     `json:"reminder_template"`
-	ReminderHoursBefore  *int32     `json:"reminder_hours_before"` // 0: no reminders
-	QuietStart           string     `json:"quiet_start"`           // HH:MM, clinic time
-	QuietEnd             string     `json:"quiet_end"`
-	Configured           bool       `json:"configured"`
-	UpdatedAt            *time.Time `json:"updated_at,omitempty"`
+	AccountSID           string `json:"account_sid"`
+	AuthToken            string `json:"auth_token,omitempty"` // write-only
+	FromNumber           string `json:"from_number"`
+	ConfirmationTemplate string `json:"confirmation_template"`
+	ReminderTemplate     string `json:"reminder_template"`
+	ReminderHoursBefore  *int32 `json:"reminder_hours_before"` // 0: no reminders
+	QuietStart           string `json:"quiet_start"`           // HH:MM, clinic time
+	QuietEnd             string `json:"quiet_end"`
+	// AllowedCountries are the countries texts may go to (ISO 3166);
+	// empty: the clinic's own.
+	AllowedCountries []string   `json:"allowed_countries"`
+	Configured       bool       `json:"configured"`
+	UpdatedAt        *time.Time `json:"updated_at,omitempty"`
 }
 
 var accountSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
@@ -84,7 +87,8 @@ func (s *Service) Settings(ctx context.Context, org frontdesk.OrgID) (Settings, 
 		updated := a.UpdatedAt.In(tx.Org.Location)
 		out = Settings{AccountSID: a.AccountSid, FromNumber: a.FromNumber, ConfirmationTemplate: a.ConfirmationTemplate,
 			ReminderTemplate: a.ReminderTemplate, ReminderHoursBefore: &a.ReminderHoursBefore, QuietStart: scheduling.ClockOf(a.QuietStart).String(),
-			QuietEnd: scheduling.ClockOf(a.QuietEnd).String(), Configured: true, UpdatedAt: &updated}
+			QuietEnd: scheduling.ClockOf(a.QuietEnd).String(), Configured: true, UpdatedAt: &updated,
+			AllowedCountries: a.AllowedCountries}
 		return err
 	})
 	return out, err
@@ -126,9 +130,14 @@ func (s *Service) SetSettings(ctx context.Context, org frontdesk.OrgID, in Setti
 		}
 	}
 	in.QuietStart, in.QuietEnd = quietStart.String(), quietEnd.String()
+	countries, err := Countries(in.AllowedCountries)
+	if err != nil {
+		return in, err
+	}
+	in.AllowedCountries = countries
 	token := in.AuthToken
 	in.AuthToken, in.Configured = "", true
-	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		n, err := calls.NormalizePhone(in.FromNumber, tx.Org.Country)
 		if err != nil {
 			return frontdesk.Invalid("from_number", "must be the account's phone number, e.g. +15125550100")
@@ -146,7 +155,8 @@ func (s *Service) SetSettings(ctx context.Context, org frontdesk.OrgID, in Setti
 		return tx.UpsertTwilioAccount(ctx, db.UpsertTwilioAccountParams{OrgID: org, AccountSid: in.AccountSID,
 			AuthTokenCiphertext: s.secrets.Seal([]byte(token), org[:]), FromNumber: n,
 			ConfirmationTemplate: in.ConfirmationTemplate, ReminderTemplate: in.ReminderTemplate,
-			ReminderHoursBefore: *in.ReminderHoursBefore, QuietStart: quietStart.PG(), QuietEnd: quietEnd.PG()})
+			ReminderHoursBefore: *in.ReminderHoursBefore, QuietStart: quietStart.PG(), QuietEnd: quietEnd.PG(),
+			AllowedCountries: countries})
 	})
 	return in, err
 }

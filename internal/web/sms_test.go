@@ -177,3 +177,114 @@ func (b *bundle) smsWorker(t *testing.T, fake *testkit.FakeTwilio) *jobs.Client 
 	}
 	return w
 }
+
+// A caller cannot turn the clinic's number into a relay: the agent texts
+// only the caller's own number, names lose their links, texts go only to
+// the clinic's countries, at most 3 a call and 5 a number a day; a text
+// the rules refuse is logged as skipped, with why, and its booking kept.
+func TestTextsGoOnlyWhereTheyShould(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	secret := voiceSetup(t, b, b.w.A, numberA)
+	db := b.owner(t)
+	cfg := map[string]any{"account_sid": sidA, "auth_token": tokenA, "from_number": "+15125550100", "reminder_hours_before": 0}
+	if r := b.request(t, http.MethodPut, "/api/integrations/twilio", cs.token, cfg); r.status != 200 {
+		t.Fatalf("set Twilio: %d %s", r.status, r.body)
+	}
+	type message struct {
+		To, Body, Status, Error string
+	}
+	texts := func() map[string][]message {
+		var out struct{ Messages []message }
+		b.get(t, "/api/sms/messages", cs.token).json(t, &out)
+		by := map[string][]message{}
+		for _, m := range out.Messages {
+			by[m.To] = append(by[m.To], m)
+		}
+		return by
+	}
+	at := func(h, m int) string { return cs.at(h, m).Format("2006-01-02 15:04") }
+	caller, other := "+15125550123", "+15125550199"
+
+	// The agent books for someone else's number: kept, not texted.
+	r := b.tools(t, secret, [3]any{"t1", "bookAppointment", map[string]any{"service": "Cleaning", "start": at(9, 0),
+		"patient_name": "ACTION REQUIRED http://evil.example/x call now", "patient_phone": other}})
+	if !strings.HasPrefix(r.Results[0].Result, "Booked") {
+		t.Fatalf("book for another number: %+v", r.Results[0])
+	}
+	if m := texts()[other]; len(m) != 1 || m[0].Status != "skipped" || !strings.Contains(m[0].Error, "caller") {
+		t.Fatalf("text to another number: %+v", m)
+	}
+	// For the caller: texted, the name without its link.
+	b.tools(t, secret, [3]any{"t2", "bookAppointment", map[string]any{"service": "Cleaning", "start": at(9, 30),
+		"patient_name": "Pat www.evil.example/x \u0007Doe " + strings.Repeat("x", 80)}})
+	m := texts()[caller]
+	if len(m) != 1 || m[0].Status != "pending" || strings.Contains(m[0].Body, "evil") || strings.Contains(m[0].Body, "\u0007") ||
+		strings.Contains(m[0].Body, strings.Repeat("x", 61)) {
+		t.Fatalf("text to the caller: %+v", m)
+	}
+	// Three texts a call: the caller's fourth booking on this call is not texted.
+	b.tools(t, secret, [3]any{"t3", "bookAppointment", map[string]any{"service": "Cleaning", "start": at(10, 0), "patient_name": "Pat Doe"}},
+		[3]any{"t4", "bookAppointment", map[string]any{"service": "Cleaning", "start": at(10, 30), "patient_name": "Pat Doe"}},
+		[3]any{"t5", "bookAppointment", map[string]any{"service": "Cleaning", "start": at(11, 0), "patient_name": "Pat Doe"}})
+	sent, skipped := 0, 0
+	for _, x := range texts()[caller] {
+		if x.Status == "skipped" {
+			skipped++
+		} else {
+			sent++
+		}
+	}
+	if sent != 3 || skipped != 1 {
+		t.Fatalf("caller's texts on one call: %d sent, %d skipped; want 3 and 1", sent, skipped)
+	}
+	if n := count(t, db, "SELECT count(*) FROM bookings WHERE org_id = $1 AND status = 'confirmed'", b.w.A.ID); n != 5 {
+		t.Fatalf("%d bookings, want all 5 kept", n)
+	}
+
+	// Staff bookings: a number abroad is not texted until the clinic allows
+	// its country; five texts a number a day.
+	abroad := cs.booking(cs.resources[0], cs.at(13, 0))
+	abroad["patient_phone"] = "+447946000123"
+	if r := b.request(t, http.MethodPost, "/api/bookings", cs.token, abroad); r.status != 201 {
+		t.Fatalf("book abroad: %d %s", r.status, r.body)
+	}
+	if m := texts()["+447946000123"]; len(m) != 1 || m[0].Status != "skipped" || !strings.Contains(m[0].Error, "GB") {
+		t.Fatalf("text abroad: %+v", m)
+	}
+	cfg["allowed_countries"] = []string{"us", "GB"}
+	if r := b.request(t, http.MethodPut, "/api/integrations/twilio", cs.token, cfg); r.status != 200 || !strings.Contains(string(r.body), `["US","GB"]`) {
+		t.Fatalf("allow GB: %d %s", r.status, r.body)
+	}
+	cfg["allowed_countries"] = []string{"Narnia"}
+	if r := b.request(t, http.MethodPut, "/api/integrations/twilio", cs.token, cfg); r.status != 422 || !strings.Contains(string(r.body), "allowed_countries") {
+		t.Fatalf("allow Narnia: %d %s", r.status, r.body)
+	}
+	abroad["start"] = cs.at(13, 0).Add(24 * time.Hour).Format(time.RFC3339)
+	if r := b.request(t, http.MethodPost, "/api/bookings", cs.token, abroad); r.status != 201 {
+		t.Fatalf("book abroad again: %d %s", r.status, r.body)
+	}
+	if m := texts()["+447946000123"]; len(m) != 2 || m[0].Status != "pending" && m[1].Status != "pending" {
+		t.Fatalf("text abroad once allowed: %+v", m)
+	}
+	daily := "+15125550177"
+	for i := range 6 {
+		bk := cs.booking(cs.resources[1], cs.at(13, 0).Add(time.Duration(i)*24*time.Hour))
+		bk["patient_phone"] = daily
+		if r := b.request(t, http.MethodPost, "/api/bookings", cs.token, bk); r.status != 201 {
+			t.Fatalf("booking %d: %d %s", i, r.status, r.body)
+		}
+	}
+	sent, skipped = 0, 0
+	for _, x := range texts()[daily] {
+		if x.Status == "skipped" {
+			skipped++
+		} else {
+			sent++
+		}
+	}
+	if sent != 5 || skipped != 1 {
+		t.Fatalf("one number's texts in a day: %d sent, %d skipped; want 5 and 1", sent, skipped)
+	}
+}

@@ -14,14 +14,19 @@ import (
 // caller +15125550123, with calls given as (id, name, arguments).
 func toolMessage(t *testing.T, calls ...[3]any) []byte {
 	t.Helper()
+	return toolMessageOn(t, map[string]any{"id": callID, "type": "inboundPhoneCall", "customer": map[string]any{"number": "+15125550123"}}, calls...)
+}
+
+// toolMessageOn is a tool-calls message on clinic A's number, on call.
+func toolMessageOn(t *testing.T, call map[string]any, calls ...[3]any) []byte {
+	t.Helper()
 	var list []map[string]any
 	for _, c := range calls {
 		list = append(list, map[string]any{"id": c[0], "type": "function", "function": map[string]any{"name": c[1], "arguments": c[2]}})
 	}
 	b, err := json.Marshal(map[string]any{"message": map[string]any{
 		"type": "tool-calls", "timestamp": time.Now().UnixMilli(), "toolCallList": list,
-		"call":        map[string]any{"id": callID, "type": "inboundPhoneCall", "customer": map[string]any{"number": "+15125550123"}},
-		"phoneNumber": map[string]any{"number": numberA},
+		"call": call, "phoneNumber": map[string]any{"number": numberA},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -40,17 +45,28 @@ type toolResults struct {
 
 func (b *bundle) tools(t *testing.T, secret string, calls ...[3]any) toolResults {
 	t.Helper()
-	res := b.deliver(t, toolMessage(t, calls...), secret)
+	ids := make([]string, len(calls))
+	for i, c := range calls {
+		ids[i] = c[0].(string)
+	}
+	return b.toolsOn(t, secret, toolMessage(t, calls...), ids...)
+}
+
+// toolsOn delivers msg and checks it is answered in order, one line each,
+// for the tool calls ids.
+func (b *bundle) toolsOn(t *testing.T, secret string, msg []byte, ids ...string) toolResults {
+	t.Helper()
+	res := b.deliver(t, msg, secret)
 	if res.status != 200 {
 		t.Fatalf("tool-calls: %d %s", res.status, res.body)
 	}
 	var out toolResults
 	res.json(t, &out)
-	if len(out.Results) != len(calls) {
-		t.Fatalf("%d results for %d calls: %s", len(out.Results), len(calls), res.body)
+	if len(out.Results) != len(ids) {
+		t.Fatalf("%d results for %d calls: %s", len(out.Results), len(ids), res.body)
 	}
 	for i, r := range out.Results {
-		if r.ToolCallID != calls[i][0] || strings.Contains(r.Result, "\n") {
+		if r.ToolCallID != ids[i] || strings.Contains(r.Result, "\n") {
 			t.Fatalf("result %d: %+v", i, r)
 		}
 	}
@@ -192,5 +208,50 @@ func TestLookupKnowledge(t *testing.T) {
 	}
 	if !strings.Contains(out.Results[3].Result, "what they would like to know") {
 		t.Fatalf("no query: %+v", out.Results[3])
+	}
+}
+
+// A caller changes only appointments booked under the number they call
+// from: another patient's number in the arguments (however spelled) lists,
+// cancels and moves nothing, and a call without a caller number changes no
+// booking.
+func TestCallerChangesOnlyOwnAppointments(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	secret := voiceSetup(t, b, b.w.A, numberA)
+	db := b.owner(t)
+	at := func(hm string) string { return cs.day.Format(time.DateOnly) + " " + hm }
+	other := "+15125550199"
+	b.tools(t, secret, [3]any{"o1", "bookAppointment", map[string]any{"service": "Cleaning", "start": at("10:00"), "patient_name": "Sam Other", "patient_phone": other}})
+	if n := count(t, db, "SELECT count(*) FROM bookings WHERE patient_phone = $1 AND status = 'confirmed'", other); n != 1 {
+		t.Fatalf("%d bookings for the other patient, want 1", n)
+	}
+	attempts := [][3]any{
+		{"x1", "cancelAppointment", map[string]any{"patient_phone": other}},
+		{"x2", "cancelAppointment", map[string]any{"patient_phone": other + "'--", "start": at("10:00")}},
+		{"x3", "cancelAppointment", map[string]any{"phone": "(512) 555-0199"}},
+		{"x4", "rescheduleAppointment", map[string]any{"patient_phone": other, "new_start": at("15:00")}},
+	}
+	for _, a := range attempts {
+		r := b.tools(t, secret, a)
+		if !strings.Contains(r.Results[0].Result, "I can only change appointments booked under the number you are calling from") ||
+			strings.Contains(r.Results[0].Result, "Sam") || strings.Contains(r.Results[0].Result, "Cleaning") {
+			t.Errorf("%s %v: %+v", a[1], a[2], r.Results[0])
+		}
+	}
+	// A web call has no caller number: it may book, but not cancel or move.
+	web := map[string]any{"id": "web-call-1", "type": "webCall"}
+	r := b.toolsOn(t, secret, toolMessageOn(t, web, [3]any{"w1", "cancelAppointment", map[string]any{"patient_phone": other}}), "w1")
+	if !strings.Contains(r.Results[0].Result, "I can only change appointments booked under the number you are calling from") {
+		t.Errorf("web call cancel: %+v", r.Results[0])
+	}
+	r = b.toolsOn(t, secret, toolMessageOn(t, web, [3]any{"w2", "bookAppointment", map[string]any{"service": "Cleaning",
+		"start": at("11:00"), "patient_name": "Web Visitor", "patient_phone": "+15125550177"}}), "w2")
+	if !strings.HasPrefix(r.Results[0].Result, "Booked Cleaning for Web Visitor") {
+		t.Errorf("web call book: %+v", r.Results[0])
+	}
+	if n := count(t, db, "SELECT count(*) FROM bookings WHERE patient_phone = $1 AND status = 'confirmed' AND starts_at = $2", other, cs.at(10, 0)); n != 1 {
+		t.Fatalf("the other patient's booking changed: %d confirmed at 10:00", n)
 	}
 }

@@ -236,6 +236,7 @@ type TwilioAccount struct {
 	QuietEnd             pgtype.Time
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+	AllowedCountries     []string
 }
 
 type User struct {

@@ -60,6 +60,35 @@ func (q *Queries) AddSMSRoute(ctx context.Context, arg AddSMSRouteParams) error 
 	return err
 }
 
+const AddSkippedSMSLog = `-- name: AddSkippedSMSLog :exec
+INSERT INTO sms_confirmation_logs (org_id, booking_id, kind, to_number, body, status, error_message)
+VALUES ($1, $2, $3, $4, $5, 'skipped', $6)
+ON CONFLICT (org_id, booking_id, kind) DO NOTHING
+`
+
+type AddSkippedSMSLogParams struct {
+	OrgID     frontdesk.OrgID
+	BookingID frontdesk.BookingID
+	Kind      string
+	ToNumber  string
+	Body      string
+	Reason    string
+}
+
+// A text the rules did not send, logged with why (at most one per booking
+// and kind, like the sent ones).
+func (q *Queries) AddSkippedSMSLog(ctx context.Context, arg AddSkippedSMSLogParams) error {
+	_, err := q.db.Exec(ctx, AddSkippedSMSLog,
+		arg.OrgID,
+		arg.BookingID,
+		arg.Kind,
+		arg.ToNumber,
+		arg.Body,
+		arg.Reason,
+	)
+	return err
+}
+
 const ApplySMSStatus = `-- name: ApplySMSStatus :execrows
 UPDATE sms_confirmation_logs SET status = $1, error_code = coalesce($2, error_code), updated_at = now()
 WHERE org_id = $3 AND message_sid = $4
@@ -136,7 +165,7 @@ func (q *Queries) DeleteTwilioAccount(ctx context.Context, orgID frontdesk.OrgID
 
 const GetTwilioAccount = `-- name: GetTwilioAccount :one
 SELECT account_sid, auth_token_ciphertext, from_number, confirmation_template, reminder_template,
-       reminder_hours_before, quiet_start, quiet_end, updated_at
+       reminder_hours_before, quiet_start, quiet_end, updated_at, allowed_countries
 FROM twilio_accounts WHERE org_id = $1
 `
 
@@ -150,6 +179,7 @@ type GetTwilioAccountRow struct {
 	QuietStart           pgtype.Time
 	QuietEnd             pgtype.Time
 	UpdatedAt            time.Time
+	AllowedCountries     []string
 }
 
 func (q *Queries) GetTwilioAccount(ctx context.Context, orgID frontdesk.OrgID) (GetTwilioAccountRow, error) {
@@ -165,6 +195,7 @@ func (q *Queries) GetTwilioAccount(ctx context.Context, orgID frontdesk.OrgID) (
 		&i.QuietStart,
 		&i.QuietEnd,
 		&i.UpdatedAt,
+		&i.AllowedCountries,
 	)
 	return i, err
 }
@@ -418,6 +449,43 @@ func (q *Queries) SMSLog(ctx context.Context, arg SMSLogParams) (SMSLogRow, erro
 	return i, err
 }
 
+const TextsOnCall = `-- name: TextsOnCall :one
+SELECT count(*) FROM sms_confirmation_logs l
+JOIN bookings b ON b.org_id = l.org_id AND b.id = l.booking_id
+WHERE l.org_id = $1 AND b.call_id = $2 AND l.status <> 'skipped'
+`
+
+type TextsOnCallParams struct {
+	OrgID  frontdesk.OrgID
+	CallID frontdesk.CallID
+}
+
+// Texts logged (and not skipped) for the bookings a call made.
+func (q *Queries) TextsOnCall(ctx context.Context, arg TextsOnCallParams) (int64, error) {
+	row := q.db.QueryRow(ctx, TextsOnCall, arg.OrgID, arg.CallID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const TextsToNumberSince = `-- name: TextsToNumberSince :one
+SELECT count(*) FROM sms_confirmation_logs
+WHERE org_id = $1 AND to_number = $2 AND created_at >= $3 AND status <> 'skipped'
+`
+
+type TextsToNumberSinceParams struct {
+	OrgID    frontdesk.OrgID
+	ToNumber string
+	Since    time.Time
+}
+
+func (q *Queries) TextsToNumberSince(ctx context.Context, arg TextsToNumberSinceParams) (int64, error) {
+	row := q.db.QueryRow(ctx, TextsToNumberSince, arg.OrgID, arg.ToNumber, arg.Since)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const TwilioRouteOrg = `-- name: TwilioRouteOrg :one
 
 SELECT coalesce(twilio_route_org($1::text, $2::text), '00000000-0000-0000-0000-000000000000')::uuid AS org_id
@@ -438,14 +506,14 @@ func (q *Queries) TwilioRouteOrg(ctx context.Context, arg TwilioRouteOrgParams) 
 
 const UpsertTwilioAccount = `-- name: UpsertTwilioAccount :exec
 INSERT INTO twilio_accounts (org_id, account_sid, auth_token_ciphertext, from_number, confirmation_template,
-                             reminder_template, reminder_hours_before, quiet_start, quiet_end)
+                             reminder_template, reminder_hours_before, quiet_start, quiet_end, allowed_countries)
 VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $9)
+        $6, $7, $8, $9, $10::text[])
 ON CONFLICT (org_id) DO UPDATE SET account_sid = excluded.account_sid,
     auth_token_ciphertext = excluded.auth_token_ciphertext, from_number = excluded.from_number,
     confirmation_template = excluded.confirmation_template, reminder_template = excluded.reminder_template,
     reminder_hours_before = excluded.reminder_hours_before, quiet_start = excluded.quiet_start,
-    quiet_end = excluded.quiet_end, updated_at = now()
+    quiet_end = excluded.quiet_end, allowed_countries = excluded.allowed_countries, updated_at = now()
 `
 
 type UpsertTwilioAccountParams struct {
@@ -458,6 +526,7 @@ type UpsertTwilioAccountParams struct {
 	ReminderHoursBefore  int32
 	QuietStart           pgtype.Time
 	QuietEnd             pgtype.Time
+	AllowedCountries     []string
 }
 
 func (q *Queries) UpsertTwilioAccount(ctx context.Context, arg UpsertTwilioAccountParams) error {
@@ -471,6 +540,7 @@ func (q *Queries) UpsertTwilioAccount(ctx context.Context, arg UpsertTwilioAccou
 		arg.ReminderHoursBefore,
 		arg.QuietStart,
 		arg.QuietEnd,
+		arg.AllowedCountries,
 	)
 	return err
 }

@@ -5,19 +5,19 @@ SELECT coalesce(twilio_route_org(@number::text, @account_sid::text), '00000000-0
 
 -- name: GetTwilioAccount :one
 SELECT account_sid, auth_token_ciphertext, from_number, confirmation_template, reminder_template,
-       reminder_hours_before, quiet_start, quiet_end, updated_at
+       reminder_hours_before, quiet_start, quiet_end, updated_at, allowed_countries
 FROM twilio_accounts WHERE org_id = @org_id;
 
 -- name: UpsertTwilioAccount :exec
 INSERT INTO twilio_accounts (org_id, account_sid, auth_token_ciphertext, from_number, confirmation_template,
-                             reminder_template, reminder_hours_before, quiet_start, quiet_end)
+                             reminder_template, reminder_hours_before, quiet_start, quiet_end, allowed_countries)
 VALUES (@org_id, @account_sid, @auth_token_ciphertext, @from_number, @confirmation_template,
-        @reminder_template, @reminder_hours_before, @quiet_start, @quiet_end)
+        @reminder_template, @reminder_hours_before, @quiet_start, @quiet_end, sqlc.narg('allowed_countries')::text[])
 ON CONFLICT (org_id) DO UPDATE SET account_sid = excluded.account_sid,
     auth_token_ciphertext = excluded.auth_token_ciphertext, from_number = excluded.from_number,
     confirmation_template = excluded.confirmation_template, reminder_template = excluded.reminder_template,
     reminder_hours_before = excluded.reminder_hours_before, quiet_start = excluded.quiet_start,
-    quiet_end = excluded.quiet_end, updated_at = now();
+    quiet_end = excluded.quiet_end, allowed_countries = excluded.allowed_countries, updated_at = now();
 
 -- name: DeleteTwilioAccount :execrows
 DELETE FROM twilio_accounts WHERE org_id = @org_id;
@@ -90,3 +90,20 @@ INSERT INTO voice_routes (org_id, kind, value) VALUES (@org_id, 'sms_number', @v
 -- name: ListInboundSMS :many
 SELECT id, from_number, body, action, received_at FROM sms_inbound
 WHERE org_id = @org_id ORDER BY received_at DESC LIMIT 200;
+
+-- name: AddSkippedSMSLog :exec
+-- A text the rules did not send, logged with why (at most one per booking
+-- and kind, like the sent ones).
+INSERT INTO sms_confirmation_logs (org_id, booking_id, kind, to_number, body, status, error_message)
+VALUES (@org_id, @booking_id, @kind, @to_number, @body, 'skipped', @reason)
+ON CONFLICT (org_id, booking_id, kind) DO NOTHING;
+
+-- name: TextsOnCall :one
+-- Texts logged (and not skipped) for the bookings a call made.
+SELECT count(*) FROM sms_confirmation_logs l
+JOIN bookings b ON b.org_id = l.org_id AND b.id = l.booking_id
+WHERE l.org_id = @org_id AND b.call_id = @call_id AND l.status <> 'skipped';
+
+-- name: TextsToNumberSince :one
+SELECT count(*) FROM sms_confirmation_logs
+WHERE org_id = @org_id AND to_number = @to_number AND created_at >= @since AND status <> 'skipped';
