@@ -356,16 +356,11 @@ func dateArg(tc ToolCall, name string, loc *time.Location, now time.Time) (time.
 // timeArg reads a start time: RFC 3339, or a local "YYYY-MM-DD HH:MM".
 func timeArg(tc ToolCall, name string, loc *time.Location) (time.Time, error) {
 	v, _ := tc.Arguments[name].(string)
-	v = strings.TrimSpace(v)
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
+	t, err := scheduling.ParseStart(name, v, loc)
+	if err != nil {
+		return t, ask(fmt.Sprintf("Ask the caller for the day and time, and give %s as YYYY-MM-DD HH:MM.", name))
 	}
-	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, ask(fmt.Sprintf("Ask the caller for the day and time, and give %s as YYYY-MM-DD HH:MM.", name))
+	return t, nil
 }
 
 // when is a time in words, in the clinic's zone: "Wednesday 9 December at 10:45 AM".

@@ -129,8 +129,10 @@ func (ev Event) numbers(c frontdesk.Clinic) (string, string) {
 	return customer, clinic
 }
 
-// clipText shortens provider text to n bytes at a rune boundary.
+// clipText shortens provider text to n bytes at a rune boundary, without
+// NUL bytes or invalid UTF-8 (which PostgreSQL cannot store as text).
 func clipText(s string, n int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 	if len(s) <= n {
 		return s
 	}

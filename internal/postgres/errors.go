@@ -34,6 +34,8 @@ func mapError(err error) error {
 			return fmt.Errorf("%w: %w", frontdesk.ErrConflict, err)
 		case "42501": // insufficient_privilege, including an RLS WITH CHECK refusal
 			return fmt.Errorf("%w: %w", frontdesk.ErrForbidden, err)
+		case "22021", "22P05": // character_not_in_repertoire (a NUL), untranslatable_character
+			return &frontdesk.ValidationError{Field: "", Message: "the text holds a character that cannot be stored"}
 		}
 	}
 	return err

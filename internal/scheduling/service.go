@@ -110,6 +110,9 @@ func (s *Service) Availability(ctx context.Context, org frontdesk.OrgID, q Avail
 			return err
 		}
 		svc, err := cal.Service(ctx, q.Service)
+		if errors.Is(err, frontdesk.ErrNotFound) {
+			return frontdesk.Invalid("service", "no such service")
+		}
 		if err != nil {
 			return err
 		}
@@ -134,7 +137,8 @@ type BookingRequest struct {
 	PatientPhone string              `json:"patient_phone"`
 	ServiceID    frontdesk.ServiceID `json:"service_id"`
 	ResourceID   string              `json:"resource_id"` // a resource id, or "any"
-	Start        time.Time           `json:"start"`
+	// Start is an RFC 3339 time, or YYYY-MM-DD HH:MM in the clinic's zone.
+	Start string `json:"start"`
 }
 
 // ResourceChoice reads a resource id or "any" (zero).
@@ -158,7 +162,11 @@ func (s *Service) Book(ctx context.Context, org frontdesk.OrgID, in BookingReque
 	}
 	var out Booking
 	var svc ServiceInfo
+	var start time.Time
 	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		if start, err = ParseStart("start", in.Start, tx.Org.Location); err != nil {
+			return err
+		}
 		cal, err := s.Calendar(ctx, tx, ext)
 		if err != nil {
 			return err
@@ -176,7 +184,7 @@ func (s *Service) Book(ctx context.Context, org frontdesk.OrgID, in BookingReque
 			}
 			return err
 		}
-		b, err := cal.Book(ctx, Request{Service: svc, Resource: res, Start: in.Start, Patient: in.PatientName,
+		b, err := cal.Book(ctx, Request{Service: svc, Resource: res, Start: start, Patient: in.PatientName,
 			Phone: phone, Source: "staff"})
 		if err != nil {
 			return err
@@ -185,23 +193,52 @@ func (s *Service) Book(ctx context.Context, org frontdesk.OrgID, in BookingReque
 		return err
 	})
 	if errors.Is(err, ErrSlotUnavailable) {
-		return out, s.slotTaken(ctx, org, ext, svc.ID, res, in.Start)
+		return out, s.slotTaken(ctx, org, ext, svc.ID, res, start)
 	}
 	return out, err
 }
 
 // around reads what a booking at start needs before its transaction: the
 // resource chosen ("any" or an id) and the connected calendars' busy times.
-func (s *Service) around(ctx context.Context, org frontdesk.OrgID, resource string, start time.Time) (frontdesk.ResourceID, External, error) {
+func (s *Service) around(ctx context.Context, org frontdesk.OrgID, resource, start string) (frontdesk.ResourceID, External, error) {
 	res, err := ResourceChoice("resource_id", resource)
 	if err != nil {
 		return res, External{}, err
 	}
-	if start.IsZero() {
-		return res, External{}, frontdesk.Invalid("start", "is required (RFC 3339)")
+	// Read in UTC, the time is within a day of the clinic's reading:
+	// enough to read the calendars before the transaction.
+	at, err := ParseStart("start", start, time.UTC)
+	if err != nil {
+		return res, External{}, err
 	}
-	ext, err := s.External(ctx, org, start, start)
+	ext, err := s.External(ctx, org, at, at)
 	return res, ext, err
+}
+
+// ParseStart reads an appointment's start: an RFC 3339 time, or a wall
+// time (YYYY-MM-DD HH:MM) in loc. A missing or impossible one (30
+// February, 25:00) is a validation error naming field.
+func ParseStart(field, v string, loc *time.Location) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, frontdesk.Invalid(field, "is required: an RFC 3339 time or YYYY-MM-DD HH:MM in the clinic's time zone")
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, frontdesk.Invalid(field, "must be an RFC 3339 time or YYYY-MM-DD HH:MM in the clinic's time zone, not %q", clip(v))
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
 }
 
 // slotTaken is the answer for a time that is not free, with the nearest
@@ -246,8 +283,8 @@ func (s *Service) Cancel(ctx context.Context, org frontdesk.OrgID, id frontdesk.
 
 // RescheduleRequest is a new time for a booking.
 type RescheduleRequest struct {
-	Start      time.Time `json:"start"`
-	ResourceID string    `json:"resource_id"` // a resource id, or "any" (the default)
+	Start      string `json:"start"`       // as BookingRequest's
+	ResourceID string `json:"resource_id"` // a resource id, or "any" (the default)
 }
 
 // Reschedule moves a booking atomically: the new time is taken and the old
@@ -258,20 +295,24 @@ func (s *Service) Reschedule(ctx context.Context, org frontdesk.OrgID, id frontd
 		return Booking{}, err
 	}
 	var out, old Booking
+	var start time.Time
 	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		if start, err = ParseStart("start", in.Start, tx.Org.Location); err != nil {
+			return err
+		}
 		cal, err := s.Calendar(ctx, tx, ext)
 		if err != nil {
 			return err
 		}
 		var nb Booked
-		if old, nb, err = cal.Reschedule(ctx, id, Move{Start: in.Start, Resource: res, Source: "staff"}); err != nil {
+		if old, nb, err = cal.Reschedule(ctx, id, Move{Start: start, Resource: res, Source: "staff"}); err != nil {
 			return err
 		}
 		out, err = cal.Booking(ctx, nb.ID)
 		return err
 	})
 	if errors.Is(err, ErrSlotUnavailable) {
-		return out, s.slotTaken(ctx, org, ext, old.ServiceID, res, in.Start)
+		return out, s.slotTaken(ctx, org, ext, old.ServiceID, res, start)
 	}
 	return out, err
 }

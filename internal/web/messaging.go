@@ -60,6 +60,9 @@ func (s *Server) twilioForm(w http.ResponseWriter, r *http.Request, numberField 
 	if err != nil {
 		return nil, messaging.Callback{}, badRequest("", "malformed form body")
 	}
+	if err := checkValues(form); err != nil {
+		return nil, messaging.Callback{}, err
+	}
 	publicURL := s.publicURL + r.URL.RequestURI()
 	sig := r.Header.Get("X-Twilio-Signature")
 	return form, messaging.Callback{ClinicNumber: form.Get(numberField), AccountSID: form.Get("AccountSid"),

@@ -50,7 +50,11 @@ func (s *Server) Handler() http.Handler { return s.observe(s.mux()) }
 
 func (s *Server) handle(h handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r, member{}); err != nil {
+		err := checkQuery(r)
+		if err == nil {
+			err = h(w, r, member{})
+		}
+		if err != nil {
 			writeError(w, r, s.log, err)
 		}
 	}

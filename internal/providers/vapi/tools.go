@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"frontdesk/internal/agent"
 )
@@ -77,7 +78,31 @@ func decodeArguments(raw json.RawMessage) (map[string]any, json.RawMessage, erro
 	if err := json.Unmarshal(raw, &args); err != nil || args == nil {
 		return nil, json.RawMessage(`{"unreadable":true}`), errors.New("arguments are not a JSON object")
 	}
+	if !utf8.Valid(raw) || !textOnly(args) {
+		return nil, json.RawMessage(`{"unreadable":true}`), errors.New("arguments hold a NUL character or invalid UTF-8")
+	}
 	return args, raw, nil
+}
+
+// textOnly reports whether no key or string in v holds a NUL character.
+func textOnly(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return !strings.ContainsRune(x, 0)
+	case []any:
+		for _, e := range x {
+			if !textOnly(e) {
+				return false
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) || !textOnly(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // ToolResult is the answer to one tool call: a single line for the
