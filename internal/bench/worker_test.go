@@ -82,7 +82,7 @@ func BenchmarkRecordingFairness(b *testing.B) {
 	provider := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		time.Sleep(5 * time.Millisecond)
 		rw.Header().Set("Content-Type", "audio/wav")
-		rw.Write(make([]byte, 4096))
+		rw.Write(append([]byte("RIFF\x00\x00\x00\x00WAVE"), make([]byte, 4084)...))
 	}))
 	defer provider.Close()
 	bucket, err := fileblob.OpenBucket(b.TempDir(), nil)

@@ -293,7 +293,18 @@ func (s *Service) Recording(ctx context.Context, org frontdesk.OrgID, id frontde
 	if err != nil {
 		return Audio{}, err
 	}
-	return Audio{ReadSeekCloser: r, ContentType: r.ContentType(), ModTime: r.ModTime()}, nil
+	// Served as the audio its bytes show, whatever label it was stored with.
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(r, head)
+	ct := AudioType(head[:n])
+	if _, err := r.Seek(0, io.SeekStart); err != nil || ct == "" {
+		r.Close()
+		if err != nil {
+			return Audio{}, err
+		}
+		return Audio{}, &ErrNoRecording{Status: "not audio"}
+	}
+	return Audio{ReadSeekCloser: r, ContentType: ct, ModTime: r.ModTime()}, nil
 }
 
 // RetryRecording sends a failed recording back to the download queue.

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
+
+	"frontdesk/internal/calls"
 )
 
 // FetchConfig limits what recording downloads may reach and take.
@@ -80,6 +83,8 @@ func (f *Fetcher) checkURL(u *url.URL) error {
 		return permanent("recording URL scheme %q not allowed", u.Scheme)
 	case u.User != nil:
 		return permanent("recording URL with credentials not allowed")
+	case u.Port() != "" && u.Port() != "443" && !f.cfg.AllowPrivate:
+		return permanent("recording URL port %s not allowed (only 443)", u.Port())
 	}
 	host := strings.ToLower(u.Hostname())
 	for _, h := range f.cfg.AllowedHosts {
@@ -99,6 +104,9 @@ func (f *Fetcher) checkDial(network, address string, _ syscall.RawConn) error {
 	ip := ap.Addr().Unmap()
 	if f.cfg.AllowPrivate {
 		return nil
+	}
+	if ap.Port() != 443 { // redirects too: only HTTPS's port
+		return permanent("recording address port %d not allowed (only 443)", ap.Port())
 	}
 	if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || isSpecial(ip) {
 		return permanent("recording host resolves to a non-public address %s", ip)
@@ -150,7 +158,10 @@ func (f *Fetcher) Copy(ctx context.Context, rawURL string, bucket *blob.Bucket, 
 	}
 	defer res.Body.Close()
 	switch {
-	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
+	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500,
+		// Storage may lag the end-of-call report: not there yet, or not
+		// yet readable, is worth retrying.
+		res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusForbidden:
 		return Fetched{}, fmt.Errorf("recording server answered %d", res.StatusCode)
 	case res.StatusCode != http.StatusOK:
 		return Fetched{}, permanent("recording server answered %d", res.StatusCode)
@@ -161,6 +172,12 @@ func (f *Fetcher) Copy(ctx context.Context, rawURL string, bucket *blob.Bucket, 
 	if !strings.HasPrefix(ct, "audio/") && ct != "application/octet-stream" {
 		return Fetched{}, permanent("recording has content type %q, not audio", ct)
 	}
+	// The bytes decide, not the label: stored and served as what they are.
+	body := bufio.NewReaderSize(io.LimitReader(res.Body, f.cfg.MaxBytes+1), 512)
+	head, _ := body.Peek(512)
+	if ct = calls.AudioType(head); ct == "" {
+		return Fetched{}, permanent("recording is not audio (its first bytes are %s)", http.DetectContentType(head))
+	}
 
 	writeCtx, abort := context.WithCancel(ctx)
 	defer abort()
@@ -169,7 +186,7 @@ func (f *Fetcher) Copy(ctx context.Context, rawURL string, bucket *blob.Bucket, 
 		return Fetched{}, fmt.Errorf("open blob writer: %w", err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(res.Body, f.cfg.MaxBytes+1))
+	n, err := io.Copy(io.MultiWriter(w, h), body)
 	switch {
 	case err == nil && n > f.cfg.MaxBytes:
 		err = permanent("recording is over the %d-byte limit", f.cfg.MaxBytes)

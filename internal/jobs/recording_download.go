@@ -116,7 +116,7 @@ func (w *RecordingDownloader) Work(ctx context.Context, job *river.Job[Recording
 		if isPerm || job.Attempt >= job.MaxAttempts {
 			if markErr := w.store.InTenant(ctx, a.OrgID, func(tx *postgres.Tx) error {
 				return tx.MarkRecordingFailed(ctx, db.MarkRecordingFailedParams{OrgID: a.OrgID, ID: a.CallID,
-					RecordingError: fmt.Sprintf("attempt %d of %d: %v", job.Attempt, job.MaxAttempts, err)})
+					RecordingError: fmt.Sprintf("gave up after attempt %d of %d: %v", job.Attempt, job.MaxAttempts, err)})
 			}); markErr != nil {
 				return errors.Join(err, markErr)
 			}

@@ -143,7 +143,10 @@ func TestRecordingDownloadOutcomes(t *testing.T) {
 		cancelled  bool // the last attempt ends the job (permanent failure)
 	}{
 		{name: "success", serve: []func(*recordingWorld) http.HandlerFunc{okServer}, wantStatus: "stored"},
-		{name: "provider 404", serve: []func(*recordingWorld) http.HandlerFunc{statusServer(404)}, wantStatus: "failed", wantError: "404", cancelled: true},
+		{name: "provider 404, every attempt", serve: []func(*recordingWorld) http.HandlerFunc{statusServer(404), statusServer(403), statusServer(404)},
+			wantStatus: "failed", wantError: "after attempt 3 of 3: recording server answered 404"},
+		{name: "404 while storage lags, then there", serve: []func(*recordingWorld) http.HandlerFunc{statusServer(404), okServer}, wantStatus: "stored"},
+		{name: "HTML labelled audio", serve: []func(*recordingWorld) http.HandlerFunc{htmlAsAudioServer}, wantStatus: "failed", wantError: "not audio", cancelled: true},
 		{name: "failure then success", serve: []func(*recordingWorld) http.HandlerFunc{statusServer(503), okServer}, wantStatus: "stored"},
 		{name: "slow beyond the timeout, every attempt", serve: []func(*recordingWorld) http.HandlerFunc{slowServer, slowServer, slowServer},
 			wantStatus: "failed", wantError: "attempt 3 of 3"},
@@ -237,9 +240,17 @@ func htmlServer(*recordingWorld) http.HandlerFunc {
 	}
 }
 
+func htmlAsAudioServer(*recordingWorld) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "audio/wav")
+		w.Write([]byte("<html><body>Sign in to continue</body></html>"))
+	}
+}
+
 func hugeServer(*recordingWorld) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "audio/wav")
+		w.Write([]byte("RIFF\x00\x00\x00\x00WAVE"))
 		for i := 0; i < 40; i++ { // 2.5 MiB, no Content-Length
 			w.Write(bytes.Repeat([]byte{0}, 64<<10))
 		}
@@ -265,6 +276,7 @@ func TestFetcherRefusesForbiddenTargets(t *testing.T) {
 		"credentials in the URL":     {lax, "https://user:pw@storage.vapi.ai/a.wav"},
 		"cloud metadata address":     {NewFetcher(FetchConfig{AllowedHosts: []string{"169.254.169.254"}, MaxBytes: 1, Timeout: time.Second}), "https://169.254.169.254/latest/meta-data"},
 		"not a URL":                  {strict, "::"},
+		"a port other than 443":      {strict, "https://storage.vapi.ai:8443/a.wav"},
 	} {
 		_, err := c.f.Copy(context.Background(), c.url, rw.bucket, "k")
 		var perm *PermanentError

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"frontdesk"
 )
 
 // Bad input is a 4xx naming the field, never a 500, and stores nothing:
@@ -76,5 +78,27 @@ func TestBadInputIsRefusedNamingTheField(t *testing.T) {
 	r := b.tools(t, secret, [3]any{"n1", "lookupKnowledge", json.RawMessage(`{"query":"park\u0000ing"}`)})
 	if r.Results[0].Error != "" || !strings.Contains(r.Results[0].Result, "could not read") {
 		t.Fatalf("NUL in tool arguments: %+v", r.Results[0])
+	}
+}
+
+// Every response says not to sniff its type; responses with patient data
+// are not cached; under an https public URL, browsers are told to stay on
+// https.
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tok := b.token(t, b.w.A.Staff, frontdesk.OrgID{})
+	for _, path := range []string{"/healthz", "/api/calls-dashboard", "/api/calls-dashboard/" + b.w.A.Calls[0].ID.String(), "/nowhere"} {
+		req, _ := http.NewRequest(http.MethodGet, b.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Cache-Control") != "no-store" ||
+			!strings.HasPrefix(res.Header.Get("Strict-Transport-Security"), "max-age=") {
+			t.Errorf("%s: headers %v", path, res.Header)
+		}
 	}
 }

@@ -33,7 +33,7 @@ func (b *bundle) storeRecording(t *testing.T, org frontdesk.OrgID, call frontdes
 func TestRecordingStreamsWithRanges(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	audio := bytes.Repeat([]byte("0123456789"), 1000)
+	audio := append([]byte("RIFF\x00\x00\x00\x00WAVE"), bytes.Repeat([]byte("0123456789"), 1000)...)
 	call := b.w.A.Calls[0].ID
 	b.storeRecording(t, b.w.A.ID, call, audio)
 	tokA, tokB := b.token(t, b.w.A.Staff, frontdesk.OrgID{}), b.token(t, b.w.B.Owner, frontdesk.OrgID{})
@@ -58,9 +58,9 @@ func TestRecordingStreamsWithRanges(t *testing.T) {
 		res.Header.Get("Accept-Ranges") != "bytes" {
 		t.Fatalf("full: %d %q %d bytes", res.StatusCode, res.Header.Get("Content-Type"), len(body))
 	}
-	res, body = get(tokA, "Range", "bytes=10-19")
+	res, body = get(tokA, "Range", "bytes=12-21")
 	if res.StatusCode != http.StatusPartialContent || string(body) != "0123456789" ||
-		res.Header.Get("Content-Range") != "bytes 10-19/10000" {
+		res.Header.Get("Content-Range") != "bytes 12-21/10012" {
 		t.Fatalf("range: %d %q %q", res.StatusCode, res.Header.Get("Content-Range"), body)
 	}
 	// Clinic B: the same 404 as a call that does not exist.
@@ -91,7 +91,7 @@ func TestRecordingRetry(t *testing.T) {
 		WHERE id = $1`, failed); err != nil {
 		t.Fatal(err)
 	}
-	b.storeRecording(t, b.w.A.ID, stored, []byte("RIFF"))
+	b.storeRecording(t, b.w.A.ID, stored, []byte("RIFF\x00\x00\x00\x00WAVE"))
 	retry := func(call frontdesk.CallID, token string) response {
 		return b.request(t, http.MethodPost, "/api/calls-dashboard/"+call.String()+"/recording/retry", token, nil)
 	}
@@ -126,7 +126,7 @@ func TestRecordingEndToEnd(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	secret := voiceSetup(t, b, b.w.A, numberA)
-	audio := bytes.Repeat([]byte("RIFFWAVE"), 2048)
+	audio := append([]byte("RIFF\x00\x00\x00\x00WAVE"), bytes.Repeat([]byte("fmt data"), 2048)...)
 	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "audio/wav")
 		w.Write(audio)
@@ -183,5 +183,18 @@ func TestRecordingSettings(t *testing.T) {
 	}
 	if r := b.get(t, "/api/settings/recordings", ownerB); string(r.body) != "{\"retention_days\":null}\n" {
 		t.Fatalf("B reads %s", r.body)
+	}
+}
+
+// A stored object that is not audio (an HTML page stored as audio/wav
+// before the bytes were checked) is not served.
+func TestRecordingThatIsNotAudioIsNotServed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	call := b.w.A.Calls[0].ID
+	b.storeRecording(t, b.w.A.ID, call, []byte("<html><script>alert(1)</script></html>"))
+	r := b.get(t, "/api/calls-dashboard/"+call.String()+"/recording", b.token(t, b.w.A.Staff, frontdesk.OrgID{}))
+	if r.status != 404 || bytes.Contains(r.body, []byte("script")) || !bytes.Contains(r.body, []byte("recording_not_stored")) {
+		t.Fatalf("HTML stored as audio: %d %s", r.status, r.body)
 	}
 }

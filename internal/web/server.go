@@ -85,6 +85,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), requestInfoKey{}, ri)
 		r = r.WithContext(ctx)
 		w.Header().Set("X-Request-Id", ri.id)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if strings.HasPrefix(s.publicURL, "https://") {
+			w.Header().Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
