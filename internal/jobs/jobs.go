@@ -102,7 +102,7 @@ func New(cfg Config, work bool) (*Client, error) {
 		if cfg.PublicURL != "" {
 			statusURL = strings.TrimRight(cfg.PublicURL, "/") + "/api/webhooks/twilio/status"
 		}
-		river.AddWorker(workers, &smsSender{store: cfg.Store, http: cfg.TwilioHTTP, statusURL: statusURL,
+		river.AddWorker(workers, &smsSender{store: cfg.Store, http: cfg.TwilioHTTP, statusURL: statusURL, log: cfg.Log,
 			open: func(org frontdesk.OrgID, sealed []byte) (string, error) {
 				if cfg.Secrets == nil {
 					return "", errors.New("no secret key configured to open Twilio tokens")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -52,9 +53,26 @@ type smsSender struct {
 	open      func(org frontdesk.OrgID, ciphertext []byte) (string, error)
 	http      *http.Client
 	statusURL string
+	log       *slog.Logger
 }
 
+// Work sends the text. A failure that retrying cannot fix, and any failure
+// on the last attempt, settle the text as failed with the reason: a text is
+// never left pending by a job that has ended.
 func (w *smsSender) Work(ctx context.Context, job *river.Job[SMSSendArgs]) error {
+	err := w.work(ctx, job)
+	var cancel *river.JobCancelError
+	if err == nil || errors.As(err, &cancel) {
+		return err
+	}
+	if job.Attempt < job.MaxAttempts {
+		w.log.WarnContext(ctx, "text not sent, will retry", "org_id", job.Args.OrgID, "attempt", job.Attempt, "err", err)
+		return err
+	}
+	return w.fail(ctx, job.Args, "failed", nil, fmt.Sprintf("gave up after attempt %d of %d: %v", job.Attempt, job.MaxAttempts, err))
+}
+
+func (w *smsSender) work(ctx context.Context, job *river.Job[SMSSendArgs]) error {
 	a := job.Args
 	var msg db.SMSLogRow
 	var acct db.GetTwilioAccountRow
@@ -69,8 +87,8 @@ func (w *smsSender) Work(ctx context.Context, job *river.Job[SMSSendArgs]) error
 		optedOut, err = tx.OptedOut(ctx, db.OptedOutParams{OrgID: a.OrgID, Phone: msg.ToNumber})
 		return err
 	})
-	if errors.Is(err, frontdesk.ErrNotFound) {
-		return river.JobCancel(fmt.Errorf("message %s or the clinic's Twilio account is gone", a.LogID))
+	if errors.Is(err, frontdesk.ErrNotFound) { // the message (nothing to settle) or the account is gone
+		return w.fail(ctx, a, "failed", nil, "the clinic's Twilio account was removed before the text was sent")
 	}
 	if err != nil {
 		return err
@@ -87,7 +105,7 @@ func (w *smsSender) Work(ctx context.Context, job *river.Job[SMSSendArgs]) error
 	}
 	token, err := w.open(a.OrgID, acct.AuthTokenCiphertext)
 	if err != nil {
-		return river.JobCancel(err)
+		return w.fail(ctx, a, "failed", nil, "the clinic's Twilio auth token cannot be opened (was FRONTDESK_SECRET_KEY changed?): save the Twilio settings again")
 	}
 	tw := twilio.NewClient(twilio.Account{SID: acct.AccountSid, AuthToken: token}, w.http)
 	var sent twilio.Sent
@@ -112,8 +130,6 @@ func (w *smsSender) Work(ctx context.Context, job *river.Job[SMSSendArgs]) error
 			return w.fail(ctx, a, "skipped", &code, "the number opted out at Twilio")
 		case twilio.Permanent(err):
 			return w.fail(ctx, a, "failed", &code, err.Error())
-		case job.Attempt >= job.MaxAttempts:
-			return w.fail(ctx, a, "failed", nil, err.Error())
 		}
 		return err
 	}
