@@ -67,8 +67,12 @@ func (s *Service) ApplyTx(ctx context.Context, tx *postgres.Tx, ev Event) error 
 	case EventHang:
 		return tx.ApplyHang(ctx, db.ApplyHangParams{OrgID: tx.Org.ID, ProviderCallID: callID, Direction: ev.Direction, At: at})
 	case EventReport:
+		ended := ev.EndedAt
+		if ended == nil { // older reports carry no endedAt: the report's own time
+			ended = &at
+		}
 		p := db.ApplyEndOfCallReportParams{OrgID: tx.Org.ID, ProviderCallID: callID, Direction: ev.Direction,
-			FromNumber: from, ToNumber: to, CallerName: name, StartedAt: at, EndedAt: ev.EndedAt,
+			FromNumber: from, ToNumber: to, CallerName: name, StartedAt: at, EndedAt: ended,
 			EndedReason: clipText(ev.EndedReason, 200), Summary: clipText(ev.Summary, 20_000),
 			Transcript: clipText(ev.Transcript, 500_000), RecordingUrl: clipText(ev.RecordingURL, 2000)}
 		if ev.StartedAt != nil {

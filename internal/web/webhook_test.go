@@ -338,3 +338,30 @@ func TestVoiceSetupAPI(t *testing.T) {
 		t.Fatalf("rotate response: %s", res.body)
 	}
 }
+
+// A report without startedAt and endedAt (Vapi's 2024 shape) ends the call
+// at the report's time, with its duration unknown (null), never negative.
+func TestReportWithoutTimesEndsAtItsOwnTime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	secret := voiceSetup(t, b, b.w.B, "+442079460001")
+	if res := b.deliver(t, fixture(t, "end-of-call-report-2024.json"), secret); res.status != 200 {
+		t.Fatalf("report: %d %s", res.status, res.body)
+	}
+	tok := b.token(t, b.w.B.Owner, frontdesk.OrgID{})
+	var list struct {
+		Calls []struct {
+			Status          string
+			EndedAt         *time.Time `json:"ended_at"`
+			DurationSeconds *int32     `json:"duration_seconds"`
+		}
+	}
+	b.get(t, "/api/calls-dashboard?call_type=all&from=2024-07-01&to=2024-07-31", tok).json(t, &list)
+	if len(list.Calls) != 1 {
+		t.Fatalf("calls: %+v", list)
+	}
+	c := list.Calls[0]
+	if c.Status != "ended" || c.EndedAt == nil || !c.EndedAt.Equal(time.Date(2024, 7, 15, 18, 4, 11, 93e6, time.UTC)) || c.DurationSeconds != nil {
+		t.Fatalf("call: %+v (ended %v)", c, c.EndedAt)
+	}
+}
