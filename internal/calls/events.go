@@ -142,3 +142,19 @@ func clipText(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s[:n], "")
 }
+
+// SilentAfter is how long a call may go without any event before it is
+// taken to have ended without its report (a web test call, a lost
+// delivery): otherwise it would stay in progress at the top of the list.
+const SilentAfter = 2 * time.Hour
+
+// CloseSilent ends the clinic's calls that have had no event for
+// SilentAfter, with the reason "no-report". It returns how many.
+func (s *Service) CloseSilent(ctx context.Context, org frontdesk.OrgID, now time.Time) (int64, error) {
+	var n int64
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
+		n, err = tx.CloseSilentCalls(ctx, db.CloseSilentCallsParams{OrgID: org, IdleBefore: now.Add(-SilentAfter)})
+		return err
+	})
+	return n, err
+}

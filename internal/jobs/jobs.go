@@ -19,6 +19,7 @@ import (
 	"gocloud.dev/blob"
 
 	"frontdesk"
+	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/providers/google"
 	"frontdesk/internal/secrets"
@@ -89,6 +90,9 @@ func New(cfg Config, work bool) (*Client, error) {
 		rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) {
 				return RecordingSweepFanOutArgs{}, &river.InsertOpts{Queue: QueueMaintenance}
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(CallSweepInterval), func() (river.JobArgs, *river.InsertOpts) {
+				return CallSweepFanOutArgs{}, &river.InsertOpts{Queue: QueueMaintenance}
 			}, &river.PeriodicJobOpts{RunOnStart: true})}
 	}
 	c := &Client{attempts: cfg.RecordingAttempts}
@@ -110,6 +114,8 @@ func New(cfg Config, work bool) (*Client, error) {
 				b, err := cfg.Secrets.Open(sealed, org[:])
 				return string(b), err
 			}})
+		river.AddWorker(workers, &callSweepFanOut{store: cfg.Store})
+		river.AddWorker(workers, &callSweep{calls: calls.NewService(cfg.Store, c, cfg.Bucket), log: cfg.Log})
 		river.AddWorker(workers, &calendarSync{store: cfg.Store, google: cfg.Google,
 			open: func(org frontdesk.OrgID, sealed []byte) ([]byte, error) {
 				if cfg.Secrets == nil {

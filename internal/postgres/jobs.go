@@ -3,6 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -11,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"frontdesk"
+	"frontdesk/internal/postgres/db"
 )
 
 // JobDriver is the job queue's (River's) way in: the one other fenced
@@ -62,6 +66,18 @@ func (t pgxTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 // function recording_sweep_orgs), for the periodic sweep's fan-out.
 func (s *Store) RecordingSweepOrgs(ctx context.Context) ([]frontdesk.OrgID, error) {
 	ids, err := queries(s.pool).RecordingSweepOrgs(ctx)
+	out := make([]frontdesk.OrgID, len(ids))
+	for i, id := range ids {
+		out[i] = frontdesk.OrgID(id)
+	}
+	return out, err
+}
+
+// SilentCallOrgs lists the clinics with calls that have had no event since
+// idleBefore (the fenced function silent_call_orgs), for the sweep that
+// closes them.
+func (s *Store) SilentCallOrgs(ctx context.Context, idleBefore time.Time) ([]frontdesk.OrgID, error) {
+	ids, err := fenced(ctx, s, func(q *db.Queries) ([]uuid.UUID, error) { return q.SilentCallOrgs(ctx, idleBefore) })
 	out := make([]frontdesk.OrgID, len(ids))
 	for i, id := range ids {
 		out[i] = frontdesk.OrgID(id)

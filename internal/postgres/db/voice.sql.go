@@ -211,6 +211,27 @@ func (q *Queries) ApplyHang(ctx context.Context, arg ApplyHangParams) error {
 	return err
 }
 
+const CloseSilentCalls = `-- name: CloseSilentCalls :execrows
+UPDATE call_logs SET status = 'ended', ended_reason = 'no-report', ended_at = coalesce(ended_at, updated_at),
+       updated_at = now()
+WHERE org_id = $1 AND status <> 'ended' AND updated_at < $2
+`
+
+type CloseSilentCallsParams struct {
+	OrgID      frontdesk.OrgID
+	IdleBefore time.Time
+}
+
+// Calls with no event since idle_before end as "no-report", at their last
+// event's time; their duration stays unknown.
+func (q *Queries) CloseSilentCalls(ctx context.Context, arg CloseSilentCallsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, CloseSilentCalls, arg.OrgID, arg.IdleBefore)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const DeleteVoiceRoute = `-- name: DeleteVoiceRoute :execrows
 DELETE FROM voice_routes WHERE org_id = $1 AND kind = $2 AND value = $3
 `
@@ -508,6 +529,30 @@ type SetRetentionDaysParams struct {
 func (q *Queries) SetRetentionDays(ctx context.Context, arg SetRetentionDaysParams) error {
 	_, err := q.db.Exec(ctx, SetRetentionDays, arg.Days, arg.ID)
 	return err
+}
+
+const SilentCallOrgs = `-- name: SilentCallOrgs :many
+SELECT silent_call_orgs::uuid AS org_id FROM silent_call_orgs($1::timestamptz)
+`
+
+func (q *Queries) SilentCallOrgs(ctx context.Context, idleBefore time.Time) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, SilentCallOrgs, idleBefore)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var org_id uuid.UUID
+		if err := rows.Scan(&org_id); err != nil {
+			return nil, err
+		}
+		items = append(items, org_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const StoredRecording = `-- name: StoredRecording :one

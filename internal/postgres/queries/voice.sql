@@ -136,3 +136,13 @@ SELECT id FROM call_logs WHERE org_id = @org_id AND id = ANY(@ids::uuid[]);
 
 -- name: SetRetentionDays :exec
 UPDATE organizations SET recording_retention_days = sqlc.narg(days) WHERE id = @id;
+
+-- name: SilentCallOrgs :many
+SELECT silent_call_orgs::uuid AS org_id FROM silent_call_orgs(@idle_before::timestamptz);
+
+-- name: CloseSilentCalls :execrows
+-- Calls with no event since idle_before end as "no-report", at their last
+-- event's time; their duration stays unknown.
+UPDATE call_logs SET status = 'ended', ended_reason = 'no-report', ended_at = coalesce(ended_at, updated_at),
+       updated_at = now()
+WHERE org_id = @org_id AND status <> 'ended' AND updated_at < @idle_before;
