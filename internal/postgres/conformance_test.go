@@ -69,7 +69,7 @@ var appGrants = []string{
 // definerFunctions are the only SECURITY DEFINER functions (the fenced
 // cross-tenant reads), and the only functions the app role may execute.
 var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org",
-	"recording_sweep_orgs", "kb_search", "twilio_route_org"}
+	"recording_sweep_orgs", "kb_search", "twilio_route_org", "silent_call_orgs"}
 
 // infraFunctions are the job queue's own helpers, executable by everyone as
 // River creates them; they touch no clinic data.
