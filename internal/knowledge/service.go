@@ -100,7 +100,7 @@ func SearchTx(ctx context.Context, tx *postgres.Tx, question string, n int) ([]P
 	hits, err := tx.SearchKnowledge(ctx, db.SearchKnowledgeParams{Query: question, MaxResults: int32(n)})
 	out := make([]Passage, len(hits))
 	for i, h := range hits {
-		out[i] = Passage{h.Title, h.Passage}
+		out[i] = Passage{h.Title, passage(h.Body, question)}
 	}
 	return out, err
 }

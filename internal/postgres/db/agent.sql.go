@@ -267,7 +267,7 @@ func (q *Queries) RecordedToolCall(ctx context.Context, arg RecordedToolCallPara
 }
 
 const SearchKnowledge = `-- name: SearchKnowledge :many
-SELECT k.id::uuid AS id, k.title::text AS title, k.passage::text AS passage, k.rank::real AS rank
+SELECT k.id::uuid AS id, k.title::text AS title, k.body::text AS body, k.rank::real AS rank
 FROM kb_search($1::text, $2::integer) AS k
 `
 
@@ -277,10 +277,10 @@ type SearchKnowledgeParams struct {
 }
 
 type SearchKnowledgeRow struct {
-	ID      uuid.UUID
-	Title   string
-	Passage string
-	Rank    float32
+	ID    uuid.UUID
+	Title string
+	Body  string
+	Rank  float32
 }
 
 func (q *Queries) SearchKnowledge(ctx context.Context, arg SearchKnowledgeParams) ([]SearchKnowledgeRow, error) {
@@ -295,7 +295,7 @@ func (q *Queries) SearchKnowledge(ctx context.Context, arg SearchKnowledgeParams
 		if err := rows.Scan(
 			&i.ID,
 			&i.Title,
-			&i.Passage,
+			&i.Body,
 			&i.Rank,
 		); err != nil {
 			return nil, err

@@ -42,7 +42,7 @@ WHERE org_id = @org_id AND id = @id;
 DELETE FROM kb_articles WHERE org_id = @org_id AND id = @id;
 
 -- name: SearchKnowledge :many
-SELECT k.id::uuid AS id, k.title::text AS title, k.passage::text AS passage, k.rank::real AS rank
+SELECT k.id::uuid AS id, k.title::text AS title, k.body::text AS body, k.rank::real AS rank
 FROM kb_search(@query::text, @max_results::integer) AS k;
 
 -- name: EnsureCall :exec
