@@ -79,15 +79,57 @@ func (t *turn) checkAvailability() (string, error) {
 		return fmt.Sprintf("There is nothing free for %s on %s. The next free time is %s.", svc.Name, dayWords(day),
 			when(next[0].Start, t.loc())), nil
 	}
+	offered := spread(slots, t.loc())
 	var times []string
-	for i, s := range slots {
-		if i == 8 {
-			times = append(times, fmt.Sprintf("and %d more", len(slots)-8))
-			break
-		}
+	for _, s := range offered {
 		times = append(times, clockWords(s.Start.In(t.loc())))
 	}
-	return fmt.Sprintf("%s on %s is free at %s.", svc.Name, dayWords(day), strings.Join(times, ", ")), nil
+	text := fmt.Sprintf("%s on %s is free at %s", svc.Name, dayWords(day), listWords(times))
+	if more := len(slots) - len(offered); more > 0 {
+		text += fmt.Sprintf(", and at %d other times that day; ask if the caller prefers another time", more)
+	}
+	return text + ".", nil
+}
+
+// spread picks at most three of a day's free times to read out: the
+// earliest, the one nearest late morning and the one nearest mid
+// afternoon, so a caller hears the shape of the day, not a list.
+func spread(slots []scheduling.Slot, loc *time.Location) []scheduling.Slot {
+	if len(slots) <= 3 {
+		return slots
+	}
+	out := []scheduling.Slot{slots[0]}
+	minutes := func(s scheduling.Slot) int { l := s.Start.In(loc); return l.Hour()*60 + l.Minute() }
+	for _, target := range []int{11 * 60, 15 * 60} {
+		best := -1
+		for i, s := range slots {
+			if !s.Start.After(out[len(out)-1].Start) {
+				continue
+			}
+			if best < 0 || abs(minutes(s)-target) < abs(minutes(slots[best])-target) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			out = append(out, slots[best])
+		}
+	}
+	return out
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// listWords joins "9 AM", "11 AM", "3 PM" as "9 AM, 11 AM and 3 PM".
+func listWords(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func (t *turn) holdSlot() (string, error) {
@@ -234,17 +276,33 @@ func (t *turn) slotTaken() (string, error) {
 	return text, err
 }
 
-// service is the service the caller wants, by name.
+// service is the service the caller wants, by name or id; only a service
+// some active clinician or room offers can be booked.
 func (t *turn) service() (scheduling.ServiceInfo, error) {
 	name, err := stringArg(t.tc, "service", 100, "")
 	if err != nil {
 		return scheduling.ServiceInfo{}, t.serviceQuestion("Ask the caller which service they need.")
 	}
-	svc, err := t.cal.ServiceByName(t.ctx, name)
+	var svc scheduling.ServiceInfo
+	if id, idErr := frontdesk.ParseServiceID(name); idErr == nil {
+		svc, err = t.cal.Service(t.ctx, id)
+	} else {
+		svc, err = t.cal.ServiceByName(t.ctx, name)
+	}
 	if errors.Is(err, frontdesk.ErrNotFound) {
 		return svc, t.serviceQuestion(fmt.Sprintf("There is no service called %q.", name))
 	}
-	return svc, err
+	if err != nil {
+		return svc, err
+	}
+	bookable, err := t.cal.Bookable(t.ctx)
+	if err != nil {
+		return svc, err
+	}
+	if !bookable[svc.ID] {
+		return svc, t.serviceQuestion(fmt.Sprintf("%s cannot be booked by phone: no clinician offers it.", svc.Name))
+	}
+	return svc, nil
 }
 
 func (t *turn) serviceQuestion(lead string) error {

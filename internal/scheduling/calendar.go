@@ -108,16 +108,39 @@ func (c *Calendar) ServiceByName(ctx context.Context, name string) (ServiceInfo,
 	return serviceInfo(s.ID, s.Name, s.DurationMinutes, s.BufferBeforeMinutes, s.BufferAfterMinutes), nil
 }
 
-// ServiceNames are the clinic's active services, by name.
+// ServiceNames are the names of the services callers can book: active,
+// and offered by at least one active clinician or room.
 func (c *Calendar) ServiceNames(ctx context.Context) ([]string, error) {
+	bookable, err := c.Bookable(ctx)
+	if err != nil {
+		return nil, err
+	}
 	svcs, err := c.tx.ListServices(ctx, c.tx.Org.ID)
 	var names []string
 	for _, s := range svcs {
-		if s.Active {
+		if s.Active && bookable[s.ID] {
 			names = append(names, s.Name)
 		}
 	}
 	return names, err
+}
+
+// Bookable is the set of services some active resource offers.
+func (c *Calendar) Bookable(ctx context.Context) (map[frontdesk.ServiceID]bool, error) {
+	return bookableServices(ctx, c.tx)
+}
+
+func bookableServices(ctx context.Context, tx *postgres.Tx) (map[frontdesk.ServiceID]bool, error) {
+	rs, err := tx.ListResources(ctx, tx.Org.ID)
+	out := map[frontdesk.ServiceID]bool{}
+	for _, r := range rs {
+		if r.Active {
+			for _, id := range r.ServiceIds {
+				out[frontdesk.ServiceID(id)] = true
+			}
+		}
+	}
+	return out, err
 }
 
 func serviceInfo(id frontdesk.ServiceID, name string, dur, before, after int32) ServiceInfo {

@@ -176,6 +176,21 @@ type ServiceDef struct {
 	BufferBeforeMinutes int32               `json:"buffer_before_minutes"`
 	BufferAfterMinutes  int32               `json:"buffer_after_minutes"`
 	Active              *bool               `json:"active"`
+	// Bookable says whether patients can book it; NotBookable says why not
+	// (read-only: set by the service, not by the client).
+	Bookable    bool   `json:"bookable"`
+	NotBookable string `json:"not_bookable,omitempty"`
+}
+
+// explain sets Bookable and NotBookable from whether a resource offers it.
+func (v *ServiceDef) explain(offered bool) {
+	v.Bookable, v.NotBookable = *v.Active && offered, ""
+	switch {
+	case !*v.Active:
+		v.NotBookable = "inactive"
+	case !offered:
+		v.NotBookable = "no active clinician or room offers it: add it to a resource's services"
+	}
 }
 
 func (v *ServiceDef) validate() error {
@@ -201,9 +216,16 @@ func (v *ServiceDef) validate() error {
 func (s *Service) Services(ctx context.Context, org frontdesk.OrgID) ([]ServiceDef, error) {
 	out := []ServiceDef{}
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		offered, err := bookableServices(ctx, tx)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.ListServices(ctx, org)
 		for _, x := range rows {
-			out = append(out, ServiceDef{x.ID, x.Name, x.DurationMinutes, x.BufferBeforeMinutes, x.BufferAfterMinutes, &x.Active})
+			d := ServiceDef{ID: x.ID, Name: x.Name, DurationMinutes: x.DurationMinutes, BufferBeforeMinutes: x.BufferBeforeMinutes,
+				BufferAfterMinutes: x.BufferAfterMinutes, Active: &x.Active}
+			d.explain(offered[x.ID])
+			out = append(out, d)
 		}
 		return err
 	})
@@ -219,11 +241,17 @@ func (s *Service) SaveService(ctx context.Context, org frontdesk.OrgID, id front
 		if id == (frontdesk.ServiceID{}) {
 			in.ID, err = tx.CreateService(ctx, db.CreateServiceParams{OrgID: org, Name: in.Name, DurationMinutes: in.DurationMinutes,
 				BufferBeforeMinutes: in.BufferBeforeMinutes, BufferAfterMinutes: in.BufferAfterMinutes, Active: *in.Active})
+		} else {
+			in.ID = id
+			err = postgres.OneRow(tx.UpdateService(ctx, db.UpdateServiceParams{OrgID: org, ID: id, Name: in.Name, DurationMinutes: in.DurationMinutes,
+				BufferBeforeMinutes: in.BufferBeforeMinutes, BufferAfterMinutes: in.BufferAfterMinutes, Active: *in.Active}))
+		}
+		if err != nil {
 			return err
 		}
-		in.ID = id
-		return postgres.OneRow(tx.UpdateService(ctx, db.UpdateServiceParams{OrgID: org, ID: id, Name: in.Name, DurationMinutes: in.DurationMinutes,
-			BufferBeforeMinutes: in.BufferBeforeMinutes, BufferAfterMinutes: in.BufferAfterMinutes, Active: *in.Active}))
+		offered, err := bookableServices(ctx, tx)
+		in.explain(offered[in.ID])
+		return err
 	})
 	return in, err
 }

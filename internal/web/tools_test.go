@@ -89,7 +89,8 @@ func TestAgentBooksThroughToolCalls(t *testing.T) {
 		[3]any{"c2", "checkAvailability", `{"service":"Cleaning","date":"` + day + `"}`},
 		[3]any{"c3", "checkAvailability", map[string]any{"date": day}},
 		[3]any{"c4", "checkAvailability", map[string]any{"service": "Cleaning", "date": "next tuesday"}})
-	want := "Cleaning on " + cs.day.Format("Monday 2 January") + " is free at 9 AM, 9:15 AM, 9:30 AM"
+	// Three times spread over the day, not every quarter hour.
+	want := "Cleaning on " + cs.day.Format("Monday 2 January") + " is free at 9 AM, 11 AM and 3 PM, and at "
 	if !strings.HasPrefix(out.Results[0].Result, want) || out.Results[1].Result != out.Results[0].Result {
 		t.Fatalf("availability: %+v", out.Results[:2])
 	}
@@ -253,5 +254,51 @@ func TestCallerChangesOnlyOwnAppointments(t *testing.T) {
 	}
 	if n := count(t, db, "SELECT count(*) FROM bookings WHERE patient_phone = $1 AND status = 'confirmed' AND starts_at = $2", other, cs.at(10, 0)); n != 1 {
 		t.Fatalf("the other patient's booking changed: %d confirmed at 10:00", n)
+	}
+}
+
+// A service no clinician offers is not offered to callers, and staff see
+// why it is not bookable; the tools take a service's id as well as its
+// name.
+func TestUnbookableServiceIsNotOffered(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	secret := voiceSetup(t, b, b.w.A, numberA)
+	var whitening struct {
+		ID          string
+		Bookable    bool
+		NotBookable string `json:"not_bookable"`
+	}
+	res := b.request(t, http.MethodPost, "/api/services", cs.token, map[string]any{"name": "Whitening", "duration_minutes": 60})
+	res.json(t, &whitening)
+	if res.status != 201 || whitening.Bookable || !strings.Contains(whitening.NotBookable, "no active clinician") {
+		t.Fatalf("create an unoffered service: %d %s", res.status, res.body)
+	}
+	var list struct {
+		Services []struct {
+			Name     string
+			Bookable bool
+		}
+	}
+	b.get(t, "/api/services", cs.token).json(t, &list)
+	for _, s := range list.Services {
+		if s.Bookable != (s.Name == "Cleaning") {
+			t.Errorf("listed %s bookable=%v", s.Name, s.Bookable)
+		}
+	}
+	day := cs.day.Format(time.DateOnly)
+	out := b.tools(t, secret,
+		[3]any{"u1", "checkAvailability", map[string]any{"service": "Whitening", "date": day}},
+		[3]any{"u2", "checkAvailability", map[string]any{"service": "Laser", "date": day}},
+		[3]any{"u3", "checkAvailability", map[string]any{"service": cs.service, "date": day}})
+	if r := out.Results[0].Result; !strings.Contains(r, "Whitening cannot be booked by phone") || strings.Contains(r, "offers: Cleaning, Whitening") {
+		t.Errorf("unoffered service: %q", r)
+	}
+	if r := out.Results[1].Result; !strings.Contains(r, "The clinic offers: Cleaning.") {
+		t.Errorf("services offered to callers: %q", r)
+	}
+	if r := out.Results[2].Result; !strings.HasPrefix(r, "Cleaning on ") || !strings.Contains(r, "is free at") {
+		t.Errorf("service by id: %q", r)
 	}
 }
