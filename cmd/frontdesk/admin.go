@@ -257,3 +257,21 @@ func lookupUser(ctx context.Context, admin *postgres.Admin, user string) (frontd
 	}
 	return row.ID, nil
 }
+
+func cmdLoginUnlock(ctx context.Context, env *environment, args []string) error {
+	var email string
+	return withAdmin(ctx, env, "login unlock", "", args, func(fs *flag.FlagSet, c *config) {
+		fs.StringVar(&email, "email", "", "the account's email address (required)")
+	}, func(admin *postgres.Admin, c *config) error {
+		email = strings.ToLower(strings.TrimSpace(email))
+		if !strings.Contains(email, "@") {
+			return errors.New("--email is required and must be an email address")
+		}
+		n, err := admin.UnlockLogin(ctx, email)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "unlocked %s (%d failure counters cleared)\n", email, n)
+		return nil
+	})
+}

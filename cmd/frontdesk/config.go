@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,6 +40,7 @@ type config struct {
 	jwksIssuer   string
 	jwksAudience string
 	tokenTTL     time.Duration
+	proxies      string
 	logFormat    string
 	publicURL    string
 	secretKey    string
@@ -96,6 +98,7 @@ func (env *environment) serverFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.jwksIssuer, "jwks-issuer", env.get("FRONTDESK_JWKS_ISSUER", ""), "required iss of JWKS tokens (FRONTDESK_JWKS_ISSUER)")
 	fs.StringVar(&c.jwksAudience, "jwks-audience", env.get("FRONTDESK_JWKS_AUDIENCE", "authenticated"), "required aud of JWKS tokens (FRONTDESK_JWKS_AUDIENCE)")
 	fs.DurationVar(&c.tokenTTL, "token-ttl", env.duration("FRONTDESK_TOKEN_TTL", 12*time.Hour), "lifetime of tokens from POST /api/auth/login (FRONTDESK_TOKEN_TTL)")
+	fs.StringVar(&c.proxies, "trusted-proxies", env.get("FRONTDESK_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client (FRONTDESK_TRUSTED_PROXIES)")
 	env.keyFlags(fs, c)
 	env.jobFlags(fs, c)
 }
@@ -292,4 +295,24 @@ func (c *config) logger(env *environment) *slog.Logger {
 func (c *config) google() *google.Client {
 	return google.New(google.Config{ClientID: c.googleClientID, ClientSecret: c.googleClientSecret,
 		RedirectURL: strings.TrimRight(c.publicURL, "/") + "/api/calendar/oauth/callback"})
+}
+
+// trustedProxies parses --trusted-proxies.
+func (c *config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range strings.Split(c.proxies, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return nil, fmt.Errorf("FRONTDESK_TRUSTED_PROXIES: %q is not an address or CIDR", v)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -32,16 +32,17 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"serve":       {"run the HTTP API (production: uses FRONTDESK_DATABASE_URL)", cmdServe},
-		"worker":      {"work background jobs: recordings, texts, calendar sync (production: uses FRONTDESK_DATABASE_URL)", cmdWorker},
-		"dev":         {"run everything locally: private PostgreSQL under .data/, migrations, demo data, server", cmdDev},
-		"migrate":     {"apply database migrations as the owner role", cmdMigrate},
-		"demo":        {"generate N clinics and M calls with a realistic skew, for benchmarks", cmdDemo},
-		"org create":  {"create an organization (clinic)", cmdOrgCreate},
-		"user create": {"create a user", cmdUserCreate},
-		"member add":  {"add a user to an organization with a role", cmdMemberAdd},
-		"token":       {"print a bearer token for a user", cmdToken},
-		"audit":       {"list requests for objects a clinic does not have (cross-tenant attempts)", cmdAudit},
+		"serve":        {"run the HTTP API (production: uses FRONTDESK_DATABASE_URL)", cmdServe},
+		"worker":       {"work background jobs: recordings, texts, calendar sync (production: uses FRONTDESK_DATABASE_URL)", cmdWorker},
+		"dev":          {"run everything locally: private PostgreSQL under .data/, migrations, demo data, server", cmdDev},
+		"migrate":      {"apply database migrations as the owner role", cmdMigrate},
+		"demo":         {"generate N clinics and M calls with a realistic skew, for benchmarks", cmdDemo},
+		"org create":   {"create an organization (clinic)", cmdOrgCreate},
+		"user create":  {"create a user", cmdUserCreate},
+		"member add":   {"add a user to an organization with a role", cmdMemberAdd},
+		"token":        {"print a bearer token for a user", cmdToken},
+		"audit":        {"list requests for objects a clinic does not have (cross-tenant attempts)", cmdAudit},
+		"login unlock": {"lift an account's sign-in locks (failed-password limits), from every address", cmdLoginUnlock},
 	}
 }
 

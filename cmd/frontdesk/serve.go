@@ -74,6 +74,11 @@ func (c *config) apiConfig(ctx context.Context, env *environment, store *postgre
 	if err != nil {
 		return api{}, err
 	}
+	proxies, err := c.trustedProxies()
+	if err != nil {
+		bucket.Close()
+		return api{}, err
+	}
 	log := c.logger(env)
 	jobsClient, err := c.jobsClient(store, bucket, box, log, false)
 	if err != nil {
@@ -82,7 +87,7 @@ func (c *config) apiConfig(ctx context.Context, env *environment, store *postgre
 	}
 	services := app.New(app.Config{Store: store, Issuer: issuer, TokenTTL: c.tokenTTL, Jobs: jobsClient, Secrets: box,
 		Bucket: bucket, Google: c.google(), Log: log})
-	return api{web: web.Config{App: services, Verifier: verifier, Log: log, PublicURL: c.publicURL},
+	return api{web: web.Config{App: services, Verifier: verifier, Log: log, PublicURL: c.publicURL, TrustedProxies: proxies},
 		issuer: issuer, bucket: bucket, secrets: box, log: log}, nil
 }
 

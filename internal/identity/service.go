@@ -15,11 +15,9 @@ import (
 // Service is who people are and what they may do: sign-in, memberships and
 // roles, and the record of requests for objects a clinic does not have.
 type Service struct {
-	store   *postgres.Store
-	issuer  *Issuer
-	ttl     time.Duration
-	byEmail *FailureLimiter
-	byIP    *FailureLimiter
+	store  *postgres.Store
+	issuer *Issuer
+	ttl    time.Duration
 }
 
 // NewService returns the service; issuer signs the tokens login hands out,
@@ -28,15 +26,15 @@ func NewService(store *postgres.Store, issuer *Issuer, ttl time.Duration) *Servi
 	if ttl == 0 {
 		ttl = 12 * time.Hour
 	}
-	return &Service{store: store, issuer: issuer, ttl: ttl,
-		byEmail: NewFailureLimiter(5, 15*time.Minute), byIP: NewFailureLimiter(30, 15*time.Minute)}
+	return &Service{store: store, issuer: issuer, ttl: ttl}
 }
 
 // ErrBadCredentials: the email is unknown or the password wrong (the two
 // are never told apart).
 var ErrBadCredentials = errors.New("invalid email or password")
 
-// RateLimitedError: too many failed logins for the email or the address.
+// RateLimitedError: too many failed logins for the account from this
+// address, from this address, or for the account.
 type RateLimitedError struct{ RetryAfter time.Duration }
 
 func (e *RateLimitedError) Error() string { return "too many failed logins; try again later" }
@@ -49,8 +47,10 @@ type Session struct {
 }
 
 // Login checks an email and password. Unknown email and wrong password
-// answer the same, in the same time; failures are limited per email and
-// per client address.
+// answer the same, in the same time. Each attempt is counted against the
+// failure limits (per account and address, per address, per account; kept
+// in PostgreSQL) before its password is checked, so a burst past a limit
+// costs no password checks; a right password gives its attempt back.
 func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
@@ -59,22 +59,22 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	if password == "" {
 		return Session{}, frontdesk.Invalid("password", "is required")
 	}
-	for _, lim := range []struct {
-		l   *FailureLimiter
-		key string
-	}{{s.byEmail, email}, {s.byIP, clientAddr}} {
-		if blocked, wait := lim.l.Blocked(lim.key); blocked {
-			return Session{}, &RateLimitedError{RetryAfter: wait}
-		}
+	wait, err := s.store.LoginReserve(ctx, email, clientAddr)
+	if err != nil {
+		return Session{}, err
+	}
+	if wait > 0 {
+		return Session{}, &RateLimitedError{RetryAfter: wait}
 	}
 	user, hash, err := s.store.LoginLookup(ctx, email)
 	if err != nil && !errors.Is(err, frontdesk.ErrNotFound) {
 		return Session{}, err
 	}
 	if !CheckPassword(hash, password) || err != nil {
-		s.byEmail.Fail(email)
-		s.byIP.Fail(clientAddr)
 		return Session{}, ErrBadCredentials
+	}
+	if err := s.store.LoginRelease(ctx, email, clientAddr); err != nil {
+		return Session{}, err
 	}
 	token, err := s.issuer.Issue(user, frontdesk.OrgID{}, s.ttl)
 	if err != nil {

@@ -220,20 +220,3 @@ func TestPasswords(t *testing.T) {
 		t.Error("a 5-character password was accepted")
 	}
 }
-
-func TestFailureLimiter(t *testing.T) {
-	t.Parallel()
-	l := identity.NewFailureLimiter(3, time.Hour)
-	for i := 0; i < 3; i++ {
-		if blocked, _ := l.Blocked("a"); blocked {
-			t.Fatalf("blocked after %d failures", i)
-		}
-		l.Fail("a")
-	}
-	if blocked, wait := l.Blocked("a"); !blocked || wait <= 0 {
-		t.Fatalf("not blocked after 3 failures (wait %s)", wait)
-	}
-	if blocked, _ := l.Blocked("b"); blocked {
-		t.Fatal("another key blocked")
-	}
-}

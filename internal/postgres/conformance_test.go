@@ -29,6 +29,7 @@ var infraTables = map[string]string{
 	"river_leader":       "the job queue's leader election",
 	"river_queue":        "the job queue's queues",
 	"river_notification": "the job queue's notifications",
+	"login_failures":     "failed sign-in counts per account and address; the app role has no grant, only auth_login_reserve and auth_login_release touch it",
 }
 
 // appGrants is every privilege the app role may hold, and must hold.
@@ -69,7 +70,8 @@ var appGrants = []string{
 // definerFunctions are the only SECURITY DEFINER functions (the fenced
 // cross-tenant reads), and the only functions the app role may execute.
 var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org",
-	"recording_sweep_orgs", "kb_search", "twilio_route_org", "silent_call_orgs"}
+	"recording_sweep_orgs", "kb_search", "twilio_route_org", "silent_call_orgs",
+	"auth_login_reserve", "auth_login_release"}
 
 // infraFunctions are the job queue's own helpers, executable by everyone as
 // River creates them; they touch no clinic data.

@@ -357,3 +357,21 @@ func (s *Store) TwilioRouteOrg(ctx context.Context, number, accountSID string) (
 		return q.TwilioRouteOrg(ctx, db.TwilioRouteOrgParams{Number: number, AccountSid: accountSID})
 	}))
 }
+
+// LoginReserve counts a sign-in attempt for email from address against the
+// failure limits before its password is checked (the fenced function
+// auth_login_reserve): 0 to go ahead, else how long to wait.
+func (s *Store) LoginReserve(ctx context.Context, email, address string) (time.Duration, error) {
+	secs, err := fenced(ctx, s, func(q *db.Queries) (int32, error) {
+		return q.LoginReserve(ctx, db.LoginReserveParams{Email: email, Address: address})
+	})
+	return time.Duration(secs) * time.Second, err
+}
+
+// LoginRelease gives back a reserved attempt whose password was right.
+func (s *Store) LoginRelease(ctx context.Context, email, address string) error {
+	_, err := fenced(ctx, s, func(q *db.Queries) (struct{}, error) {
+		return struct{}{}, q.LoginRelease(ctx, db.LoginReleaseParams{Email: email, Address: address})
+	})
+	return err
+}

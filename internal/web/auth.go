@@ -92,7 +92,7 @@ func (s *Server) recordMiss(r *http.Request, m member, pattern string) {
 	method, path, _ := strings.Cut(pattern, " ")
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	miss := identity.Miss{Action: map[string]string{"GET": "read", "PUT": "update", "DELETE": "delete", "POST": "update"}[method],
-		RemoteAddr: clientIP(r)}
+		RemoteAddr: s.clientIP(r)}
 	if ri := info(r.Context()); ri != nil {
 		miss.RequestID = ri.id
 	}
@@ -131,7 +131,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ member) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	sess, err := s.app.Identity.Login(r.Context(), req.Email, req.Password, clientIP(r))
+	sess, err := s.app.Identity.Login(r.Context(), req.Email, req.Password, s.clientIP(r))
 	var limited *identity.RateLimitedError
 	switch {
 	case errors.As(err, &limited):

@@ -2,14 +2,23 @@ package web_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"frontdesk/internal/app"
 	"frontdesk/internal/testkit"
+	"frontdesk/internal/web"
 )
 
 // signedMap signs claims (plus valid iss, aud, exp) with the server's key.
@@ -144,5 +153,92 @@ func TestHealth(t *testing.T) {
 	}
 	if r := b.get(t, "/api/nope", ""); r.status != 404 {
 		t.Fatalf("unknown route %d", r.status)
+	}
+}
+
+// loginFrom signs in through a server that trusts the test client as a
+// proxy, from the client address addr (X-Forwarded-For).
+func loginFrom(t *testing.T, url, email, password, addr string) int {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	req, _ := http.NewRequest(http.MethodPost, url+"/api/auth/login", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", "10.9.9.9, "+addr) // the leftmost hop is the client's say, and ignored
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// Failed sign-ins are limited per account and address, per address, and
+// per account with a high ceiling, each reserved before the password is
+// checked and kept in PostgreSQL: a burst costs five password checks, a
+// stranger cannot lock an account out from another address, and the
+// counts outlive the server. The operator can lift a lock.
+func TestLoginLimits(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	proxied := func() string {
+		srv := httptest.NewServer(web.New(web.Config{App: app.New(b.cfg), Verifier: b.verify, Log: b.log,
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}}).Handler())
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	url := proxied()
+
+	// 200 wrong passwords at once for one account from one address: five
+	// are checked (401), the rest refused before any check (429).
+	var wg sync.WaitGroup
+	var checked, refused atomic.Int32
+	for range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch loginFrom(t, url, "staff@bravo.test", "wrong-password", "203.0.113.9") {
+			case http.StatusUnauthorized:
+				checked.Add(1)
+			case http.StatusTooManyRequests:
+				refused.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if checked.Load() != 5 || refused.Load() != 195 {
+		t.Fatalf("burst: %d password checks, %d refused; want 5 and 195", checked.Load(), refused.Load())
+	}
+	// The stranger's address is locked out, even with the right password;
+	// the account's owner, from their own address, is not.
+	if s := loginFrom(t, url, "staff@bravo.test", testkit.Password, "203.0.113.9"); s != http.StatusTooManyRequests {
+		t.Fatalf("right password from the stranger's address: %d, want 429", s)
+	}
+	if s := loginFrom(t, url, "staff@bravo.test", testkit.Password, "198.51.100.7"); s != http.StatusOK {
+		t.Fatalf("right password from the owner's address: %d, want 200", s)
+	}
+	// The counts live in PostgreSQL: another server process sees them.
+	if s := loginFrom(t, proxied(), "staff@bravo.test", testkit.Password, "203.0.113.9"); s != http.StatusTooManyRequests {
+		t.Fatalf("another server, the locked address: %d, want 429", s)
+	}
+	// Credential stuffing: 30 failures from one address across accounts
+	// lock that address for every account.
+	for i := range 30 {
+		if s := loginFrom(t, url, fmt.Sprintf("nobody%d@x.test", i), "wrong-password", "192.0.2.50"); s != http.StatusUnauthorized {
+			t.Fatalf("stuffing attempt %d: %d", i, s)
+		}
+	}
+	if s := loginFrom(t, url, "owner@alpha.test", testkit.Password, "192.0.2.50"); s != http.StatusTooManyRequests {
+		t.Fatalf("after 30 failures from one address: %d, want 429", s)
+	}
+	// Without a trusted proxy, X-Forwarded-For is the client's say: ignored.
+	if s := loginFrom(t, b.srv.URL, "owner@alpha.test", testkit.Password, "192.0.2.50"); s != http.StatusOK {
+		t.Fatalf("X-Forwarded-For from an untrusted peer: %d, want 200", s)
+	}
+	// The operator lifts the lock.
+	if n, err := b.db.Admin.UnlockLogin(context.Background(), "Staff@Bravo.test"); err != nil || n == 0 {
+		t.Fatalf("unlock: %d %v", n, err)
+	}
+	if s := loginFrom(t, url, "staff@bravo.test", testkit.Password, "203.0.113.9"); s != http.StatusOK {
+		t.Fatalf("after unlock: %d, want 200", s)
 	}
 }

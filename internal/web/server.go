@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type Config struct {
 	Log      *slog.Logger
 	// PublicURL is where providers reach this server (webhook URLs).
 	PublicURL string
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// (load balancers); from anyone else the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the API.
@@ -33,6 +37,8 @@ type Server struct {
 	verifier  *identity.Verifier
 	log       *slog.Logger
 	publicURL string
+
+	trustedProxies []netip.Prefix
 }
 
 // New returns a Server.
@@ -42,6 +48,8 @@ func New(cfg Config) *Server {
 		verifier:  cfg.Verifier,
 		log:       slog.New(contextHandler{cfg.Log.Handler()}),
 		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+
+		trustedProxies: cfg.TrustedProxies,
 	}
 }
 

@@ -65,6 +65,36 @@ func (q *Queries) LoginLookup(ctx context.Context, email string) (LoginLookupRow
 	return i, err
 }
 
+const LoginRelease = `-- name: LoginRelease :exec
+SELECT auth_login_release($1::text, $2::text)
+`
+
+type LoginReleaseParams struct {
+	Email   string
+	Address string
+}
+
+func (q *Queries) LoginRelease(ctx context.Context, arg LoginReleaseParams) error {
+	_, err := q.db.Exec(ctx, LoginRelease, arg.Email, arg.Address)
+	return err
+}
+
+const LoginReserve = `-- name: LoginReserve :one
+SELECT auth_login_reserve($1::text, $2::text)::integer AS wait_seconds
+`
+
+type LoginReserveParams struct {
+	Email   string
+	Address string
+}
+
+func (q *Queries) LoginReserve(ctx context.Context, arg LoginReserveParams) (int32, error) {
+	row := q.db.QueryRow(ctx, LoginReserve, arg.Email, arg.Address)
+	var wait_seconds int32
+	err := row.Scan(&wait_seconds)
+	return wait_seconds, err
+}
+
 const TenantOrg = `-- name: TenantOrg :one
 SELECT ''::text AS role, name, timezone, country FROM organizations WHERE id = $1 AND status = 'active'
 `
@@ -88,6 +118,21 @@ func (q *Queries) TenantOrg(ctx context.Context, id frontdesk.OrgID) (TenantOrgR
 		&i.Country,
 	)
 	return i, err
+}
+
+const UnlockLogin = `-- name: UnlockLogin :execrows
+DELETE FROM login_failures
+WHERE (scope = 'account' AND key = lower($1::text))
+   OR (scope = 'account_address' AND starts_with(key, lower($1::text) || ' '))
+`
+
+// The operator lifts an account's locks (every address).
+func (q *Queries) UnlockLogin(ctx context.Context, email string) (int64, error) {
+	result, err := q.db.Exec(ctx, UnlockLogin, email)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const UserMemberships = `-- name: UserMemberships :many

@@ -128,6 +128,13 @@ type KbArticle struct {
 	Search    interface{}
 }
 
+type LoginFailure struct {
+	Scope       string
+	Key         string
+	WindowStart time.Time
+	Failures    int32
+}
+
 type Membership struct {
 	OrgID     frontdesk.OrgID
 	UserID    frontdesk.UserID

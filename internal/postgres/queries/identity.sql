@@ -25,3 +25,15 @@ FROM auth_user_profile(@user_id::uuid) AS p;
 -- The clinic of a tenant transaction that no user acts in (a job); the
 -- same columns as ActingMember, with no role.
 SELECT ''::text AS role, name, timezone, country FROM organizations WHERE id = @id AND status = 'active';
+
+-- name: LoginReserve :one
+SELECT auth_login_reserve(@email::text, @address::text)::integer AS wait_seconds;
+
+-- name: LoginRelease :exec
+SELECT auth_login_release(@email::text, @address::text);
+
+-- name: UnlockLogin :execrows
+-- The operator lifts an account's locks (every address).
+DELETE FROM login_failures
+WHERE (scope = 'account' AND key = lower(@email::text))
+   OR (scope = 'account_address' AND starts_with(key, lower(@email::text) || ' '));
