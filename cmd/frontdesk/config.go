@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,7 @@ type config struct {
 	pool        postgres.PoolConfig
 
 	addr         string
+	listener     net.Listener // dev takes its port before starting anything
 	jwtKeyFile   string
 	jwtIssuer    string
 	jwtAudience  string
@@ -315,4 +317,22 @@ func (c *config) trustedProxies() ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
+}
+
+// reset deletes what dev keeps between runs: the embedded cluster (and its
+// /var/tmp stand-in), the dev keys, recordings and demo.json.
+func (c *config) reset(env *environment) error {
+	if !c.embedded() {
+		return errors.New("--reset deletes the embedded database only: unset FRONTDESK_DATABASE_URL and FRONTDESK_MIGRATE_DATABASE_URL")
+	}
+	if err := pgcluster.Remove(filepath.Join(c.dataDir, "pg")); err != nil {
+		return err
+	}
+	for _, name := range []string{"jwt-ed25519.pem", "secret.key", "recordings", "demo.json"} {
+		if err := os.RemoveAll(filepath.Join(c.dataDir, name)); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.stderr, "removed the embedded database, keys and recordings under %s\n", c.dataDir)
+	return nil
 }

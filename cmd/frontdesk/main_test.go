@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +15,8 @@ import (
 	"time"
 
 	"frontdesk/internal/demo"
+	"frontdesk/internal/postgres"
+	"frontdesk/internal/secrets"
 	"frontdesk/internal/testkit"
 )
 
@@ -114,5 +119,57 @@ func TestDevServesTheDemo(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("dev did not stop on cancel")
+	}
+}
+
+// dev says clearly when its port is taken, and refuses a secret key that
+// does not open the secrets already stored; --reset starts over.
+func TestDevRefusesWhatWouldFailLater(t *testing.T) {
+	t.Parallel()
+	d := testkit.NewDB(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	env := map[string]string{
+		"FRONTDESK_DATABASE_URL":         d.AppURL,
+		"FRONTDESK_MIGRATE_DATABASE_URL": d.OwnerURL,
+		"FRONTDESK_DATA_DIR":             t.TempDir(),
+		"FRONTDESK_ADDR":                 taken.Addr().String(),
+	}
+	getenv := func(k string) string { return env[k] }
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"dev"}, getenv, &out, &errOut); code == 0 ||
+		!strings.Contains(errOut.String(), "another `make run`") || strings.Contains(errOut.String(), "worker") {
+		t.Fatalf("dev on a taken port: exit %d: %s", code, errOut.String())
+	}
+
+	// The first process seals the check with its key; a process with
+	// another key refuses to start, with a sentence saying why.
+	key := func() []byte {
+		b := make([]byte, 32)
+		rand.Read(b)
+		return b
+	}
+	first, second := key(), key()
+	store, err := postgres.Open(context.Background(), d.AppURL, postgres.PoolConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	boxA, _ := secrets.NewBox(first)
+	for i := range 2 {
+		if err := checkSecretKey(context.Background(), store, boxA); err != nil {
+			t.Fatalf("start %d with the first key: %v", i, err)
+		}
+	}
+	env["FRONTDESK_ADDR"] = "127.0.0.1:0"
+	env["FRONTDESK_BLOB_URL"] = "file://" + t.TempDir()
+	env["FRONTDESK_SECRET_KEY"] = base64.StdEncoding.EncodeToString(second)
+	errOut.Reset()
+	if code := run(context.Background(), []string{"worker"}, getenv, &out, &errOut); code == 0 ||
+		!strings.Contains(errOut.String(), "FRONTDESK_SECRET_KEY does not open") {
+		t.Fatalf("worker with another key: exit %d: %s", code, errOut.String())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -70,6 +71,9 @@ func (c *config) apiConfig(ctx context.Context, env *environment, store *postgre
 	if err != nil {
 		return api{}, err
 	}
+	if err := checkSecretKey(ctx, store, box); err != nil {
+		return api{}, err
+	}
 	bucket, err := c.bucket(ctx, dev)
 	if err != nil {
 		return api{}, err
@@ -115,6 +119,9 @@ func cmdWorker(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkSecretKey(ctx, store, box); err != nil {
+		return err
+	}
 	return runWorker(ctx, c, store, bucket, box, c.logger(env))
 }
 
@@ -156,9 +163,12 @@ func openStore(ctx context.Context, url string, pool postgres.PoolConfig) (*post
 // serveHTTP serves the API on c.addr until ctx ends, then drains requests.
 // ready, if set, is called with the base URL once the port is open.
 func serveHTTP(ctx context.Context, env *environment, c *config, cfg web.Config, ready func(baseURL string) error) error {
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", c.addr, err)
+	ln := c.listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", c.addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", c.addr, err)
+		}
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = baseURL(ln.Addr())
@@ -201,9 +211,30 @@ func baseURL(addr net.Addr) string {
 func cmdDev(ctx context.Context, env *environment, args []string) error {
 	fs, c := env.flags("dev", "")
 	env.serverFlags(fs, c)
+	var reset bool
+	fs.BoolVar(&reset, "reset", false, "start over: delete the embedded database, its keys, recordings and demo.json first")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// dev prints a demo password: it listens on this machine only unless
+	// told otherwise (--addr :3001 opts in to every interface).
+	addrSet := env.getenv("FRONTDESK_ADDR") != ""
+	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+	if !addrSet {
+		c.addr = "127.0.0.1:3001"
+	}
+	if reset {
+		if err := c.reset(env); err != nil {
+			return err
+		}
+	}
+	// Take the port first: a second `make run` stops here, before it starts
+	// anything that would fail less clearly.
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (is another `make run` running?): stop it, or pick another port with `make run ARGS=\"--addr 127.0.0.1:3002\"`: %w", c.addr, err)
+	}
+	c.listener = ln
 	c.defaultPublicURL()
 	d, err := c.open(ctx, env)
 	if err != nil {
@@ -280,4 +311,12 @@ func printBanner(env *environment, f demo.Facts, d *databases, factsPath string)
 		fmt.Fprintf(w, "Database: psql '%s'\n", strings.ReplaceAll(d.ownerURL, "'", ""))
 	}
 	fmt.Fprintln(w, "Ctrl-C stops the server and the database; the next `make run` keeps the data.")
+}
+
+// checkSecretKey refuses to start with a secret key that does not open the
+// secrets already stored (every Vapi callback would then be refused).
+func checkSecretKey(ctx context.Context, store *postgres.Store, box *secrets.Box) error {
+	label := []byte("frontdesk secret key check")
+	return store.CheckSecretKey(ctx, func() []byte { return box.Seal(label, label) },
+		func(sealed []byte) error { _, err := box.Open(sealed, label); return err })
 }

@@ -330,3 +330,25 @@ func running(dir string) *Cluster {
 	}
 	return &Cluster{Dir: dir, SocketDir: strings.TrimSpace(lines[4]), Port: port}
 }
+
+// Remove deletes the cluster kept for dir, and the /var/tmp directory Start
+// uses instead when dir is out of the postgres user's reach. It refuses
+// while a server runs in either.
+func Remove(dir string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	dirs := []string{dir, filepath.Join("/var/tmp", "frontdesk-pg-"+shortHash(dir))}
+	for _, d := range dirs {
+		if running(d) != nil {
+			return fmt.Errorf("a PostgreSQL server is running in %s: stop `frontdesk dev` (Ctrl-C) first", d)
+		}
+	}
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("remove %s: %w", d, err)
+		}
+	}
+	return nil
+}

@@ -29,12 +29,14 @@ var infraTables = map[string]string{
 	"river_leader":       "the job queue's leader election",
 	"river_queue":        "the job queue's queues",
 	"river_notification": "the job queue's notifications",
+	"secret_key_check":   "a value sealed with the secret key, to refuse a process started with another key",
 	"login_failures":     "failed sign-in counts per account and address; the app role has no grant, only auth_login_reserve and auth_login_release touch it",
 }
 
 // appGrants is every privilege the app role may hold, and must hold.
 var appGrants = []string{
 	"audit_events:INSERT",
+	"secret_key_check:INSERT", "secret_key_check:SELECT",
 	"bookings:DELETE", "bookings:INSERT", "bookings:SELECT", "bookings:UPDATE",
 	"calendar_connections:DELETE", "calendar_connections:INSERT", "calendar_connections:SELECT", "calendar_connections:UPDATE",
 	"call_tool_calls:INSERT", "call_tool_calls:SELECT",

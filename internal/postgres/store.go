@@ -375,3 +375,29 @@ func (s *Store) LoginRelease(ctx context.Context, email, address string) error {
 	})
 	return err
 }
+
+// ErrWrongSecretKey: the secret key does not open what this database holds.
+var ErrWrongSecretKey = errors.New("FRONTDESK_SECRET_KEY does not open the secrets stored in this database: start with the key they were sealed with")
+
+// CheckSecretKey proves the process's secret key is the one this
+// database's secrets were sealed with: the first start stores a value
+// sealed with it, every later start must open that value.
+func (s *Store) CheckSecretKey(ctx context.Context, seal func() []byte, open func([]byte) error) error {
+	conn, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	q := queries(conn)
+	if err := q.AddSecretKeyCheck(ctx, seal()); err != nil {
+		return fmt.Errorf("store the secret key check: %w", err)
+	}
+	sealed, err := q.SealedKeyCheck(ctx)
+	if err != nil || len(sealed) != 1 {
+		return fmt.Errorf("read the secret key check: %v", err)
+	}
+	if open(sealed[0]) != nil {
+		return ErrWrongSecretKey
+	}
+	return nil
+}

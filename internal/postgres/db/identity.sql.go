@@ -45,6 +45,15 @@ func (q *Queries) ActingMember(ctx context.Context, arg ActingMemberParams) (Act
 	return i, err
 }
 
+const AddSecretKeyCheck = `-- name: AddSecretKeyCheck :exec
+INSERT INTO secret_key_check (sealed) VALUES ($1) ON CONFLICT (id) DO NOTHING
+`
+
+func (q *Queries) AddSecretKeyCheck(ctx context.Context, sealed []byte) error {
+	_, err := q.db.Exec(ctx, AddSecretKeyCheck, sealed)
+	return err
+}
+
 const LoginLookup = `-- name: LoginLookup :one
 
 SELECT l.user_id::uuid AS user_id, coalesce(l.password_hash, '')::text AS password_hash
@@ -93,6 +102,30 @@ func (q *Queries) LoginReserve(ctx context.Context, arg LoginReserveParams) (int
 	var wait_seconds int32
 	err := row.Scan(&wait_seconds)
 	return wait_seconds, err
+}
+
+const SealedKeyCheck = `-- name: SealedKeyCheck :many
+SELECT sealed FROM secret_key_check
+`
+
+func (q *Queries) SealedKeyCheck(ctx context.Context) ([][]byte, error) {
+	rows, err := q.db.Query(ctx, SealedKeyCheck)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items [][]byte
+	for rows.Next() {
+		var sealed []byte
+		if err := rows.Scan(&sealed); err != nil {
+			return nil, err
+		}
+		items = append(items, sealed)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const TenantOrg = `-- name: TenantOrg :one

@@ -188,6 +188,12 @@ type ResourceService struct {
 	ServiceID  frontdesk.ServiceID
 }
 
+type SecretKeyCheck struct {
+	ID        bool
+	Sealed    []byte
+	CreatedAt time.Time
+}
+
 type Service struct {
 	OrgID               frontdesk.OrgID
 	ID                  frontdesk.ServiceID

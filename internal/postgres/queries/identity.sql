@@ -37,3 +37,9 @@ SELECT auth_login_release(@email::text, @address::text);
 DELETE FROM login_failures
 WHERE (scope = 'account' AND key = lower(@email::text))
    OR (scope = 'account_address' AND starts_with(key, lower(@email::text) || ' '));
+
+-- name: SealedKeyCheck :many
+SELECT sealed FROM secret_key_check;
+
+-- name: AddSecretKeyCheck :exec
+INSERT INTO secret_key_check (sealed) VALUES (@sealed) ON CONFLICT (id) DO NOTHING;
