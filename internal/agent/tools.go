@@ -389,9 +389,9 @@ func phoneArg(tc ToolCall, country, caller string) (string, error) {
 	if strings.TrimSpace(v) == "" {
 		v = caller
 	}
-	e164, err := calls.NormalizePhone(v, country)
+	e164, err := calls.ValidPhone(v, country)
 	if err != nil {
-		return "", ask("Ask the caller for the phone number to book under.")
+		return "", ask("Ask the caller for the phone number to book under, with its area code.")
 	}
 	return e164, nil
 }

@@ -138,9 +138,9 @@ func (s *Service) SetSettings(ctx context.Context, org frontdesk.OrgID, in Setti
 	token := in.AuthToken
 	in.AuthToken, in.Configured = "", true
 	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		n, err := calls.NormalizePhone(in.FromNumber, tx.Org.Country)
+		n, err := calls.ValidPhone(in.FromNumber, tx.Org.Country)
 		if err != nil {
-			return frontdesk.Invalid("from_number", "must be the account's phone number, e.g. +15125550100")
+			return frontdesk.Invalid("from_number", "%s", err.Error())
 		}
 		in.FromNumber = n
 		if err := tx.DeleteSMSRoutes(ctx, org); err != nil {

@@ -174,9 +174,9 @@ func (s *Service) Book(ctx context.Context, org frontdesk.OrgID, in BookingReque
 		if in.PatientName = strings.TrimSpace(in.PatientName); in.PatientName == "" || len(in.PatientName) > 200 {
 			return frontdesk.Invalid("patient_name", "is required (at most 200 characters)")
 		}
-		phone, err := calls.NormalizePhone(in.PatientPhone, tx.Org.Country)
+		phone, err := calls.ValidPhone(in.PatientPhone, tx.Org.Country)
 		if err != nil {
-			return frontdesk.Invalid("patient_phone", "must be a phone number, e.g. +15125550123")
+			return frontdesk.Invalid("patient_phone", "%s", err.Error())
 		}
 		if svc, err = cal.Service(ctx, in.ServiceID); err != nil {
 			if errors.Is(err, frontdesk.ErrNotFound) {

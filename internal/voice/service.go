@@ -82,9 +82,9 @@ func (s *Service) AddRoute(ctx context.Context, org frontdesk.OrgID, kind Kind, 
 
 func routeValue(kind Kind, value, country string) (string, error) {
 	if kind == PhoneNumber {
-		n, err := calls.NormalizePhone(value, country)
-		if err != nil || !strings.HasPrefix(n, "+") {
-			return "", frontdesk.Invalid("number", "must be a phone number, e.g. +15125550100")
+		n, err := calls.ValidPhone(value, country)
+		if err != nil {
+			return "", frontdesk.Invalid("number", "%s", err.Error())
 		}
 		return n, nil
 	}

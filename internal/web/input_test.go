@@ -102,3 +102,44 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// Phone numbers that will be called or texted must exist: no letters, an
+// area code, a valid number, wherever they come in.
+func TestPhoneNumbersMustExist(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	secret := voiceSetup(t, b, b.w.A, numberA)
+	db := b.owner(t)
+	day := cs.day.Format(time.DateOnly)
+	for _, c := range []struct {
+		number, says string
+	}{
+		{"555-1234", "area code"},
+		{"+1555CALLNOW", "digits"},
+		{"+15555550123", "not a phone number that exists"},
+	} {
+		bk := cs.booking(cs.resources[0], cs.at(9, 0))
+		bk["patient_phone"] = c.number
+		r := b.request(t, http.MethodPost, "/api/bookings", cs.token, bk)
+		if r.status != 422 || !strings.Contains(string(r.body), `"field":"patient_phone"`) || !strings.Contains(string(r.body), c.says) {
+			t.Errorf("booking for %q: %d %s", c.number, r.status, r.body)
+		}
+		r = b.request(t, http.MethodPost, "/api/voice/phone-numbers", cs.token, map[string]any{"number": c.number})
+		if r.status != 422 || !strings.Contains(string(r.body), `"field":"number"`) {
+			t.Errorf("voice number %q: %d %s", c.number, r.status, r.body)
+		}
+		r = b.request(t, http.MethodPut, "/api/integrations/twilio", cs.token, map[string]any{"account_sid": sidA, "auth_token": tokenA, "from_number": c.number})
+		if r.status != 422 || !strings.Contains(string(r.body), `"field":"from_number"`) {
+			t.Errorf("sending number %q: %d %s", c.number, r.status, r.body)
+		}
+		out := b.tools(t, secret, [3]any{"p-" + c.number, "bookAppointment", map[string]any{"service": "Cleaning", "start": day + " 10:00",
+			"patient_name": "Pat", "patient_phone": c.number}})
+		if !strings.Contains(out.Results[0].Result, "area code") {
+			t.Errorf("agent booking for %q: %+v", c.number, out.Results[0])
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM bookings"); n != 0 {
+		t.Fatalf("%d bookings made for numbers that do not exist", n)
+	}
+}
