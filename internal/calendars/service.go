@@ -6,6 +6,9 @@ package calendars
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -56,6 +59,23 @@ type state struct {
 	Org     frontdesk.OrgID  `json:"o"`
 	User    frontdesk.UserID `json:"u"`
 	Expires int64            `json:"e"`
+	// Browser is the hash of the nonce the starting browser keeps in a
+	// cookie: only that browser can finish the flow.
+	Browser string `json:"b"`
+	// Replace allows a different Google account to take over an active
+	// connection.
+	Replace bool `json:"r"`
+}
+
+// Started is a flow begun: the URL of Google's consent page, and the
+// nonce the starting browser must keep (an HttpOnly cookie) to finish it.
+type Started struct {
+	URL, BrowserNonce string
+}
+
+func nonceHash(nonce string) string {
+	sum := sha256.Sum256([]byte("frontdesk oauth browser " + nonce))
+	return hex.EncodeToString(sum[:])
 }
 
 const oauthWindow = 10 * time.Minute
@@ -63,14 +83,18 @@ const oauthWindow = 10 * time.Minute
 // Start begins connecting resource's calendar for user: the PKCE verifier
 // stays in the database, and the browser goes to the returned URL with a
 // signed state bound to the clinic, the user and a short expiry.
-func (s *Service) Start(ctx context.Context, org frontdesk.OrgID, user frontdesk.UserID, resource frontdesk.ResourceID) (string, error) {
+//
+// replace says the admin means to replace an active connection with
+// another Google account's; without it, a different account is refused.
+func (s *Service) Start(ctx context.Context, org frontdesk.OrgID, user frontdesk.UserID, resource frontdesk.ResourceID, replace bool) (Started, error) {
 	if s.google == nil {
-		return "", ErrNotConfigured
+		return Started{}, ErrNotConfigured
 	}
 	if resource.IsZero() {
-		return "", frontdesk.Invalid("resource_id", "is required: the clinician or room whose calendar this is")
+		return Started{}, frontdesk.Invalid("resource_id", "is required: the clinician or room whose calendar this is")
 	}
 	verifier := oauth2.GenerateVerifier()
+	nonce := oauth2.GenerateVerifier() // 32 random bytes, URL-safe
 	var st string
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		ok, err := tx.ResourceExists(ctx, db.ResourceExistsParams{OrgID: org, ID: resource})
@@ -85,22 +109,25 @@ func (s *Service) Start(ctx context.Context, org frontdesk.OrgID, user frontdesk
 		if err != nil {
 			return err
 		}
-		b, _ := json.Marshal(state{Pending: id, Org: org, User: user, Expires: time.Now().Add(oauthWindow).Unix()})
+		b, _ := json.Marshal(state{Pending: id, Org: org, User: user, Expires: time.Now().Add(oauthWindow).Unix(),
+			Browser: nonceHash(nonce), Replace: replace})
 		st = s.secrets.Sign(b)
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return Started{}, err
 	}
-	return s.google.AuthURL(st, verifier), nil
+	return Started{URL: s.google.AuthURL(st, verifier), BrowserNonce: nonce}, nil
 }
 
 // Callback finishes the flow Google redirects back to. The state decides
-// everything: it must be ours (signed), fresh, and name a pending flow of
-// that clinic and a user who is still an admin there, used once. The
+// everything: it must be ours (signed), fresh, come back to the browser
+// that started it (browserNonce, from its cookie), and name a pending flow
+// of that clinic and a user who is still an admin there, used once. The
 // pending flow is taken in one transaction, the code exchanged with Google
-// with none open, and the connection saved in another.
-func (s *Service) Callback(ctx context.Context, rawState, code, googleErr string) error {
+// with none open, and the connection saved in another, unless it would
+// silently replace another Google account's active connection.
+func (s *Service) Callback(ctx context.Context, rawState, code, googleErr, browserNonce string) error {
 	if s.google == nil {
 		return ErrNotConfigured
 	}
@@ -108,6 +135,9 @@ func (s *Service) Callback(ctx context.Context, rawState, code, googleErr string
 	var st state
 	if err != nil || json.Unmarshal(raw, &st) != nil || time.Now().Unix() > st.Expires || st.Org.IsZero() {
 		return &ErrBadState{"state", "the sign-in link is invalid or expired; start again"}
+	}
+	if browserNonce == "" || subtle.ConstantTimeCompare([]byte(nonceHash(browserNonce)), []byte(st.Browser)) != 1 {
+		return &ErrBadState{"state", "this sign-in was started in another browser: start again from the browser that will finish it"}
 	}
 	if googleErr != "" {
 		return &ErrBadState{"error", "Google did not grant access: " + googleErr}
@@ -139,13 +169,35 @@ func (s *Service) Callback(ctx context.Context, rawState, code, googleErr string
 		s.log.WarnContext(ctx, "google code exchange failed", "err", err)
 		return &ErrBadState{"code", "Google refused the sign-in; start again"}
 	}
+	account, err := s.google.Account(ctx, token)
+	if err != nil {
+		s.log.WarnContext(ctx, "google account lookup failed", "err", err)
+		return &ErrBadState{"code", "Google did not say which account signed in; start again"}
+	}
 	err = s.store.InTenant(ctx, st.Org, func(tx *postgres.Tx) error {
+		old, err := tx.CalendarConnectionByResource(ctx, db.CalendarConnectionByResourceParams{OrgID: st.Org, ResourceID: p.ResourceID})
+		if err == nil && old.Status == "active" && old.Account != account && !st.Replace {
+			current := old.Account
+			if current == "" {
+				current = "another Google account"
+			}
+			return frontdesk.Conflict("", "this calendar is connected to "+current+"; to connect "+account+" instead, start again asking to replace it (replace=true)")
+		}
+		if err != nil && !errors.Is(err, frontdesk.ErrNotFound) {
+			return err
+		}
 		if err := tx.SaveCalendarConnection(ctx, db.SaveCalendarConnectionParams{OrgID: st.Org, ResourceID: p.ResourceID,
-			Token: s.secrets.Seal(token, st.Org[:]), ConnectedBy: uuid.NullUUID{UUID: uuid.UUID(st.User), Valid: true}}); err != nil {
+			Token: s.secrets.Seal(token, st.Org[:]), ConnectedBy: uuid.NullUUID{UUID: uuid.UUID(st.User), Valid: true},
+			Account: account}); err != nil {
 			return err
 		}
 		return s.resync(ctx, tx, p.ResourceID)
 	})
+	if errors.Is(err, frontdesk.ErrConflict) {
+		if rerr := s.google.Revoke(ctx, token); rerr != nil { // the refused grant is not kept
+			s.log.WarnContext(ctx, "google revoke failed", "err", rerr)
+		}
+	}
 	s.cache.forget(st.Org)
 	return err
 }
@@ -158,7 +210,9 @@ type Connection struct {
 	CalendarID   string               `json:"calendar_id"`
 	Status       string               `json:"status"` // active or needs_reconnect
 	Reason       string               `json:"reason,omitempty"`
-	UpdatedAt    time.Time            `json:"updated_at"`
+	// Account is the Google account the calendar belongs to.
+	Account   string    `json:"account"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Connections lists the clinic's connected calendars.
@@ -167,8 +221,8 @@ func (s *Service) Connections(ctx context.Context, org frontdesk.OrgID) ([]Conne
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		rows, err := tx.ListCalendarConnections(ctx, org)
 		for _, c := range rows {
-			out = append(out, Connection{c.ID, c.ResourceID, c.ResourceName, c.CalendarID, c.Status, c.StatusReason,
-				c.UpdatedAt.In(tx.Org.Location)})
+			out = append(out, Connection{ID: c.ID, ResourceID: c.ResourceID, ResourceName: c.ResourceName, CalendarID: c.CalendarID,
+				Status: c.Status, Reason: c.StatusReason, Account: c.Account, UpdatedAt: c.UpdatedAt.In(tx.Org.Location)})
 		}
 		return err
 	})

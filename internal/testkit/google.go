@@ -31,12 +31,15 @@ type FakeGoogle struct {
 	// RefreshFails makes refreshing a token answer invalid_grant.
 	RefreshFails bool
 	Inserts      int
+	// Account is the Google account the next approval signs in as.
+	Account  string
+	accounts map[string]string // access token → account
 }
 
 // NewFakeGoogle starts the fake.
 func NewFakeGoogle(t testing.TB) *FakeGoogle {
 	f := &FakeGoogle{challenges: map[string]string{}, events: map[string]map[string]any{}, created: map[string]time.Time{},
-		deleted: map[string]bool{}, revoked: map[string]bool{}}
+		deleted: map[string]bool{}, revoked: map[string]bool{}, Account: "drs.calendar@example.com", accounts: map[string]string{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -97,8 +100,10 @@ func (f *FakeGoogle) serve(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			delete(f.challenges, r.PostForm.Get("code"))
-			fmt.Fprint(w, `{"access_token":"access-1","expires_in":3599,"refresh_token":"refresh-1","token_type":"Bearer",
-				"scope":"https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.freebusy"}`)
+			access := "access-" + r.PostForm.Get("code")
+			f.accounts[access] = f.Account
+			fmt.Fprintf(w, `{"access_token":%q,"expires_in":3599,"refresh_token":"refresh-1","token_type":"Bearer",
+				"scope":"https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.freebusy"}`, access)
 		case "refresh_token":
 			if f.RefreshFails || f.revoked[r.PostForm.Get("refresh_token")] {
 				w.WriteHeader(400)
@@ -130,6 +135,13 @@ func (f *FakeGoogle) serve(w http.ResponseWriter, r *http.Request) {
 			cals[it.ID] = map[string]any{"busy": busy}
 		}
 		json.NewEncoder(w).Encode(map[string]any{"kind": "calendar#freeBusy", "calendars": cals})
+	case r.URL.Path == "/calendar/v3/calendars/primary":
+		account, ok := f.accounts[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		if !ok {
+			gerr(w, 401, "authError")
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"kind": "calendar#calendar", "id": account, "summary": account})
 	case strings.HasPrefix(r.URL.Path, "/calendar/v3/calendars/"):
 		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer access-") {
 			gerr(w, 401, "authError")

@@ -25,10 +25,20 @@ func googleClient(g *testkit.FakeGoogle) *google.Client {
 }
 
 // connect runs the OAuth flow for resource as token's user, up to the
-// redirect back, and returns the callback's response.
+// redirect back in the same browser (its cookie), and returns the
+// callback's response.
 func (b *bundle) connect(t *testing.T, g *testkit.FakeGoogle, token, resource string) response {
 	t.Helper()
-	res := b.get(t, "/api/calendar/oauth/start?resource_id="+resource, token)
+	res, cookie := b.startOAuth(t, g, token, "resource_id="+resource)
+	return b.get(t, res, "", "Cookie", cookie)
+}
+
+// startOAuth starts a flow with query and has Google approve it; it
+// returns the callback path Google would redirect to and the starting
+// browser's cookie.
+func (b *bundle) startOAuth(t *testing.T, g *testkit.FakeGoogle, token, query string) (string, string) {
+	t.Helper()
+	res := b.get(t, "/api/calendar/oauth/start?"+query, token)
 	if res.status != http.StatusFound {
 		t.Fatalf("start: %d %s", res.status, res.body)
 	}
@@ -42,7 +52,16 @@ func (b *bundle) connect(t *testing.T, g *testkit.FakeGoogle, token, resource st
 		t.Fatalf("authorize URL: %s", out.AuthorizeURL)
 	}
 	code := g.Approve(q.Get("code_challenge"))
-	return b.get(t, "/api/calendar/oauth/callback?state="+url.QueryEscape(q.Get("state"))+"&code="+code, "")
+	var cookie string
+	for _, c := range (&http.Response{Header: res.header}).Cookies() {
+		if c.Name == "frontdesk_oauth" && c.HttpOnly && c.MaxAge > 0 && c.MaxAge <= 600 {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	if cookie == "" {
+		t.Fatalf("start set no short-lived HttpOnly browser cookie: %v", res.header)
+	}
+	return "/api/calendar/oauth/callback?state=" + url.QueryEscape(q.Get("state")) + "&code=" + code, cookie
 }
 
 func TestGoogleCalendarSync(t *testing.T) {
@@ -209,4 +228,52 @@ func expiredToken() []byte {
 	b, _ := json.Marshal(map[string]any{"access_token": "access-old", "token_type": "Bearer", "refresh_token": "refresh-1",
 		"expiry": time.Now().Add(-time.Hour)})
 	return b
+}
+
+// The sign-in link works only in the browser that started it, and an
+// active connection is replaced by another Google account only when the
+// admin asked for a replacement; connections say which account they are.
+func TestCalendarConnectionIsBoundToItsBrowserAndAccount(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	g := testkit.NewFakeGoogle(t)
+	b.withGoogle(t, googleClient(g))
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	drA := cs.resources[0]
+	db := b.owner(t)
+
+	// Opened in another browser (no cookie, or another flow's): refused,
+	// and the flow is still there for its own browser.
+	callback, cookie := b.startOAuth(t, g, cs.token, "resource_id="+drA)
+	_, otherCookie := b.startOAuth(t, g, cs.token, "resource_id="+drA)
+	for name, c := range map[string]string{"no cookie": "", "another flow's cookie": otherCookie} {
+		if r := b.get(t, callback, "", "Cookie", c); r.status != 400 || !strings.Contains(string(r.body), "another browser") {
+			t.Fatalf("%s: %d %s", name, r.status, r.body)
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM calendar_connections"); n != 0 {
+		t.Fatalf("%d connections from another browser", n)
+	}
+	if r := b.get(t, callback, "", "Cookie", cookie); r.status != 200 {
+		t.Fatalf("the starting browser: %d %s", r.status, r.body)
+	}
+	if r := b.get(t, "/api/calendar/connections", cs.token); !strings.Contains(string(r.body), `"account":"drs.calendar@example.com"`) {
+		t.Fatalf("connection's account: %s", r.body)
+	}
+
+	// Someone signs in with another Google account: not without replace.
+	g.Account = "stranger@example.com"
+	if r := b.connect(t, g, cs.token, drA); r.status != 409 || !strings.Contains(string(r.body), "replace") {
+		t.Fatalf("another account without replace: %d %s", r.status, r.body)
+	}
+	if n := count(t, db, "SELECT count(*) FROM calendar_connections WHERE account = 'drs.calendar@example.com'"); n != 1 {
+		t.Fatal("the working connection was replaced")
+	}
+	callback, cookie = b.startOAuth(t, g, cs.token, "resource_id="+drA+"&replace=true")
+	if r := b.get(t, callback, "", "Cookie", cookie); r.status != 200 {
+		t.Fatalf("another account with replace: %d %s", r.status, r.body)
+	}
+	if r := b.get(t, "/api/calendar/connections", cs.token); !strings.Contains(string(r.body), `"account":"stranger@example.com"`) {
+		t.Fatalf("after the replacement: %s", r.body)
+	}
 }

@@ -107,6 +107,7 @@ func (b *bundle) token(t *testing.T, u testkit.User, org frontdesk.OrgID) string
 type response struct {
 	status int
 	body   []byte
+	header http.Header
 }
 
 func (r response) json(t *testing.T, v any) {
@@ -156,7 +157,7 @@ func (b *bundle) request(t *testing.T, method, path, token string, body any, hea
 	if ct := res.Header.Get("Content-Type"); len(out) > 0 && ct != "application/json; charset=utf-8" && !strings.HasPrefix(ct, "audio/") && !strings.HasPrefix(ct, "text/xml") {
 		t.Errorf("%s %s: Content-Type %q", method, path, ct)
 	}
-	return response{res.StatusCode, out}
+	return response{res.StatusCode, out, res.Header}
 }
 
 // noRedirects shows tests the redirect itself (OAuth start answers 302).

@@ -72,7 +72,7 @@ func (q *Queries) AddOAuthPending(ctx context.Context, arg AddOAuthPendingParams
 }
 
 const CalendarConnectionByResource = `-- name: CalendarConnectionByResource :one
-SELECT id, calendar_id, token, status FROM calendar_connections WHERE org_id = $1 AND resource_id = $2
+SELECT id, calendar_id, token, status, account FROM calendar_connections WHERE org_id = $1 AND resource_id = $2
 `
 
 type CalendarConnectionByResourceParams struct {
@@ -85,6 +85,7 @@ type CalendarConnectionByResourceRow struct {
 	CalendarID string
 	Token      []byte
 	Status     string
+	Account    string
 }
 
 func (q *Queries) CalendarConnectionByResource(ctx context.Context, arg CalendarConnectionByResourceParams) (CalendarConnectionByResourceRow, error) {
@@ -95,6 +96,7 @@ func (q *Queries) CalendarConnectionByResource(ctx context.Context, arg Calendar
 		&i.CalendarID,
 		&i.Token,
 		&i.Status,
+		&i.Account,
 	)
 	return i, err
 }
@@ -145,7 +147,7 @@ func (q *Queries) FutureBookingsOfResource(ctx context.Context, arg FutureBookin
 }
 
 const ListCalendarConnections = `-- name: ListCalendarConnections :many
-SELECT c.id, c.resource_id, r.name AS resource_name, c.calendar_id, c.status, c.status_reason, c.created_at, c.updated_at
+SELECT c.id, c.resource_id, r.name AS resource_name, c.calendar_id, c.status, c.status_reason, c.created_at, c.updated_at, c.account
 FROM calendar_connections c JOIN resources r ON r.org_id = c.org_id AND r.id = c.resource_id
 WHERE c.org_id = $1 ORDER BY r.name
 `
@@ -159,6 +161,7 @@ type ListCalendarConnectionsRow struct {
 	StatusReason string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	Account      string
 }
 
 func (q *Queries) ListCalendarConnections(ctx context.Context, orgID frontdesk.OrgID) ([]ListCalendarConnectionsRow, error) {
@@ -179,6 +182,7 @@ func (q *Queries) ListCalendarConnections(ctx context.Context, orgID frontdesk.O
 			&i.StatusReason,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Account,
 		); err != nil {
 			return nil, err
 		}
@@ -207,10 +211,10 @@ func (q *Queries) MarkCalendarNeedsReconnect(ctx context.Context, arg MarkCalend
 }
 
 const SaveCalendarConnection = `-- name: SaveCalendarConnection :exec
-INSERT INTO calendar_connections (org_id, resource_id, token, connected_by)
-VALUES ($1, $2, $3, $4)
+INSERT INTO calendar_connections (org_id, resource_id, token, connected_by, account)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (org_id, resource_id) DO UPDATE SET token = excluded.token, status = 'active', status_reason = '',
-    connected_by = excluded.connected_by, updated_at = now()
+    connected_by = excluded.connected_by, account = excluded.account, updated_at = now()
 `
 
 type SaveCalendarConnectionParams struct {
@@ -218,6 +222,7 @@ type SaveCalendarConnectionParams struct {
 	ResourceID  frontdesk.ResourceID
 	Token       []byte
 	ConnectedBy uuid.NullUUID
+	Account     string
 }
 
 func (q *Queries) SaveCalendarConnection(ctx context.Context, arg SaveCalendarConnectionParams) error {
@@ -226,6 +231,7 @@ func (q *Queries) SaveCalendarConnection(ctx context.Context, arg SaveCalendarCo
 		arg.ResourceID,
 		arg.Token,
 		arg.ConnectedBy,
+		arg.Account,
 	)
 	return err
 }

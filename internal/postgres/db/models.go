@@ -55,6 +55,7 @@ type CalendarConnection struct {
 	ConnectedBy  uuid.NullUUID
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	Account      string
 }
 
 type CallCount struct {

@@ -10,18 +10,18 @@ DELETE FROM oauth_pending WHERE org_id = @org_id AND id = @id AND user_id = @use
 RETURNING resource_id, verifier;
 
 -- name: SaveCalendarConnection :exec
-INSERT INTO calendar_connections (org_id, resource_id, token, connected_by)
-VALUES (@org_id, @resource_id, @token, @connected_by)
+INSERT INTO calendar_connections (org_id, resource_id, token, connected_by, account)
+VALUES (@org_id, @resource_id, @token, @connected_by, @account)
 ON CONFLICT (org_id, resource_id) DO UPDATE SET token = excluded.token, status = 'active', status_reason = '',
-    connected_by = excluded.connected_by, updated_at = now();
+    connected_by = excluded.connected_by, account = excluded.account, updated_at = now();
 
 -- name: ListCalendarConnections :many
-SELECT c.id, c.resource_id, r.name AS resource_name, c.calendar_id, c.status, c.status_reason, c.created_at, c.updated_at
+SELECT c.id, c.resource_id, r.name AS resource_name, c.calendar_id, c.status, c.status_reason, c.created_at, c.updated_at, c.account
 FROM calendar_connections c JOIN resources r ON r.org_id = c.org_id AND r.id = c.resource_id
 WHERE c.org_id = @org_id ORDER BY r.name;
 
 -- name: CalendarConnectionByResource :one
-SELECT id, calendar_id, token, status FROM calendar_connections WHERE org_id = @org_id AND resource_id = @resource_id;
+SELECT id, calendar_id, token, status, account FROM calendar_connections WHERE org_id = @org_id AND resource_id = @resource_id;
 
 -- name: ActiveCalendarConnections :many
 SELECT resource_id, calendar_id, token FROM calendar_connections WHERE org_id = @org_id AND status = 'active';

@@ -114,6 +114,20 @@ func (c *Client) service(ctx context.Context, token []byte) (*calendar.Service, 
 		option.WithHTTPClient(c.oauth.Client(ctx, &tok)))
 }
 
+// Account is the Google account a token belongs to: its primary
+// calendar's id, which is the account's email address.
+func (c *Client) Account(ctx context.Context, token []byte) (string, error) {
+	svc, err := c.service(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	cal, err := svc.Calendars.Get("primary").Context(ctx).Do()
+	if err != nil {
+		return "", err
+	}
+	return cal.Id, nil
+}
+
 // EventID derives a booking's event id: lowercase hex without hyphens,
 // within Google's base32hex alphabet (a-v, 0-9).
 func EventID(booking uuid.UUID) string { return hex.EncodeToString(booking[:]) }
