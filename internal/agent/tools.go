@@ -12,6 +12,7 @@ import (
 	"frontdesk/internal/knowledge"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/scheduling"
+	"frontdesk/internal/wallclock"
 )
 
 // turn is one tool call being answered, in its transaction.
@@ -64,12 +65,12 @@ func (t *turn) checkAvailability() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	slots, err := t.cal.Free(t.ctx, svc, frontdesk.ResourceID{}, day, day.AddDate(0, 0, 1))
+	slots, err := t.cal.Free(t.ctx, svc, frontdesk.ResourceID{}, day, daysAfter(day, 1, t.loc()))
 	if err != nil {
 		return "", err
 	}
 	if len(slots) == 0 {
-		next, err := t.cal.Free(t.ctx, svc, frontdesk.ResourceID{}, day.AddDate(0, 0, 1), day.AddDate(0, 0, 15))
+		next, err := t.cal.Free(t.ctx, svc, frontdesk.ResourceID{}, daysAfter(day, 1, t.loc()), daysAfter(day, 15, t.loc()))
 		if err != nil {
 			return "", err
 		}
@@ -402,13 +403,19 @@ func dateArg(tc ToolCall, name string, loc *time.Location, now time.Time) (time.
 	v, _ := tc.Arguments[name].(string)
 	if v == "" {
 		y, m, d := now.In(loc).Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, loc), nil
+		return wallclock.StartOfDay(y, m, d, loc), nil
 	}
-	t, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(v), loc)
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
 	if err != nil {
 		return time.Time{}, ask("Ask the caller which day they mean, and give it as YYYY-MM-DD.")
 	}
-	return t, nil
+	return wallclock.StartOfDay(d.Year(), d.Month(), d.Day(), loc), nil
+}
+
+// daysAfter is the first instant of the day n days after day's, in loc.
+func daysAfter(day time.Time, n int, loc *time.Location) time.Time {
+	y, m, d := day.In(loc).Date()
+	return wallclock.StartOfDay(y, m, d+n, loc)
 }
 
 // timeArg reads a start time: RFC 3339, or a local "YYYY-MM-DD HH:MM".

@@ -14,6 +14,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"frontdesk"
+	"frontdesk/internal/wallclock"
 )
 
 // Statuses in lifecycle order: a call's status only moves forward.
@@ -148,11 +149,14 @@ func ParseRange(q url.Values, loc *time.Location) (from, to *time.Time, err erro
 }
 
 func parseTime(field, v string, loc *time.Location, endOfDay bool) (*time.Time, error) {
-	if d, err := time.ParseInLocation("2006-01-02", v, loc); err == nil {
+	if d, err := time.Parse("2006-01-02", v); err == nil {
 		if endOfDay {
 			d = d.AddDate(0, 0, 1)
 		}
-		return &d, nil
+		// The day's first instant, which is not midnight where the clocks
+		// change at midnight.
+		start := wallclock.StartOfDay(d.Year(), d.Month(), d.Day(), loc)
+		return &start, nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {

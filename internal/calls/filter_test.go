@@ -148,3 +148,44 @@ func FuzzParseListFilter(f *testing.F) {
 		}
 	})
 }
+
+// A date is the whole day in the clinic's zone, from its first instant,
+// even where the clocks change at midnight and the day starts at 01:00.
+func TestDateRangeInZonesThatChangeAtMidnight(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"America/Santiago", "Asia/Beirut", "America/Havana"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Find the next day that starts in a gap.
+		var day time.Time
+		for h := time.Now().UTC().Truncate(time.Hour); h.Before(time.Now().AddDate(2, 0, 0)); h = h.Add(time.Hour) {
+			_, o1 := h.In(loc).Zone()
+			_, o2 := h.Add(time.Hour).In(loc).Zone()
+			if after := h.Add(time.Hour).In(loc); o2 > o1 && after.Hour() == 1 {
+				day = after
+				break
+			}
+		}
+		if day.IsZero() {
+			continue // no midnight spring-forward ahead in this zone
+		}
+		date := day.Format(time.DateOnly)
+		from, to, err := calls.ParseRange(url.Values{"from": {date}, "to": {date}}, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := func(d string) time.Time { // the first real minute whose local date is d
+			for m := day.Add(-48 * time.Hour).Truncate(time.Minute); ; m = m.Add(time.Minute) {
+				if m.In(loc).Format(time.DateOnly) >= d {
+					return m
+				}
+			}
+		}
+		next := day.AddDate(0, 0, 1).Format(time.DateOnly)
+		if !from.Equal(first(date)) || !to.Equal(first(next)) || from.In(loc).Format(time.DateOnly) != date {
+			t.Errorf("%s %s: from %v to %v; want %v to %v", name, date, from.In(loc), to.In(loc), first(date).In(loc), first(next).In(loc))
+		}
+	}
+}

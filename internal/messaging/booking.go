@@ -10,6 +10,7 @@ import (
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/scheduling"
+	"frontdesk/internal/wallclock"
 )
 
 // BookingChanged logs a new booking's confirmation text (now) and reminder
@@ -85,7 +86,7 @@ func ReminderTime(start time.Time, before time.Duration, quietStart, quietEnd in
 		if minutesOf(l) < quietEnd && quietStart > quietEnd { // after midnight: the night began yesterday
 			day = l.AddDate(0, 0, -1)
 		}
-		at = time.Date(day.Year(), day.Month(), day.Day(), 0, quietStart-1, 0, 0, loc)
+		at, _ = wallclock.First(day.Year(), day.Month(), day.Day(), quietStart-1, loc)
 	}
 	if at.Before(now) {
 		if quiet(now, quietStart, quietEnd, loc) || start.Sub(now) < time.Hour {

@@ -9,6 +9,8 @@ package scheduling
 import (
 	"sort"
 	"time"
+
+	"frontdesk/internal/wallclock"
 )
 
 // Clock is a wall-clock time of day, in minutes after midnight.
@@ -126,11 +128,13 @@ func Slots(q Query, r Resource) []time.Time {
 			continue
 		}
 		for _, rg := range r.Hours[day.weekday()] {
-			closes, ok := wall(day, rg.Closes, q.Loc)
-			if !ok { // closing inside a skipped hour: the hour after it
-				closes = time.Date(day.Year, day.Month, day.Day, 0, int(rg.Closes), 0, 0, q.Loc)
-			}
-			for m := int(rg.Opens); m+int(q.Service.Duration/time.Minute) <= int(rg.Closes); m += step {
+			// The range in real time: from the first occurrence of its
+			// opening to that of its closing (a closing skipped by a
+			// spring-forward is the instant the clock jumps past it).
+			// Appointments fit in elapsed time, which is what patients and
+			// clinicians live.
+			closes, _ := wallclock.First(day.Year, day.Month, day.Day, int(rg.Closes), q.Loc)
+			for m := int(rg.Opens); m < int(rg.Closes); m += step {
 				at, ok := wall(day, Clock(m), q.Loc)
 				if !ok {
 					continue // this wall time does not exist today
@@ -153,18 +157,9 @@ func Slots(q Query, r Resource) []time.Time {
 
 // wall is the instant of a wall-clock time on day in loc, and whether that
 // wall time exists (it does not in a spring-forward gap). In a repeated
-// hour the first occurrence is used, so no wall time is offered twice.
+// stretch the first occurrence is used, so no wall time is offered twice.
 func wall(day Date, c Clock, loc *time.Location) (time.Time, bool) {
-	h, m := int(c)/60, int(c)%60
-	t := time.Date(day.Year, day.Month, day.Day, h, m, 0, 0, loc)
-	if t.Hour() != h%24 || t.Minute() != m {
-		return t, false
-	}
-	// time.Date may pick either side of a repeated hour; take the earlier.
-	if earlier := t.Add(-time.Hour); earlier.Hour() == t.Hour() && earlier.Minute() == t.Minute() && DateOf(earlier, loc) == day {
-		t = earlier
-	}
-	return t, true
+	return wallclock.First(day.Year, day.Month, day.Day, int(c), loc)
 }
 
 func closed(d Date, ranges []DayRange) bool {

@@ -13,6 +13,7 @@ import (
 	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/wallclock"
 )
 
 // BusySource reads the busy times of a clinic's connected calendars in
@@ -227,7 +228,13 @@ func ParseStart(field, v string, loc *time.Location) (time.Time, error) {
 		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+		if w, err := time.Parse(layout, v); err == nil {
+			// A wall time: its first occurrence; one the clocks skip
+			// does not exist.
+			t, ok := wallclock.First(w.Year(), w.Month(), w.Day(), w.Hour()*60+w.Minute(), loc)
+			if !ok {
+				return t, frontdesk.Invalid(field, "%s does not exist in the clinic's time zone: the clocks change then", clip(v))
+			}
 			return t, nil
 		}
 	}
