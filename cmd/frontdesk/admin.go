@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"frontdesk"
 	"frontdesk/internal/demo"
 	"frontdesk/internal/identity"
@@ -131,26 +133,35 @@ func cmdUserCreate(ctx context.Context, env *environment, args []string) error {
 	return withAdmin(ctx, env, "user create", "", args, func(fs *flag.FlagSet, c *config) {
 		fs.StringVar(&email, "email", "", "email address (required)")
 		fs.StringVar(&name, "name", "", "display name")
-		fs.StringVar(&password, "password", "", "password (at least 8 characters); empty for users who sign in through FRONTDESK_JWKS_URL only")
+		fs.StringVar(&password, "password", "", "password (at least 8 characters); without it, a one-time password is generated, printed, and must be changed at first sign-in")
 	}, func(admin *postgres.Admin, c *config) error {
 		email = strings.ToLower(strings.TrimSpace(email))
 		if !strings.Contains(email, "@") {
 			return errors.New("--email is required and must be an email address")
 		}
-		p := db.CreateUserParams{Email: email, Name: name}
-		if password != "" {
-			hash, err := identity.HashPassword(password)
-			if err != nil {
-				return err
-			}
-			p.PasswordHash.String, p.PasswordHash.Valid = hash, true
+		generated := password == ""
+		if generated {
+			password = identity.OneTimePassword()
 		}
+		hash, err := identity.HashPassword(password)
+		if err != nil {
+			return fmt.Errorf("--password: %w", err)
+		}
+		p := db.CreateUserParams{Email: email, Name: name}
+		p.PasswordHash.String, p.PasswordHash.Valid = hash, true
 		id, err := admin.CreateUser(ctx, p)
 		if err != nil {
 			if errors.Is(err, frontdesk.ErrConflict) {
 				return fmt.Errorf("a user with email %s already exists", email)
 			}
 			return err
+		}
+		if generated {
+			if _, err := admin.SetUserPassword(ctx, db.SetUserPasswordParams{Email: email, PasswordHash: pgtype.Text{String: hash, Valid: true}, MustChange: true}); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.stdout, "%s\none-time password (to be changed at first sign-in): %s\n", id, password)
+			return nil
 		}
 		fmt.Fprintln(env.stdout, id)
 		return nil
@@ -272,6 +283,125 @@ func cmdLoginUnlock(ctx context.Context, env *environment, args []string) error 
 			return err
 		}
 		fmt.Fprintf(env.stdout, "unlocked %s (%d failure counters cleared)\n", email, n)
+		return nil
+	})
+}
+
+func cmdUserList(ctx context.Context, env *environment, args []string) error {
+	return withAdmin(ctx, env, "user list", "", args, nil, func(admin *postgres.Admin, c *config) error {
+		users, err := admin.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tPASSWORD\tCLINICS")
+		for _, u := range users {
+			pw := "none (external sign-in)"
+			switch {
+			case u.MustChangePassword:
+				pw = "one-time"
+			case u.HasPassword:
+				pw = "set"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, pw, u.Clinics)
+		}
+		return tw.Flush()
+	})
+}
+
+func cmdUserSetPassword(ctx context.Context, env *environment, args []string) error {
+	var email, password string
+	return withAdmin(ctx, env, "user set-password", "", args, func(fs *flag.FlagSet, c *config) {
+		fs.StringVar(&email, "email", "", "the user's email address (required)")
+		fs.StringVar(&password, "password", "", "the new password; without it, a one-time password is generated, printed, and must be changed at the next sign-in")
+	}, func(admin *postgres.Admin, c *config) error {
+		email = strings.ToLower(strings.TrimSpace(email))
+		if !strings.Contains(email, "@") {
+			return errors.New("--email is required and must be an email address")
+		}
+		generated := password == ""
+		if generated {
+			password = identity.OneTimePassword()
+		}
+		hash, err := identity.HashPassword(password)
+		if err != nil {
+			return fmt.Errorf("--password: %w", err)
+		}
+		n, err := admin.SetUserPassword(ctx, db.SetUserPasswordParams{Email: email, PasswordHash: pgtype.Text{String: hash, Valid: true}, MustChange: generated})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("--email: no user %s", email)
+		}
+		if generated {
+			fmt.Fprintf(env.stdout, "one-time password (to be changed at the next sign-in): %s\n", password)
+		} else {
+			fmt.Fprintf(env.stdout, "password set for %s\n", email)
+		}
+		return nil
+	})
+}
+
+func cmdOrgList(ctx context.Context, env *environment, args []string) error {
+	return withAdmin(ctx, env, "org list", "", args, nil, func(admin *postgres.Admin, c *config) error {
+		orgs, err := admin.ListOrgs(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tTIME ZONE\tCOUNTRY\tSTATUS\tMEMBERS")
+		for _, o := range orgs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", o.ID, o.Name, o.Timezone, o.Country, o.Status, o.Members)
+		}
+		return tw.Flush()
+	})
+}
+
+func cmdMemberList(ctx context.Context, env *environment, args []string) error {
+	var org string
+	return withAdmin(ctx, env, "member list", "", args, func(fs *flag.FlagSet, c *config) {
+		fs.StringVar(&org, "org", "", "organization id (required)")
+	}, func(admin *postgres.Admin, c *config) error {
+		orgID, err := frontdesk.ParseOrgID(org)
+		if err != nil {
+			return fmt.Errorf("--org: %w", err)
+		}
+		members, err := admin.ListMembers(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USER\tEMAIL\tNAME\tROLE")
+		for _, m := range members {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.ID, m.Email, m.Name, m.Role)
+		}
+		return tw.Flush()
+	})
+}
+
+func cmdMemberRemove(ctx context.Context, env *environment, args []string) error {
+	var org, user string
+	return withAdmin(ctx, env, "member remove", "", args, func(fs *flag.FlagSet, c *config) {
+		fs.StringVar(&org, "org", "", "organization id (required)")
+		fs.StringVar(&user, "user", "", "user id or email (required)")
+	}, func(admin *postgres.Admin, c *config) error {
+		orgID, err := frontdesk.ParseOrgID(org)
+		if err != nil {
+			return fmt.Errorf("--org: %w", err)
+		}
+		userID, err := lookupUser(ctx, admin, user)
+		if err != nil {
+			return err
+		}
+		n, err := admin.RemoveMember(ctx, db.RemoveMemberParams{OrgID: orgID, UserID: userID})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("%s is not a member of %s", user, orgID)
+		}
+		fmt.Fprintf(env.stdout, "removed %s from %s\n", user, orgID)
 		return nil
 	})
 }

@@ -32,17 +32,22 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"serve":        {"run the HTTP API (production: uses FRONTDESK_DATABASE_URL)", cmdServe},
-		"worker":       {"work background jobs: recordings, texts, calendar sync (production: uses FRONTDESK_DATABASE_URL)", cmdWorker},
-		"dev":          {"run everything locally: private PostgreSQL under .data/, migrations, demo data, server", cmdDev},
-		"migrate":      {"apply database migrations as the owner role", cmdMigrate},
-		"demo":         {"generate N clinics and M calls with a realistic skew, for benchmarks", cmdDemo},
-		"org create":   {"create an organization (clinic)", cmdOrgCreate},
-		"user create":  {"create a user", cmdUserCreate},
-		"member add":   {"add a user to an organization with a role", cmdMemberAdd},
-		"token":        {"print a bearer token for a user", cmdToken},
-		"audit":        {"list requests for objects a clinic does not have (cross-tenant attempts)", cmdAudit},
-		"login unlock": {"lift an account's sign-in locks (failed-password limits), from every address", cmdLoginUnlock},
+		"serve":             {"run the HTTP API (production: uses FRONTDESK_DATABASE_URL)", cmdServe},
+		"worker":            {"work background jobs: recordings, texts, calendar sync (production: uses FRONTDESK_DATABASE_URL)", cmdWorker},
+		"dev":               {"run everything locally: private PostgreSQL under .data/, migrations, demo data, server", cmdDev},
+		"migrate":           {"apply database migrations as the owner role", cmdMigrate},
+		"demo":              {"generate N clinics and M calls with a realistic skew, for benchmarks", cmdDemo},
+		"org create":        {"create an organization (clinic)", cmdOrgCreate},
+		"user create":       {"create a user", cmdUserCreate},
+		"member add":        {"add a user to an organization with a role", cmdMemberAdd},
+		"token":             {"print a bearer token for a user", cmdToken},
+		"audit":             {"list requests for objects a clinic does not have (cross-tenant attempts)", cmdAudit},
+		"login unlock":      {"lift an account's sign-in locks (failed-password limits), from every address", cmdLoginUnlock},
+		"user list":         {"list users, whether they have a password, and their clinics", cmdUserList},
+		"user set-password": {"set a user's password (or print a one-time one)", cmdUserSetPassword},
+		"org list":          {"list organizations (clinics)", cmdOrgList},
+		"member list":       {"list an organization's members and roles", cmdMemberList},
+		"member remove":     {"remove a user from an organization", cmdMemberRemove},
 	}
 }
 
@@ -64,6 +69,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	cmd, ok := commands[name]
+	if group, rest, _ := strings.Cut(name, " "); !ok && groupUsage(stderr, group) {
+		// "frontdesk org" or "frontdesk org --help": the group's commands.
+		if rest == "" || rest == "-h" || rest == "--help" || rest == "help" {
+			return 0
+		}
+		fmt.Fprintf(stderr, "frontdesk: unknown command %q\n", name)
+		return 2
+	}
 	if !ok {
 		if name != "" && name != "help" && name != "-h" && name != "--help" {
 			fmt.Fprintf(stderr, "frontdesk: unknown command %q\n\n", name)
@@ -99,4 +112,24 @@ func usage(w io.Writer) {
 
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// groupUsage lists the commands of a group ("org", "user", ...) and says
+// whether there are any.
+func groupUsage(w io.Writer, group string) bool {
+	var names []string
+	for n := range commands {
+		if strings.HasPrefix(n, group+" ") {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return false
+	}
+	sort.Strings(names)
+	fmt.Fprintf(w, "usage: frontdesk %s <command> [flags]   (frontdesk %s <command> --help for its flags)\n\n", group, group)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-18s %s\n", n, commands[n].summary)
+	}
+	return true
 }

@@ -173,3 +173,51 @@ func TestDevRefusesWhatWouldFailLater(t *testing.T) {
 		t.Fatalf("worker with another key: exit %d: %s", code, errOut.String())
 	}
 }
+
+// The operator's team commands: a user created without a password gets a
+// one-time one (never an account that cannot sign in), passwords are set,
+// users, clinics and members are listed and removed; command groups answer
+// --help.
+func TestTeamCommands(t *testing.T) {
+	t.Parallel()
+	d := testkit.NewDB(t)
+	w := testkit.TwoClinics(t, d)
+	env := map[string]string{"FRONTDESK_DATABASE_URL": d.AppURL, "FRONTDESK_MIGRATE_DATABASE_URL": d.OwnerURL}
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := runCmd(t, env, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		return out
+	}
+	out := must("user", "create", "--email", "Temp@Clinic.test", "--name", "Temp")
+	if !strings.Contains(out, "one-time password") {
+		t.Fatalf("user create without --password: %q", out)
+	}
+	if out := must("user", "list"); !strings.Contains(out, "temp@clinic.test") || !strings.Contains(out, "one-time") ||
+		!strings.Contains(out, "Alpha Dental (owner)") {
+		t.Fatalf("user list: %s", out)
+	}
+	if out := must("user", "set-password", "--email", "temp@clinic.test", "--password", "a-long-password"); !strings.Contains(out, "password set") {
+		t.Fatalf("user set-password: %q", out)
+	}
+	if code, _, errOut := runCmd(t, env, "user", "set-password", "--email", "nobody@x.test"); code == 0 || !strings.Contains(errOut, "no user") {
+		t.Fatalf("set-password for nobody: %d %s", code, errOut)
+	}
+	if out := must("org", "list"); !strings.Contains(out, "Alpha Dental") || !strings.Contains(out, "Bravo Physio") {
+		t.Fatalf("org list: %s", out)
+	}
+	if out := must("member", "list", "--org", w.A.ID.String()); !strings.Contains(out, w.A.Staff.Email) || strings.Contains(out, w.B.Staff.Email) {
+		t.Fatalf("member list: %s", out)
+	}
+	must("member", "remove", "--org", w.A.ID.String(), "--user", w.A.Staff.Email)
+	if out := must("member", "list", "--org", w.A.ID.String()); strings.Contains(out, w.A.Staff.Email) {
+		t.Fatalf("after member remove: %s", out)
+	}
+	for _, group := range []string{"org", "user", "member", "login"} {
+		if code, _, errOut := runCmd(t, env, group, "--help"); code != 0 || !strings.Contains(errOut, "frontdesk "+group+" <command>") {
+			t.Errorf("%s --help: exit %d: %s", group, code, errOut)
+		}
+	}
+}

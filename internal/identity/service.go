@@ -39,6 +39,38 @@ type RateLimitedError struct{ RetryAfter time.Duration }
 
 func (e *RateLimitedError) Error() string { return "too many failed logins; try again later" }
 
+// ErrPasswordChangeRequired: the password is a one-time one; sign in again
+// giving a new password too.
+var ErrPasswordChangeRequired = errors.New("this password must be changed: sign in again with new_password")
+
+// ChangePassword replaces a signed-in user's password, given the current
+// one.
+func (s *Service) ChangePassword(ctx context.Context, user frontdesk.UserID, current, next string) error {
+	email, _, err := s.store.UserProfile(ctx, user)
+	if err != nil {
+		return err
+	}
+	acct, err := s.store.LoginLookup(ctx, email)
+	if err != nil {
+		return err
+	}
+	if !CheckPassword(acct.PasswordHash, current) {
+		return frontdesk.Invalid("current_password", "is not your current password")
+	}
+	return s.setPassword(ctx, user, current, next)
+}
+
+func (s *Service) setPassword(ctx context.Context, user frontdesk.UserID, old, next string) error {
+	if next == old {
+		return frontdesk.Invalid("new_password", "must differ from the old one")
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return frontdesk.Invalid("new_password", "%s", err.Error())
+	}
+	return s.store.SetOwnPassword(ctx, user, hash)
+}
+
 // Session is what a successful login hands out.
 type Session struct {
 	Token     string
@@ -51,7 +83,7 @@ type Session struct {
 // failure limits (per account and address, per address, per account; kept
 // in PostgreSQL) before its password is checked, so a burst past a limit
 // costs no password checks; a right password gives its attempt back.
-func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (Session, error) {
+func (s *Service) Login(ctx context.Context, email, password, newPassword, clientAddr string) (Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return Session{}, frontdesk.Invalid("email", "is required")
@@ -66,15 +98,26 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	if wait > 0 {
 		return Session{}, &RateLimitedError{RetryAfter: wait}
 	}
-	user, hash, err := s.store.LoginLookup(ctx, email)
+	acct, err := s.store.LoginLookup(ctx, email)
 	if err != nil && !errors.Is(err, frontdesk.ErrNotFound) {
 		return Session{}, err
 	}
-	if !CheckPassword(hash, password) || err != nil {
+	if !CheckPassword(acct.PasswordHash, password) || err != nil {
 		return Session{}, ErrBadCredentials
 	}
 	if err := s.store.LoginRelease(ctx, email, clientAddr); err != nil {
 		return Session{}, err
+	}
+	user := acct.User
+	// A one-time password signs in only together with the new password
+	// that replaces it.
+	if acct.MustChange || newPassword != "" {
+		if newPassword == "" {
+			return Session{}, ErrPasswordChangeRequired
+		}
+		if err := s.setPassword(ctx, user, password, newPassword); err != nil {
+			return Session{}, err
+		}
 	}
 	token, err := s.issuer.Issue(user, frontdesk.OrgID{}, s.ttl)
 	if err != nil {

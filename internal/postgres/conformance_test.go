@@ -48,7 +48,7 @@ var appGrants = []string{
 	"services:DELETE", "services:INSERT", "services:SELECT", "services:UPDATE",
 	"call_counts:INSERT", "call_counts:SELECT", "call_counts:UPDATE",
 	"call_logs:INSERT", "call_logs:SELECT", "call_logs:UPDATE",
-	"memberships:SELECT",
+	"memberships:SELECT", "memberships.role:UPDATE", "memberships:DELETE",
 	"oauth_pending:DELETE", "oauth_pending:INSERT", "oauth_pending:SELECT",
 	"organizations:SELECT", "organizations.recording_retention_days:UPDATE", "organizations.timezone:UPDATE",
 	"organizations.min_notice_minutes:UPDATE", "organizations.max_days_ahead:UPDATE", "organizations.hold_minutes:UPDATE",
@@ -73,7 +73,7 @@ var appGrants = []string{
 // cross-tenant reads), and the only functions the app role may execute.
 var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org",
 	"recording_sweep_orgs", "kb_search", "twilio_route_org", "silent_call_orgs",
-	"auth_login_reserve", "auth_login_release"}
+	"auth_login_reserve", "auth_login_release", "auth_set_own_password", "team_add", "team_reset_password"}
 
 // infraFunctions are the job queue's own helpers, executable by everyone as
 // River creates them; they touch no clinic data.

@@ -269,14 +269,31 @@ func (s *Store) UserMemberships(ctx context.Context, user frontdesk.UserID) ([]M
 	return out, nil
 }
 
-// LoginLookup returns the user id and password hash for email (the other
-// fenced read). A missing user is frontdesk.ErrNotFound.
-func (s *Store) LoginLookup(ctx context.Context, email string) (frontdesk.UserID, string, error) {
+// Login is what signing in needs to know of an account.
+type Login struct {
+	User         frontdesk.UserID
+	PasswordHash string
+	// MustChange: the password is a one-time one, to be replaced at sign-in.
+	MustChange bool
+}
+
+// LoginLookup returns the account for email (the other fenced read). A
+// missing user is frontdesk.ErrNotFound.
+func (s *Store) LoginLookup(ctx context.Context, email string) (Login, error) {
 	row, err := fenced(ctx, s, func(q *db.Queries) (db.LoginLookupRow, error) { return q.LoginLookup(ctx, strings.ToLower(email)) })
 	if err != nil {
-		return frontdesk.UserID{}, "", err
+		return Login{}, err
 	}
-	return frontdesk.UserID(row.UserID), row.PasswordHash, nil
+	return Login{User: frontdesk.UserID(row.UserID), PasswordHash: row.PasswordHash, MustChange: row.MustChangePassword}, nil
+}
+
+// SetOwnPassword sets a user's password (the fenced auth_set_own_password),
+// for a user who proved the current one; a one-time password ends.
+func (s *Store) SetOwnPassword(ctx context.Context, user frontdesk.UserID, hash string) error {
+	_, err := fenced(ctx, s, func(q *db.Queries) (struct{}, error) {
+		return struct{}{}, q.SetOwnPassword(ctx, db.SetOwnPasswordParams{UserID: uuid.UUID(user), PasswordHash: hash})
+	})
+	return err
 }
 
 // CheckAppRole refuses a connection role that would make row-level security

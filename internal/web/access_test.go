@@ -62,6 +62,7 @@ func seedObjects(t *testing.T, b *bundle, c testkit.Clinic, n int) objects {
 		"/api/calendar/connections/{id}":      conns[0].ID.String(),
 		"/api/voice/phone-numbers/{number}":   number,
 		"/api/voice/assistants/{assistantId}": assistant,
+		"/api/team/{userId}":                  c.Staff.ID.String(),
 	}
 }
 
@@ -100,6 +101,8 @@ func validBody(pattern string) any {
 		return map[string]any{"name": "Renamed"}
 	case strings.HasPrefix(pattern, "PUT /api/knowledge-base/"):
 		return map[string]any{"title": "Renamed", "body": "text"}
+	case strings.HasPrefix(pattern, "PUT /api/team/"):
+		return map[string]any{"role": "staff"}
 	case strings.HasSuffix(pattern, "/reschedule"):
 		return map[string]any{"start": time.Now().Add(96 * time.Hour).Truncate(time.Hour).Format(time.RFC3339)}
 	}

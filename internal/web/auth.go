@@ -123,6 +123,8 @@ func (s *Server) recordMiss(r *http.Request, m member, pattern string) {
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// NewPassword replaces a one-time password (required then), or any.
+	NewPassword string `json:"new_password"`
 }
 
 // login exchanges an email and password for a token.
@@ -131,7 +133,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ member) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	sess, err := s.app.Identity.Login(r.Context(), req.Email, req.Password, s.clientIP(r))
+	sess, err := s.app.Identity.Login(r.Context(), req.Email, req.Password, req.NewPassword, s.clientIP(r))
 	var limited *identity.RateLimitedError
 	switch {
 	case errors.As(err, &limited):
@@ -139,6 +141,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ member) error {
 		return &httpError{status: http.StatusTooManyRequests, detail: errorDetail{Code: "rate_limited", Message: limited.Error()}}
 	case errors.Is(err, identity.ErrBadCredentials):
 		return &httpError{status: http.StatusUnauthorized, detail: errorDetail{Code: "invalid_credentials", Message: err.Error()}}
+	case errors.Is(err, identity.ErrPasswordChangeRequired):
+		return &httpError{status: http.StatusForbidden, detail: errorDetail{Code: "password_change_required", Field: "new_password", Message: err.Error()}}
 	case err != nil:
 		return err
 	}

@@ -29,6 +29,13 @@ func (s *Server) routes() []route {
 
 		{"POST /api/auth/login", public, s.login},
 		{"GET /api/me", signedIn, s.me},
+		{"POST /api/me/password", signedIn, s.changePassword},
+
+		{"GET /api/team", admin, s.listTeam},
+		{"POST /api/team", admin, s.addMember},
+		{"PUT /api/team/{userId}", admin, s.setRole},
+		{"DELETE /api/team/{userId}", admin, s.removeMember},
+		{"POST /api/team/{userId}/password", admin, s.resetPassword},
 
 		{"GET /api/calls-dashboard", staff, s.listCalls},
 		{"GET /api/calls-dashboard/stats", staff, s.callStats},

@@ -112,6 +112,7 @@ SELECT a.occurred_at, a.org_id, o.name AS org_name, a.user_id, coalesce(u.email,
          WHEN 'connection' THEN EXISTS (SELECT 1 FROM calendar_connections x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
          WHEN 'phone-number' THEN EXISTS (SELECT 1 FROM voice_routes x WHERE x.kind = 'phone_number' AND x.value = a.resource_id AND x.org_id <> a.org_id)
          WHEN 'assistant' THEN EXISTS (SELECT 1 FROM voice_routes x WHERE x.kind = 'assistant' AND x.value = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'user' THEN EXISTS (SELECT 1 FROM memberships x WHERE x.user_id::text = a.resource_id AND x.org_id <> a.org_id)
          ELSE false
        END::boolean AS cross_tenant
 FROM audit_events a
@@ -164,6 +165,130 @@ func (q *Queries) ListAuditEvents(ctx context.Context, arg ListAuditEventsParams
 			&i.RequestID,
 			&i.RemoteAddr,
 			&i.CrossTenant,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const ListMembers = `-- name: ListMembers :many
+SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.org_id = $1 ORDER BY m.role = 'staff', m.role = 'admin', u.email
+`
+
+type ListMembersRow struct {
+	ID    frontdesk.UserID
+	Email string
+	Name  string
+	Role  string
+}
+
+func (q *Queries) ListMembers(ctx context.Context, orgID frontdesk.OrgID) ([]ListMembersRow, error) {
+	rows, err := q.db.Query(ctx, ListMembers, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListMembersRow
+	for rows.Next() {
+		var i ListMembersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.Name,
+			&i.Role,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const ListOrgs = `-- name: ListOrgs :many
+SELECT o.id, o.name, o.timezone, o.country, o.status,
+       (SELECT count(*) FROM memberships m WHERE m.org_id = o.id) AS members
+FROM organizations o ORDER BY o.name
+`
+
+type ListOrgsRow struct {
+	ID       frontdesk.OrgID
+	Name     string
+	Timezone string
+	Country  string
+	Status   string
+	Members  int64
+}
+
+func (q *Queries) ListOrgs(ctx context.Context) ([]ListOrgsRow, error) {
+	rows, err := q.db.Query(ctx, ListOrgs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListOrgsRow
+	for rows.Next() {
+		var i ListOrgsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Timezone,
+			&i.Country,
+			&i.Status,
+			&i.Members,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const ListUsers = `-- name: ListUsers :many
+SELECT u.id, u.email, u.name, u.password_hash IS NOT NULL AS has_password, u.must_change_password,
+       coalesce(string_agg(o.name || ' (' || m.role || ')', ', ' ORDER BY o.name), '')::text AS clinics
+FROM users u
+LEFT JOIN memberships m ON m.user_id = u.id
+LEFT JOIN organizations o ON o.id = m.org_id
+GROUP BY u.id ORDER BY u.email
+`
+
+type ListUsersRow struct {
+	ID                 frontdesk.UserID
+	Email              string
+	Name               string
+	HasPassword        interface{}
+	MustChangePassword bool
+	Clinics            string
+}
+
+func (q *Queries) ListUsers(ctx context.Context) ([]ListUsersRow, error) {
+	rows, err := q.db.Query(ctx, ListUsers)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListUsersRow
+	for rows.Next() {
+		var i ListUsersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.Name,
+			&i.HasPassword,
+			&i.MustChangePassword,
+			&i.Clinics,
 		); err != nil {
 			return nil, err
 		}
@@ -246,6 +371,43 @@ func (q *Queries) RecentCallIDs(ctx context.Context, arg RecentCallIDsParams) ([
 		return nil, err
 	}
 	return items, nil
+}
+
+const RemoveMember = `-- name: RemoveMember :execrows
+DELETE FROM memberships WHERE org_id = $1 AND user_id = $2
+`
+
+type RemoveMemberParams struct {
+	OrgID  frontdesk.OrgID
+	UserID frontdesk.UserID
+}
+
+func (q *Queries) RemoveMember(ctx context.Context, arg RemoveMemberParams) (int64, error) {
+	result, err := q.db.Exec(ctx, RemoveMember, arg.OrgID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const SetUserPassword = `-- name: SetUserPassword :execrows
+UPDATE users SET password_hash = $1, must_change_password = $2 WHERE email = lower($3)
+`
+
+type SetUserPasswordParams struct {
+	PasswordHash pgtype.Text
+	MustChange   bool
+	Email        string
+}
+
+// The operator sets a password; a generated one must be changed at the
+// next sign-in.
+func (q *Queries) SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error) {
+	result, err := q.db.Exec(ctx, SetUserPassword, arg.PasswordHash, arg.MustChange, arg.Email)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const UserByEmail = `-- name: UserByEmail :one

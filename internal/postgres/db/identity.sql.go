@@ -56,13 +56,15 @@ func (q *Queries) AddSecretKeyCheck(ctx context.Context, sealed []byte) error {
 
 const LoginLookup = `-- name: LoginLookup :one
 
-SELECT l.user_id::uuid AS user_id, coalesce(l.password_hash, '')::text AS password_hash
+SELECT l.user_id::uuid AS user_id, coalesce(l.password_hash, '')::text AS password_hash,
+       l.must_change_password::boolean AS must_change_password
 FROM auth_login_lookup($1::text) AS l
 `
 
 type LoginLookupRow struct {
-	UserID       uuid.UUID
-	PasswordHash string
+	UserID             uuid.UUID
+	PasswordHash       string
+	MustChangePassword bool
 }
 
 // Identity lookups. The auth_* functions are the fenced cross-tenant reads
@@ -70,7 +72,7 @@ type LoginLookupRow struct {
 func (q *Queries) LoginLookup(ctx context.Context, email string) (LoginLookupRow, error) {
 	row := q.db.QueryRow(ctx, LoginLookup, email)
 	var i LoginLookupRow
-	err := row.Scan(&i.UserID, &i.PasswordHash)
+	err := row.Scan(&i.UserID, &i.PasswordHash, &i.MustChangePassword)
 	return i, err
 }
 
@@ -126,6 +128,20 @@ func (q *Queries) SealedKeyCheck(ctx context.Context) ([][]byte, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const SetOwnPassword = `-- name: SetOwnPassword :exec
+SELECT auth_set_own_password($1::uuid, $2::text)
+`
+
+type SetOwnPasswordParams struct {
+	UserID       uuid.UUID
+	PasswordHash string
+}
+
+func (q *Queries) SetOwnPassword(ctx context.Context, arg SetOwnPasswordParams) error {
+	_, err := q.db.Exec(ctx, SetOwnPassword, arg.UserID, arg.PasswordHash)
+	return err
 }
 
 const TenantOrg = `-- name: TenantOrg :one

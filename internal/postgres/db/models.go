@@ -254,11 +254,12 @@ type TwilioAccount struct {
 }
 
 type User struct {
-	ID           frontdesk.UserID
-	Email        string
-	Name         string
-	PasswordHash pgtype.Text
-	CreatedAt    time.Time
+	ID                 frontdesk.UserID
+	Email              string
+	Name               string
+	PasswordHash       pgtype.Text
+	CreatedAt          time.Time
+	MustChangePassword bool
 }
 
 type VoiceRoute struct {

@@ -45,6 +45,7 @@ SELECT a.occurred_at, a.org_id, o.name AS org_name, a.user_id, coalesce(u.email,
          WHEN 'connection' THEN EXISTS (SELECT 1 FROM calendar_connections x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
          WHEN 'phone-number' THEN EXISTS (SELECT 1 FROM voice_routes x WHERE x.kind = 'phone_number' AND x.value = a.resource_id AND x.org_id <> a.org_id)
          WHEN 'assistant' THEN EXISTS (SELECT 1 FROM voice_routes x WHERE x.kind = 'assistant' AND x.value = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'user' THEN EXISTS (SELECT 1 FROM memberships x WHERE x.user_id::text = a.resource_id AND x.org_id <> a.org_id)
          ELSE false
        END::boolean AS cross_tenant
 FROM audit_events a
@@ -62,3 +63,28 @@ ORDER BY o.name;
 
 -- name: RecentCallIDs :many
 SELECT id FROM call_logs WHERE org_id = @org_id ORDER BY started_at DESC, id DESC LIMIT @row_limit;
+
+-- name: ListUsers :many
+SELECT u.id, u.email, u.name, u.password_hash IS NOT NULL AS has_password, u.must_change_password,
+       coalesce(string_agg(o.name || ' (' || m.role || ')', ', ' ORDER BY o.name), '')::text AS clinics
+FROM users u
+LEFT JOIN memberships m ON m.user_id = u.id
+LEFT JOIN organizations o ON o.id = m.org_id
+GROUP BY u.id ORDER BY u.email;
+
+-- name: SetUserPassword :execrows
+-- The operator sets a password; a generated one must be changed at the
+-- next sign-in.
+UPDATE users SET password_hash = @password_hash, must_change_password = @must_change WHERE email = lower(@email);
+
+-- name: ListOrgs :many
+SELECT o.id, o.name, o.timezone, o.country, o.status,
+       (SELECT count(*) FROM memberships m WHERE m.org_id = o.id) AS members
+FROM organizations o ORDER BY o.name;
+
+-- name: ListMembers :many
+SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.org_id = @org_id ORDER BY m.role = 'staff', m.role = 'admin', u.email;
+
+-- name: RemoveMember :execrows
+DELETE FROM memberships WHERE org_id = @org_id AND user_id = @user_id;

@@ -2,7 +2,8 @@
 -- (see migrations/0001_foundation.sql); the rest run inside InTenant.
 
 -- name: LoginLookup :one
-SELECT l.user_id::uuid AS user_id, coalesce(l.password_hash, '')::text AS password_hash
+SELECT l.user_id::uuid AS user_id, coalesce(l.password_hash, '')::text AS password_hash,
+       l.must_change_password::boolean AS must_change_password
 FROM auth_login_lookup(@email::text) AS l;
 
 -- name: UserMemberships :many
@@ -43,3 +44,6 @@ SELECT sealed FROM secret_key_check;
 
 -- name: AddSecretKeyCheck :exec
 INSERT INTO secret_key_check (sealed) VALUES (@sealed) ON CONFLICT (id) DO NOTHING;
+
+-- name: SetOwnPassword :exec
+SELECT auth_set_own_password(@user_id::uuid, @password_hash::text);
