@@ -22,6 +22,7 @@ import (
 	"frontdesk/internal/pgcluster"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/providers/google"
+	"frontdesk/internal/providers/twilio"
 	"frontdesk/internal/secrets"
 )
 
@@ -59,6 +60,9 @@ type config struct {
 
 	googleClientID     string
 	googleClientSecret string
+	// Provider endpoints: a regional edge, or local fakes end to end.
+	twilioAPIURL                                                 string
+	googleAuthURL, googleTokenURL, googleRevokeURL, googleAPIURL string
 }
 
 // flags returns a flag set for command with the database settings every
@@ -120,6 +124,11 @@ func (env *environment) jobFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.orphanGrace, "recording-orphan-grace", env.duration("FRONTDESK_RECORDING_ORPHAN_GRACE", 24*time.Hour), "age before an object without a call row is deleted (FRONTDESK_RECORDING_ORPHAN_GRACE)")
 	fs.StringVar(&c.googleClientID, "google-client-id", env.get("FRONTDESK_GOOGLE_CLIENT_ID", ""), "Google OAuth client id for calendar connections; empty turns Google Calendar off (FRONTDESK_GOOGLE_CLIENT_ID)")
 	fs.StringVar(&c.googleClientSecret, "google-client-secret", env.get("FRONTDESK_GOOGLE_CLIENT_SECRET", ""), "Google OAuth client secret (FRONTDESK_GOOGLE_CLIENT_SECRET)")
+	fs.StringVar(&c.twilioAPIURL, "twilio-api-url", env.get("FRONTDESK_TWILIO_API_URL", ""), "Twilio's REST API base; empty is https://api.twilio.com (FRONTDESK_TWILIO_API_URL)")
+	fs.StringVar(&c.googleAuthURL, "google-auth-url", env.get("FRONTDESK_GOOGLE_AUTH_URL", ""), "Google's OAuth consent page; empty is Google's (FRONTDESK_GOOGLE_AUTH_URL)")
+	fs.StringVar(&c.googleTokenURL, "google-token-url", env.get("FRONTDESK_GOOGLE_TOKEN_URL", ""), "Google's OAuth token endpoint; empty is Google's (FRONTDESK_GOOGLE_TOKEN_URL)")
+	fs.StringVar(&c.googleRevokeURL, "google-revoke-url", env.get("FRONTDESK_GOOGLE_REVOKE_URL", ""), "Google's OAuth revoke endpoint; empty is Google's (FRONTDESK_GOOGLE_REVOKE_URL)")
+	fs.StringVar(&c.googleAPIURL, "google-api-url", env.get("FRONTDESK_GOOGLE_API_URL", ""), "Google Calendar API base, ending in /calendar/v3/; empty is Google's (FRONTDESK_GOOGLE_API_URL)")
 	fs.IntVar(&c.workers, "workers", env.integer("FRONTDESK_WORKERS", 10), "jobs worked at once by this process (FRONTDESK_WORKERS)")
 }
 
@@ -182,9 +191,14 @@ func (c *config) jobsClient(store *postgres.Store, bucket *blob.Bucket, box *sec
 			hosts = append(hosts, h)
 		}
 	}
+	twilioHTTP, err := twilio.HTTPClient(c.twilioAPIURL)
+	if err != nil {
+		return nil, err
+	}
 	return jobs.New(jobs.Config{Store: store, Bucket: bucket, Log: log, Workers: c.workers, RecordingAttempts: c.recordingAttempts,
 		SweepInterval: c.sweepInterval, OrphanGrace: c.orphanGrace, Secrets: box, PublicURL: c.publicURL, Google: c.google(),
-		Fetch: jobs.FetchConfig{AllowedHosts: hosts, AllowPrivate: c.recordingPrivate, MaxBytes: c.recordingMaxBytes, Timeout: c.recordingTimeout}}, work)
+		TwilioHTTP: twilioHTTP,
+		Fetch:      jobs.FetchConfig{AllowedHosts: hosts, AllowPrivate: c.recordingPrivate, MaxBytes: c.recordingMaxBytes, Timeout: c.recordingTimeout}}, work)
 }
 
 // keyFlags adds what issuing tokens needs.
@@ -296,7 +310,8 @@ func (c *config) logger(env *environment) *slog.Logger {
 // is configured. Its redirect is the public URL's OAuth callback.
 func (c *config) google() *google.Client {
 	return google.New(google.Config{ClientID: c.googleClientID, ClientSecret: c.googleClientSecret,
-		RedirectURL: strings.TrimRight(c.publicURL, "/") + "/api/calendar/oauth/callback"})
+		RedirectURL: strings.TrimRight(c.publicURL, "/") + "/api/calendar/oauth/callback",
+		AuthURL:     c.googleAuthURL, TokenURL: c.googleTokenURL, RevokeURL: c.googleRevokeURL, APIURL: c.googleAPIURL})
 }
 
 // trustedProxies parses --trusted-proxies.

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"frontdesk/internal/providers/twilio"
 )
 
 // FakeTwilio answers twilio-go's Messages create and list calls for any
@@ -103,19 +105,14 @@ func (f *FakeTwilio) DropNext() {
 	f.mu.Unlock()
 }
 
-// HTTPClient sends every request to the fake, whatever host twilio-go
-// names (twilio-go has no base-URL option).
+// HTTPClient sends every request to the fake, as FRONTDESK_TWILIO_API_URL
+// does in a deployment.
 func (f *FakeTwilio) HTTPClient() *http.Client {
-	target, _ := url.Parse(f.URL)
-	return &http.Client{Transport: toHost{target}, Timeout: 5 * time.Second}
-}
-
-type toHost struct{ target *url.URL }
-
-func (t toHost) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.URL.Scheme, r.URL.Host = t.target.Scheme, t.target.Host
-	return http.DefaultTransport.RoundTrip(r)
+	c, err := twilio.HTTPClient(f.URL)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
 // TwilioSignature computes X-Twilio-Signature as Twilio does: HMAC-SHA1

@@ -7,6 +7,7 @@ package twilio
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -151,4 +152,26 @@ func TwiML(text string) []byte {
 	}
 	b, _ := xml.Marshal(r)
 	return append([]byte(xml.Header), b...)
+}
+
+// HTTPClient sends every request to baseURL (a regional edge, a local
+// fake) whatever host twilio-go names: twilio-go has no base-URL option.
+// An empty baseURL is Twilio itself.
+func HTTPClient(baseURL string) (*http.Client, error) {
+	if baseURL == "" {
+		return &http.Client{Timeout: 15 * time.Second}, nil
+	}
+	target, err := url.Parse(baseURL)
+	if err != nil || target.Host == "" || (target.Scheme != "https" && target.Scheme != "http") {
+		return nil, fmt.Errorf("Twilio API URL %q is not an http(s) URL", baseURL)
+	}
+	return &http.Client{Transport: toHost{target}, Timeout: 15 * time.Second}, nil
+}
+
+type toHost struct{ target *url.URL }
+
+func (t toHost) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host = t.target.Scheme, t.target.Host
+	return http.DefaultTransport.RoundTrip(r)
 }
