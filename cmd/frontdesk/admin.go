@@ -135,9 +135,9 @@ func cmdUserCreate(ctx context.Context, env *environment, args []string) error {
 		fs.StringVar(&name, "name", "", "display name")
 		fs.StringVar(&password, "password", "", "password (at least 8 characters); without it, a one-time password is generated, printed, and must be changed at first sign-in")
 	}, func(admin *postgres.Admin, c *config) error {
-		email = strings.ToLower(strings.TrimSpace(email))
-		if !strings.Contains(email, "@") {
-			return errors.New("--email is required and must be an email address")
+		email, err := emailFlag(email)
+		if err != nil {
+			return err
 		}
 		generated := password == ""
 		if generated {
@@ -274,9 +274,9 @@ func cmdLoginUnlock(ctx context.Context, env *environment, args []string) error 
 	return withAdmin(ctx, env, "login unlock", "", args, func(fs *flag.FlagSet, c *config) {
 		fs.StringVar(&email, "email", "", "the account's email address (required)")
 	}, func(admin *postgres.Admin, c *config) error {
-		email = strings.ToLower(strings.TrimSpace(email))
-		if !strings.Contains(email, "@") {
-			return errors.New("--email is required and must be an email address")
+		email, err := emailFlag(email)
+		if err != nil {
+			return err
 		}
 		n, err := admin.UnlockLogin(ctx, email)
 		if err != nil {
@@ -315,9 +315,9 @@ func cmdUserSetPassword(ctx context.Context, env *environment, args []string) er
 		fs.StringVar(&email, "email", "", "the user's email address (required)")
 		fs.StringVar(&password, "password", "", "the new password; without it, a one-time password is generated, printed, and must be changed at the next sign-in")
 	}, func(admin *postgres.Admin, c *config) error {
-		email = strings.ToLower(strings.TrimSpace(email))
-		if !strings.Contains(email, "@") {
-			return errors.New("--email is required and must be an email address")
+		email, err := emailFlag(email)
+		if err != nil {
+			return err
 		}
 		generated := password == ""
 		if generated {
@@ -404,4 +404,13 @@ func cmdMemberRemove(ctx context.Context, env *environment, args []string) error
 		fmt.Fprintf(env.stdout, "removed %s from %s\n", user, orgID)
 		return nil
 	})
+}
+
+// emailFlag reads --email: required, an address, in lower case.
+func emailFlag(v string) (string, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if !strings.Contains(v, "@") {
+		return "", errors.New("--email is required and must be an email address")
+	}
+	return v, nil
 }
