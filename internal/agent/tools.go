@@ -9,6 +9,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/internal/calls"
+	"frontdesk/internal/identity"
 	"frontdesk/internal/knowledge"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/scheduling"
@@ -285,12 +286,19 @@ func (t *turn) service() (scheduling.ServiceInfo, error) {
 		return scheduling.ServiceInfo{}, t.serviceQuestion("Ask the caller which service they need.")
 	}
 	var svc scheduling.ServiceInfo
-	if id, idErr := frontdesk.ParseServiceID(name); idErr == nil {
+	id, idErr := frontdesk.ParseServiceID(name)
+	if idErr == nil {
 		svc, err = t.cal.Service(t.ctx, id)
 	} else {
 		svc, err = t.cal.ServiceByName(t.ctx, name)
 	}
 	if errors.Is(err, frontdesk.ErrNotFound) {
+		if idErr == nil { // an id the clinic does not have: audited like any miss
+			if err := identity.RecordMissTx(t.ctx, t.tx, frontdesk.UserID{}, identity.Miss{Action: "tool:" + t.tc.Name,
+				ResourceType: "service", ResourceID: id.String(), RequestID: t.tc.ID, RemoteAddr: "voice agent"}); err != nil {
+				return svc, err
+			}
+		}
 		return svc, t.serviceQuestion(fmt.Sprintf("There is no service called %q.", name))
 	}
 	if err != nil {

@@ -204,11 +204,15 @@ type Miss struct {
 func (s *Service) RecordMiss(ctx context.Context, m Member, miss Miss) error {
 	// Recorded even if the client has already hung up.
 	ctx = context.WithoutCancel(ctx)
-	return s.store.InTenant(ctx, m.Org, func(tx *postgres.Tx) error {
-		return tx.InsertAuditEvent(ctx, db.InsertAuditEventParams{
-			OrgID: m.Org, UserID: m.User, Action: miss.Action, ResourceType: miss.ResourceType,
-			ResourceID: miss.ResourceID, RequestID: miss.RequestID, RemoteAddr: miss.RemoteAddr,
-		})
+	return s.store.InTenant(ctx, m.Org, func(tx *postgres.Tx) error { return RecordMissTx(ctx, tx, m.User, miss) })
+}
+
+// RecordMissTx writes the audit row for a miss in the caller's transaction
+// (the agent's tool calls, where no user acts: user is zero).
+func RecordMissTx(ctx context.Context, tx *postgres.Tx, user frontdesk.UserID, miss Miss) error {
+	return tx.InsertAuditEvent(ctx, db.InsertAuditEventParams{
+		OrgID: tx.Org.ID, UserID: user, Action: miss.Action, ResourceType: miss.ResourceType,
+		ResourceID: miss.ResourceID, RequestID: miss.RequestID, RemoteAddr: miss.RemoteAddr,
 	})
 }
 

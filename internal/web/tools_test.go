@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"frontdesk"
+	"frontdesk/internal/postgres/db"
 )
 
 // toolMessage is a tool-calls message on clinic A's number, from the
@@ -300,5 +302,23 @@ func TestUnbookableServiceIsNotOffered(t *testing.T) {
 	}
 	if r := out.Results[2].Result; !strings.HasPrefix(r, "Cleaning on ") || !strings.Contains(r, "is free at") {
 		t.Errorf("service by id: %q", r)
+	}
+	// Another clinic's service id is no service here, and the attempt is
+	// audited like any other miss.
+	csB := setupCalendar(t, b, b.w.B, "Europe/London")
+	r := b.tools(t, secret, [3]any{"u4", "checkAvailability", map[string]any{"service": csB.service, "date": day}})
+	if !strings.Contains(r.Results[0].Result, "There is no service called") || strings.Contains(r.Results[0].Result, "Cleaning on") {
+		t.Errorf("another clinic's service id: %q", r.Results[0].Result)
+	}
+	events, err := b.db.Admin.ListAuditEvents(context.Background(), db.ListAuditEventsParams{RowLimit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audited := false
+	for _, e := range events {
+		audited = audited || e.OrgID == b.w.A.ID && e.ResourceID == csB.service && e.ResourceType == "service" && e.CrossTenant
+	}
+	if !audited {
+		t.Errorf("no audit row for a tool call naming clinic B's service: %+v", events)
 	}
 }
