@@ -17,6 +17,10 @@ import (
 // is its first occurrence; for one skipped by a transition, the instant the
 // clock jumps past it.
 func First(y int, m time.Month, d, minute int, loc *time.Location) (time.Time, bool) {
+	// Most days: no transition within hours, so the wall time exists once.
+	if t := time.Date(y, m, d, 0, minute, 0, 0, loc); steady(t, loc) {
+		return t, true
+	}
 	// The wall time read as if it were UTC: the instant is this minus the
 	// zone's offset at that instant, for one of the offsets in force
 	// around it.
@@ -52,6 +56,16 @@ func First(y int, m time.Month, d, minute int, loc *time.Location) (time.Time, b
 		return key(from.Add(time.Duration(s)*time.Second).In(loc)) >= want
 	})
 	return from.Add(time.Duration(i) * time.Second), false
+}
+
+// steady reports whether loc keeps one offset from well before t to well
+// after it (longer than any transition's shift), so that t's wall time
+// occurs exactly once.
+func steady(t time.Time, loc *time.Location) bool {
+	_, before := t.Add(-4 * time.Hour).In(loc).Zone()
+	_, at := t.In(loc).Zone()
+	_, after := t.Add(4 * time.Hour).In(loc).Zone()
+	return before == at && at == after
 }
 
 // key orders wall-clock readings: the reading of t as a number that grows
