@@ -106,8 +106,8 @@ func (s *Service) runOne(ctx context.Context, org frontdesk.OrgID, c Call, tc To
 		return tx.RecordToolCall(ctx, p)
 	}
 	turn := func(tx *postgres.Tx) (*turn, error) {
-		cal, err := s.sched.Calendar(ctx, tx, ext)
-		return &turn{ctx: ctx, tx: tx, cal: cal, call: c, tc: tc, now: start}, err
+		return &turn{ctx: ctx, tx: tx, call: c, tc: tc, now: start,
+			open: func() (*scheduling.Calendar, error) { return s.sched.Calendar(ctx, tx, ext) }}, nil
 	}
 	var replayed bool
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {

@@ -20,10 +20,24 @@ import (
 type turn struct {
 	ctx  context.Context
 	tx   *postgres.Tx
-	cal  *scheduling.Calendar
 	call Call
 	tc   ToolCall
 	now  time.Time
+	// open opens the clinic's calendar, for the tools that need it.
+	open func() (*scheduling.Calendar, error)
+	cal  *scheduling.Calendar
+}
+
+// calendar is the clinic's calendar, opened on first use.
+func (t *turn) calendar() (*scheduling.Calendar, error) {
+	if t.cal == nil {
+		cal, err := t.open()
+		if err != nil {
+			return nil, err
+		}
+		t.cal = cal
+	}
+	return t.cal, nil
 }
 
 // tools, by the names the assistant is configured with.
@@ -46,6 +60,11 @@ func (t *turn) run() (string, error) {
 	tool, ok := tools[t.tc.Name]
 	if !ok {
 		return "", fmt.Errorf("unknown tool %q", t.tc.Name)
+	}
+	if t.tc.Name != "lookupKnowledge" { // the others work on the calendar
+		if _, err := t.calendar(); err != nil {
+			return "", err
+		}
 	}
 	return answer(tool(t))
 }
@@ -243,6 +262,9 @@ func (t *turn) slotTaken() (string, error) {
 	arg := "start"
 	if t.tc.Name == "rescheduleAppointment" {
 		arg = "new_start"
+	}
+	if _, err := t.calendar(); err != nil {
+		return "", err
 	}
 	text, err := answer(func() (string, error) {
 		start, err := timeArg(t.tc, arg, t.loc())
