@@ -87,7 +87,7 @@ func BenchmarkNoisyNeighbour(b *testing.B) {
 		{"services", func() *http.Request { return get("/api/services", tokA) }},
 		{"webhook", webhook},
 	}
-	rounds := envInt("FRONTDESK_BENCH_ROUNDS", 300)
+	rounds := envInt("FRONTDESK_BENCH_ROUNDS", 1000)
 	measureA := func() map[string]result {
 		out := map[string]result{}
 		start := time.Now()
