@@ -48,6 +48,7 @@ var tools = map[string]func(*turn) (string, error){
 	"cancelAppointment":     (*turn).cancelAppointment,
 	"rescheduleAppointment": (*turn).rescheduleAppointment,
 	"lookupKnowledge":       (*turn).lookupKnowledge,
+	"takeMessage":           (*turn).takeMessage,
 }
 
 // run answers the tool call. A result is a sentence for the agent; an
@@ -61,7 +62,7 @@ func (t *turn) run() (string, error) {
 	if !ok {
 		return "", fmt.Errorf("unknown tool %q", t.tc.Name)
 	}
-	if t.tc.Name != "lookupKnowledge" { // the others work on the calendar
+	if t.tc.Name != "lookupKnowledge" && t.tc.Name != "takeMessage" { // the others work on the calendar
 		if _, err := t.calendar(); err != nil {
 			return "", err
 		}
@@ -254,6 +255,40 @@ func (t *turn) lookupKnowledge() (string, error) {
 		parts = append(parts, fmt.Sprintf("%s: %s", h.Title, h.Text))
 	}
 	return strings.Join(parts, " | "), nil
+}
+
+// takeMessage leaves the staff a message to call the caller back: why,
+// how urgently, and on which number (the caller's own by default).
+func (t *turn) takeMessage() (string, error) {
+	reason, err := stringArg(t.tc, "reason", 500, "Ask the caller what the message is about.")
+	if err != nil {
+		return "", err
+	}
+	urgency := calls.Routine
+	switch v, _ := t.tc.Arguments["urgency"].(string); strings.ToLower(strings.TrimSpace(v)) {
+	case "", "routine", "normal", "low":
+	case "urgent", "high":
+		urgency = calls.Urgent
+	default:
+		return "", ask("Ask the caller whether it is urgent, and give urgency as urgent or routine.")
+	}
+	caller, _ := calls.NormalizePhone(t.call.Customer, t.tx.Org.Country)
+	callback := caller
+	if v, _ := t.tc.Arguments["callback_number"].(string); strings.TrimSpace(v) != "" {
+		if callback, err = calls.ValidPhone(v, t.tx.Org.Country); err != nil {
+			return "", ask("Ask the caller for the number to call back, with its area code.")
+		}
+	}
+	if callback == "" {
+		return "", ask("Ask the caller for the number the staff should call back, with its area code.")
+	}
+	if err := calls.TakeMessageTx(t.ctx, t.tx, t.call.ID, caller, callback, reason, urgency); err != nil {
+		return "", err
+	}
+	if urgency == calls.Urgent {
+		return fmt.Sprintf("The message is with the staff, marked urgent; they will call back on %s as soon as they can. If it is an emergency, tell the caller to call emergency services now.", callback), nil
+	}
+	return fmt.Sprintf("The message is with the staff; they will call back on %s.", callback), nil
 }
 
 // slotTaken answers a hold, booking or reschedule whose time was not free,

@@ -37,6 +37,8 @@ var infraTables = map[string]string{
 var appGrants = []string{
 	"audit_events:INSERT",
 	"secret_key_check:INSERT", "secret_key_check:SELECT",
+	"callback_requests:INSERT", "callback_requests:SELECT", "callback_requests.status:UPDATE",
+	"callback_requests.done_at:UPDATE", "callback_requests.done_by:UPDATE",
 	"bookings:DELETE", "bookings:INSERT", "bookings:SELECT", "bookings:UPDATE",
 	"calendar_connections:DELETE", "calendar_connections:INSERT", "calendar_connections:SELECT", "calendar_connections:UPDATE",
 	"call_tool_calls:INSERT", "call_tool_calls:SELECT",

@@ -49,6 +49,9 @@ func seedObjects(t *testing.T, b *bundle, c testkit.Clinic, n int) objects {
 	must(q.SaveCalendarConnection(ctx, db.SaveCalendarConnectionParams{OrgID: c.ID, ResourceID: res, Token: []byte("sealed")}))
 	conns, err := q.ListCalendarConnections(ctx, c.ID)
 	must(err)
+	callback, err := q.AddCallbackRequest(ctx, db.AddCallbackRequestParams{OrgID: c.ID, CallID: c.Calls[0].ID,
+		CallbackNumber: "+12125550300", Reason: "call me", Urgency: "routine"})
+	must(err)
 	number, assistant := "+1212555020"+string(rune('0'+n)), uuid.NewString()
 	must(q.AddVoiceRoute(ctx, db.AddVoiceRouteParams{OrgID: c.ID, Kind: "phone_number", Value: number}))
 	must(q.AddVoiceRoute(ctx, db.AddVoiceRouteParams{OrgID: c.ID, Kind: "assistant", Value: assistant}))
@@ -63,6 +66,7 @@ func seedObjects(t *testing.T, b *bundle, c testkit.Clinic, n int) objects {
 		"/api/voice/phone-numbers/{number}":   number,
 		"/api/voice/assistants/{assistantId}": assistant,
 		"/api/team/{userId}":                  c.Staff.ID.String(),
+		"/api/messages/callbacks/{id}":        callback.String(),
 	}
 }
 

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"frontdesk"
 	"frontdesk/internal/calls"
 )
@@ -66,4 +68,20 @@ func (s *Server) putRecordingSettings(w http.ResponseWriter, r *http.Request, m 
 		return err
 	}
 	return reply(w, s.app.Calls.SetRecordingSettings(r.Context(), m.Org, in), http.StatusOK, in)
+}
+
+// listCallbacks lists the messages the agent took for the staff, open and
+// urgent first (?status=open or done).
+func (s *Server) listCallbacks(w http.ResponseWriter, r *http.Request, m member) error {
+	out, err := s.app.Calls.Callbacks(r.Context(), m.Org, r.URL.Query().Get("status"))
+	return reply(w, err, http.StatusOK, map[string]any{"callbacks": out})
+}
+
+// callbackDone marks a message done.
+func (s *Server) callbackDone(w http.ResponseWriter, r *http.Request, m member) error {
+	id, err := pathID[uuid.UUID](r, "id")
+	if err != nil {
+		return err
+	}
+	return reply(w, s.app.Calls.CallbackDone(r.Context(), m.Org, m.User, id), http.StatusNoContent, nil)
 }

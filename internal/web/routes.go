@@ -42,6 +42,8 @@ func (s *Server) routes() []route {
 		{"GET /api/calls-dashboard/{callId}", staff, s.getCall},
 		{"GET /api/calls-dashboard/{callId}/recording", staff, s.getRecording},
 		{"POST /api/calls-dashboard/{callId}/recording/retry", admin, s.retryRecording},
+		{"GET /api/messages/callbacks", staff, s.listCallbacks},
+		{"POST /api/messages/callbacks/{id}/done", staff, s.callbackDone},
 		{"GET /api/settings/recordings", staff, s.getRecordingSettings},
 		{"PUT /api/settings/recordings", admin, s.putRecordingSettings},
 

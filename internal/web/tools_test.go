@@ -322,3 +322,57 @@ func TestUnbookableServiceIsNotOffered(t *testing.T) {
 		t.Errorf("no audit row for a tool call naming clinic B's service: %+v", events)
 	}
 }
+
+// takeMessage leaves the staff a message on the call: why, how urgently,
+// which number to call back (the caller's by default); staff list them,
+// urgent first, and mark them done; the other clinic sees none.
+func TestTakeMessage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	secret := voiceSetup(t, b, b.w.A, numberA)
+	out := b.tools(t, secret,
+		[3]any{"m1", "takeMessage", map[string]any{"reason": "Question about my bill"}},
+		[3]any{"m2", "takeMessage", map[string]any{"reason": "Swelling after the extraction", "urgency": "urgent", "callback_number": "(512) 555-0177"}},
+		[3]any{"m3", "takeMessage", map[string]any{"urgency": "urgent"}},
+		[3]any{"m4", "takeMessage", map[string]any{"reason": "x", "urgency": "whenever"}})
+	if r := out.Results[0].Result; r != "The message is with the staff; they will call back on +15125550123." {
+		t.Errorf("routine message: %q", r)
+	}
+	if r := out.Results[1].Result; !strings.Contains(r, "marked urgent") || !strings.Contains(r, "+15125550177") {
+		t.Errorf("urgent message: %q", r)
+	}
+	if !strings.Contains(out.Results[2].Result, "what the message is about") || !strings.Contains(out.Results[3].Result, "urgent or routine") {
+		t.Errorf("questions: %+v", out.Results[2:])
+	}
+	web := map[string]any{"id": "web-call-2", "type": "webCall"}
+	r := b.toolsOn(t, secret, toolMessageOn(t, web, [3]any{"m5", "takeMessage", map[string]any{"reason": "Call me"}}), "m5")
+	if !strings.Contains(r.Results[0].Result, "number the staff should call back") {
+		t.Errorf("web call without a number: %q", r.Results[0].Result)
+	}
+
+	staffA, ownerB := b.token(t, b.w.A.Staff, frontdesk.OrgID{}), b.token(t, b.w.B.Owner, frontdesk.OrgID{})
+	var list struct {
+		Callbacks []struct {
+			ID, CallbackNumber, Reason, Status string `json:",omitempty"`
+			Urgent                             bool
+		}
+	}
+	b.get(t, "/api/messages/callbacks", staffA).json(t, &list)
+	if len(list.Callbacks) != 2 || !list.Callbacks[0].Urgent || list.Callbacks[0].Reason != "Swelling after the extraction" {
+		t.Fatalf("callbacks: %+v", list)
+	}
+	if r := b.get(t, "/api/messages/callbacks", ownerB); strings.Contains(string(r.body), "Swelling") || strings.Contains(string(r.body), "bill") {
+		t.Fatalf("clinic B sees clinic A's messages: %s", r.body)
+	}
+	done := "/api/messages/callbacks/" + list.Callbacks[0].ID + "/done"
+	if r := b.request(t, http.MethodPost, done, staffA, nil); r.status != 204 {
+		t.Fatalf("mark done: %d %s", r.status, r.body)
+	}
+	if r := b.request(t, http.MethodPost, done, staffA, nil); r.status != 409 {
+		t.Fatalf("mark done twice: %d %s", r.status, r.body)
+	}
+	b.get(t, "/api/messages/callbacks?status=open", staffA).json(t, &list)
+	if len(list.Callbacks) != 1 || list.Callbacks[0].Reason != "Question about my bill" {
+		t.Fatalf("open callbacks: %+v", list)
+	}
+}

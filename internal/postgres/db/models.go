@@ -109,6 +109,20 @@ type CallToolCall struct {
 	CreatedAt  time.Time
 }
 
+type CallbackRequest struct {
+	OrgID          frontdesk.OrgID
+	ID             uuid.UUID
+	CallID         frontdesk.CallID
+	CallerNumber   string
+	CallbackNumber string
+	Reason         string
+	Urgency        string
+	Status         string
+	CreatedAt      time.Time
+	DoneAt         *time.Time
+	DoneBy         uuid.NullUUID
+}
+
 type Closure struct {
 	OrgID      frontdesk.OrgID
 	ID         uuid.UUID
