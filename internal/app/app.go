@@ -20,6 +20,7 @@ import (
 	"frontdesk/internal/messaging"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/providers/google"
+	"frontdesk/internal/receptionist"
 	"frontdesk/internal/scheduling"
 	"frontdesk/internal/secrets"
 	"frontdesk/internal/voice"
@@ -38,20 +39,23 @@ type Config struct {
 	Bucket *blob.Bucket
 	// Google connects calendars (nil: not configured).
 	Google *google.Client
-	Log    *slog.Logger
+	// PublicURL is where the voice provider reaches Frontdesk.
+	PublicURL string
+	Log       *slog.Logger
 }
 
 // App is every domain service.
 type App struct {
-	Identity   *identity.Service
-	Calls      *calls.Service
-	Voice      *voice.Service
-	Scheduling *scheduling.Service
-	Messaging  *messaging.Service
-	Calendars  *calendars.Service
-	Knowledge  *knowledge.Service
-	Agent      *agent.Service
-	store      *postgres.Store
+	Identity     *identity.Service
+	Calls        *calls.Service
+	Voice        *voice.Service
+	Scheduling   *scheduling.Service
+	Messaging    *messaging.Service
+	Calendars    *calendars.Service
+	Knowledge    *knowledge.Service
+	Agent        *agent.Service
+	Receptionist *receptionist.Service
+	store        *postgres.Store
 }
 
 // New builds the services.
@@ -73,6 +77,7 @@ func New(cfg Config) *App {
 		})
 	a.Knowledge = knowledge.NewService(cfg.Store)
 	a.Agent = agent.NewService(cfg.Store, a.Scheduling, cfg.Log)
+	a.Receptionist = receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
 	return a
 }
 

@@ -37,6 +37,7 @@ var infraTables = map[string]string{
 var appGrants = []string{
 	"audit_events:INSERT",
 	"secret_key_check:INSERT", "secret_key_check:SELECT",
+	"receptionist_profiles:INSERT", "receptionist_profiles:SELECT", "receptionist_profiles:UPDATE",
 	"callback_requests:INSERT", "callback_requests:SELECT", "callback_requests.status:UPDATE",
 	"callback_requests.done_at:UPDATE", "callback_requests.done_by:UPDATE",
 	"bookings:DELETE", "bookings:INSERT", "bookings:SELECT", "bookings:UPDATE",

@@ -75,7 +75,7 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := app.Config{Store: d.Store, Issuer: issuer, Log: log, Jobs: queue, Secrets: box, Bucket: bucket}
+	cfg := app.Config{Store: d.Store, Issuer: issuer, Log: log, Jobs: queue, Secrets: box, Bucket: bucket, PublicURL: "https://frontdesk.test"}
 	b := &bundle{db: d, w: w, issuer: issuer, key: key, bucket: bucket, log: log, secrets: box, cfg: cfg, verify: v}
 	b.serve(t)
 	return b

@@ -54,6 +54,9 @@ func (s *Server) routes() []route {
 		{"POST /api/voice/assistants", admin, s.addAssistant},
 		{"DELETE /api/voice/assistants/{assistantId}", admin, s.deleteAssistant},
 		{"POST /api/voice/secret/rotate", admin, s.rotateVoiceSecret},
+		{"GET /api/voice/receptionist", staff, s.getReceptionist},
+		{"PUT /api/voice/receptionist", admin, s.putReceptionist},
+		{"GET /api/voice/assistant", admin, s.exportAssistant},
 
 		{"GET /api/settings/booking", staff, s.getBookingSettings},
 		{"PUT /api/settings/booking", admin, s.putBookingSettings},

@@ -1,7 +1,12 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"time"
+
+	"frontdesk"
+	"frontdesk/internal/receptionist"
 
 	"frontdesk/internal/voice"
 )
@@ -84,4 +89,29 @@ func (s *Server) rotateVoiceSecret(w http.ResponseWriter, r *http.Request, m mem
 		"vapi_server": map[string]any{"url": url, "credentialId": "<id of the credential above>"},
 	})
 	return nil
+}
+
+func (s *Server) getReceptionist(w http.ResponseWriter, r *http.Request, m member) error {
+	out, err := s.app.Receptionist.Profile(r.Context(), m.Org)
+	return reply(w, err, http.StatusOK, out)
+}
+
+func (s *Server) putReceptionist(w http.ResponseWriter, r *http.Request, m member) error {
+	var in receptionist.Profile
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.app.Receptionist.SetProfile(r.Context(), m.Org, in)
+	return reply(w, err, http.StatusOK, out)
+}
+
+// exportAssistant is the assistant Frontdesk serves on every call, for an
+// operator who prefers a fixed assistant in Vapi. It carries the clinic's
+// server secret: admins only.
+func (s *Server) exportAssistant(w http.ResponseWriter, r *http.Request, m member) error {
+	a, err := s.app.Receptionist.Assistant(r.Context(), m.Org, time.Now())
+	if errors.Is(err, receptionist.ErrNoSecret) {
+		return frontdesk.Conflict("", err.Error())
+	}
+	return reply(w, err, http.StatusOK, map[string]any{"assistant": a})
 }

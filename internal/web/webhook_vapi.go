@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -58,6 +59,10 @@ func (s *Server) vapiWebhook(w http.ResponseWriter, r *http.Request, _ member) e
 		if call, err = s.app.Voice.OpenCall(ctx, org, check, msg.CallEvent); err == nil {
 			reply = vapi.Answer(s.app.Agent.Run(ctx, org, agent.Call{ID: call, Customer: msg.CustomerNumber()}, msg.ToolCalls()))
 		}
+	case msg.Type == vapi.TypeAssistantRequest:
+		if err = s.app.Voice.Verify(ctx, org, check); err == nil {
+			reply = s.assistantFor(ctx, org)
+		}
 	case vapi.Stored(msg.Type):
 		err = s.app.Voice.RecordEvent(ctx, org, check, msg.CallEvent)
 	default:
@@ -81,4 +86,15 @@ func fieldError(err error) error {
 		return badRequest(ve.Field, ve.Message)
 	}
 	return err
+}
+
+// assistantFor answers an assistant-request: the clinic's whole assistant,
+// or a sentence spoken to the caller when it cannot be built.
+func (s *Server) assistantFor(ctx context.Context, org frontdesk.OrgID) any {
+	a, err := s.app.Receptionist.Assistant(ctx, org, time.Now())
+	if err != nil {
+		s.log.ErrorContext(ctx, "assistant not built", "err", err)
+		return map[string]string{"error": "Sorry, the clinic's phone assistant is not available right now. Please call back later or leave a voicemail."}
+	}
+	return map[string]any{"assistant": a}
 }

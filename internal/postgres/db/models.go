@@ -188,6 +188,12 @@ type Organization struct {
 	HoldMinutes            int32
 }
 
+type ReceptionistProfile struct {
+	OrgID     frontdesk.OrgID
+	Profile   []byte
+	UpdatedAt time.Time
+}
+
 type Resource struct {
 	OrgID     frontdesk.OrgID
 	ID        frontdesk.ResourceID

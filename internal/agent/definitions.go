@@ -1,0 +1,48 @@
+package agent
+
+// Definition is one tool as the assistant is told of it: its name, what it
+// is for, and its arguments as JSON Schema. These definitions are the one
+// source for the assistant Frontdesk serves and for the tools it answers
+// (a test holds the two together).
+type Definition struct {
+	Name        string
+	Description string
+	Parameters  map[string]any
+	// Needs is the permission of the receptionist profile it requires:
+	// book, change, answer or messages.
+	Needs string
+}
+
+func str(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
+
+func object(required []string, props map[string]any) map[string]any {
+	return map[string]any{"type": "object", "properties": props, "required": required}
+}
+
+const (
+	wallTime = "the day and time, as YYYY-MM-DD HH:MM in the clinic's time zone"
+	service  = "the service's name, as the clinic lists it"
+)
+
+// Definitions are the tools Frontdesk answers.
+var Definitions = []Definition{
+	{"checkAvailability", "Find the free times of a service on a day.",
+		object([]string{"service"}, map[string]any{"service": str(service), "date": str("the day, as YYYY-MM-DD; today if left out")}), "book"},
+	{"holdSlot", "Hold a free time for a few minutes while the caller decides.",
+		object([]string{"service", "start"}, map[string]any{"service": str(service), "start": str(wallTime)}), "book"},
+	{"bookAppointment", "Book an appointment for the caller (a time this call held becomes the booking).",
+		object([]string{"service", "start", "patient_name"}, map[string]any{"service": str(service), "start": str(wallTime),
+			"patient_name":  str("the patient's full name"),
+			"patient_phone": str("the patient's phone number with its area code; the caller's number if left out")}), "book"},
+	{"cancelAppointment", "Cancel the caller's own upcoming appointment (booked under the number they call from).",
+		object([]string{}, map[string]any{"start": str(wallTime + " of the appointment, when the caller has several")}), "change"},
+	{"rescheduleAppointment", "Move the caller's own upcoming appointment to another free time.",
+		object([]string{"new_start"}, map[string]any{"new_start": str("the new " + wallTime),
+			"current_start": str("the current " + wallTime + ", when the caller has several")}), "change"},
+	{"lookupKnowledge", "Look up the clinic's own information (parking, insurance, prices, policies) to answer a question.",
+		object([]string{"query"}, map[string]any{"query": str("the caller's question, in a few words")}), "answer"},
+	{"takeMessage", "Leave the staff a message to call the caller back.",
+		object([]string{"reason"}, map[string]any{"reason": str("what the message is about"),
+			"urgency":         map[string]any{"type": "string", "enum": []string{"routine", "urgent"}, "description": "urgent when a patient has worrying symptoms"},
+			"callback_number": str("the number to call back with its area code; the caller's number if left out")}), "messages"},
+}

@@ -1,0 +1,155 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"frontdesk"
+)
+
+// assistantRequest is Vapi's assistant-request for a call to number.
+func assistantRequest(number string) []byte {
+	b, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "assistant-request", "timestamp": time.Now().UnixMilli(),
+		"call":        map[string]any{"id": "call-ar-" + number, "type": "inboundPhoneCall", "customer": map[string]any{"number": "+15125550123"}},
+		"phoneNumber": map[string]any{"number": number}, "customer": map[string]any{"number": "+15125550123"}}})
+	return b
+}
+
+// Each clinic's assistant is served on every call from its profile and its
+// live data, with only its own facts and its own secret, and the tools
+// the profile allows, each pointing back at Frontdesk's webhook.
+func TestAssistantServedPerCall(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	setupCalendar(t, b, b.w.B, "Europe/London")
+	secretA := voiceSetup(t, b, b.w.A, numberA)
+	secretB := voiceSetup(t, b, b.w.B, "+442079460001")
+	staffA := b.token(t, b.w.A.Staff, frontdesk.OrgID{})
+
+	// The profile: defaults that work, validated edits naming the field.
+	var p map[string]any
+	b.get(t, "/api/voice/receptionist", staffA).json(t, &p)
+	if p["assistant_name"] != "Riley" || p["recording_consent"] != true {
+		t.Fatalf("default profile: %v", p)
+	}
+	for field, v := range map[string]any{"tone": "grumpy", "front_desk_number": "555-1234", "max_call_minutes": 0, "languages": []string{"English"}} {
+		bad := map[string]any{}
+		for k, x := range p {
+			bad[k] = x
+		}
+		bad[field] = v
+		if r := b.request(t, http.MethodPut, "/api/voice/receptionist", cs.token, bad); r.status != 422 || !strings.Contains(string(r.body), `"field":"`+field+`"`) {
+			t.Errorf("profile with %s=%v: %d %s", field, v, r.status, r.body)
+		}
+	}
+	p["front_desk_number"] = "(212) 555-0142"
+	p["address"] = "12 Elm Street"
+	p["instructions"] = "Mention the free parking behind the building."
+	if r := b.request(t, http.MethodPut, "/api/voice/receptionist", staffA, p); r.status != 403 {
+		t.Fatalf("staff edits the profile: %d", r.status)
+	}
+	if r := b.request(t, http.MethodPut, "/api/voice/receptionist", cs.token, p); r.status != 200 || !strings.Contains(string(r.body), `"front_desk_number":"+12125550142"`) {
+		t.Fatalf("save the profile: %d %s", r.status, r.body)
+	}
+
+	// assistant-request: verified like every message, answered whole.
+	if r := b.deliver(t, assistantRequest(numberA), "wrong-secret"); r.status != 401 {
+		t.Fatalf("unverified assistant-request: %d", r.status)
+	}
+	r := b.deliver(t, assistantRequest(numberA), secretA)
+	var out struct {
+		Assistant struct {
+			Name, FirstMessage string
+			Model              struct {
+				Provider, Model string
+				Messages        []struct{ Role, Content string }
+				Tools           []struct {
+					Type     string
+					Function struct {
+						Name       string
+						Parameters map[string]any
+					}
+					Server struct {
+						URL     string
+						Headers map[string]string
+					}
+					Destinations []struct{ Number string }
+				}
+			}
+			ServerMessages     []string
+			MaxDurationSeconds int
+			AnalysisPlan       map[string]any
+		}
+	}
+	r.json(t, &out)
+	a := out.Assistant
+	if r.status != 200 || a.Model.Provider == "" || len(a.Model.Messages) != 1 || !strings.Contains(a.FirstMessage, "may be recorded") ||
+		a.MaxDurationSeconds != 900 || !strings.Contains(strings.Join(a.ServerMessages, ","), "tool-calls") || a.AnalysisPlan == nil {
+		t.Fatalf("assistant: %d %s", r.status, r.body)
+	}
+	prompt := a.Model.Messages[0].Content
+	for _, want := range []string{b.w.A.Name, "12 Elm Street", "America/New_York", "Cleaning (30 minutes)", "Dr A", "Dr B", "9 AM to 12 PM and 1 PM to 5 PM", "free parking"} {
+		if !strings.Contains(prompt, want) {
+			t.Errorf("the prompt lacks %q:\n%s", want, prompt)
+		}
+	}
+	functions, transfer := map[string]bool{}, ""
+	for _, tool := range a.Model.Tools {
+		switch tool.Type {
+		case "function":
+			functions[tool.Function.Name] = true
+			if tool.Server.URL != "https://frontdesk.test/api/webhooks/vapi" || tool.Server.Headers["Authorization"] != "Bearer "+secretA ||
+				tool.Function.Parameters["type"] != "object" {
+				t.Errorf("tool %s: %+v", tool.Function.Name, tool)
+			}
+		case "transferCall":
+			transfer = tool.Destinations[0].Number
+		}
+	}
+	if len(functions) != 7 || transfer != "+12125550142" {
+		t.Errorf("tools: %v, transfer to %q", functions, transfer)
+	}
+	// Only clinic A's facts and secret: nothing of clinic B.
+	for _, s := range []string{b.w.B.Name, "Europe/London", secretB, b.w.B.ID.String()} {
+		if bytes.Contains(r.body, []byte(s)) {
+			t.Errorf("clinic A's assistant carries clinic B's %q", s)
+		}
+	}
+	if rb := b.deliver(t, assistantRequest("+442079460001"), secretB); !bytes.Contains(rb.body, []byte(b.w.B.Name)) || bytes.Contains(rb.body, []byte(b.w.A.Name)) {
+		t.Errorf("clinic B's assistant: %s", rb.body)
+	}
+
+	// What the profile does not allow is not offered.
+	p["can_book"], p["can_change"] = false, false
+	if r := b.request(t, http.MethodPut, "/api/voice/receptionist", cs.token, p); r.status != 200 {
+		t.Fatalf("save the profile: %d %s", r.status, r.body)
+	}
+	var narrow struct {
+		Assistant struct {
+			Model struct {
+				Tools []struct{ Function struct{ Name string } }
+			}
+		}
+	}
+	b.deliver(t, assistantRequest(numberA), secretA).json(t, &narrow)
+	if len(narrow.Assistant.Model.Tools) == 0 {
+		t.Fatal("no tools at all")
+	}
+	for _, tool := range narrow.Assistant.Model.Tools {
+		if n := tool.Function.Name; n == "bookAppointment" || n == "cancelAppointment" || n == "checkAvailability" {
+			t.Errorf("%s offered though the profile forbids it", n)
+		}
+	}
+	// The same assistant, exported for a fixed assistant in Vapi: admins only.
+	if r := b.get(t, "/api/voice/assistant", staffA); r.status != 403 {
+		t.Errorf("staff exports the assistant: %d", r.status)
+	}
+	if r := b.get(t, "/api/voice/assistant", cs.token); r.status != 200 || !bytes.Contains(r.body, []byte(`"lookupKnowledge"`)) {
+		t.Errorf("export: %d %s", r.status, r.body)
+	}
+}
