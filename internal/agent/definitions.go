@@ -1,5 +1,12 @@
 package agent
 
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
 // Definition is one tool as the assistant is told of it: its name, what it
 // is for, and its arguments as JSON Schema. These definitions are the one
 // source for the assistant Frontdesk serves and for the tools it answers
@@ -45,4 +52,46 @@ var Definitions = []Definition{
 		object([]string{"reason"}, map[string]any{"reason": str("what the message is about"),
 			"urgency":         map[string]any{"type": "string", "enum": []string{"routine", "urgent"}, "description": "urgent when a patient has worrying symptoms"},
 			"callback_number": str("the number to call back with its area code; the caller's number if left out")}), "messages"},
+}
+
+// definition is the tool's definition, by name.
+func definition(name string) (Definition, bool) {
+	for _, d := range Definitions {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Definition{}, false
+}
+
+// decode reads a tool call's arguments as the definition declares them:
+// each declared argument as trimmed text (a JSON number the model sent is
+// taken as its digits), an enum's value in its listed spelling (any case);
+// an argument the definition does not declare is not read. A value of the
+// wrong kind or outside its enum is an ask naming the argument.
+func (d Definition) decode(in map[string]any) (map[string]string, error) {
+	props, _ := d.Parameters["properties"].(map[string]any)
+	out := make(map[string]string, len(props))
+	for name, p := range props {
+		var v string
+		switch x := in[name].(type) {
+		case nil:
+			continue
+		case string:
+			v = strings.TrimSpace(x)
+		case float64:
+			v = strconv.FormatFloat(x, 'f', -1, 64)
+		default:
+			return nil, ask(fmt.Sprintf("Give %s as text.", name))
+		}
+		if enum, ok := p.(map[string]any)["enum"].([]string); ok && v != "" {
+			i := slices.IndexFunc(enum, func(e string) bool { return strings.EqualFold(e, v) })
+			if i < 0 {
+				return nil, ask(fmt.Sprintf("Ask the caller again, and give %s as %s.", name, listWords(enum, "or")))
+			}
+			v = enum[i]
+		}
+		out[name] = v
+	}
+	return out, nil
 }

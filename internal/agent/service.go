@@ -46,14 +46,20 @@ type Call struct {
 
 // Service runs tool calls.
 type Service struct {
-	store *postgres.Store
-	sched *scheduling.Service
-	log   *slog.Logger
+	store   *postgres.Store
+	sched   *scheduling.Service
+	permits Permits
+	log     *slog.Logger
 }
 
+// Permits reports whether the clinic lets its assistant use a tool that
+// needs this permission (a Definition's Needs), in the tool call's
+// transaction.
+type Permits func(ctx context.Context, tx *postgres.Tx, needs string) (bool, error)
+
 // NewService returns the agent service.
-func NewService(store *postgres.Store, sched *scheduling.Service, log *slog.Logger) *Service {
-	return &Service{store: store, sched: sched, log: log}
+func NewService(store *postgres.Store, sched *scheduling.Service, permits Permits, log *slog.Logger) *Service {
+	return &Service{store: store, sched: sched, permits: permits, log: log}
 }
 
 const failure = "Something went wrong on our side. Apologise and offer to take a message for the staff."
@@ -106,7 +112,7 @@ func (s *Service) runOne(ctx context.Context, org frontdesk.OrgID, c Call, tc To
 		return tx.RecordToolCall(ctx, p)
 	}
 	turn := func(tx *postgres.Tx) (*turn, error) {
-		return &turn{ctx: ctx, tx: tx, call: c, tc: tc, now: start,
+		return &turn{ctx: ctx, tx: tx, call: c, tc: tc, now: start, permits: s.permits,
 			open: func() (*scheduling.Calendar, error) { return s.sched.Calendar(ctx, tx, ext) }}, nil
 	}
 	var replayed bool
@@ -155,13 +161,13 @@ func (s *Service) runOne(ctx context.Context, org frontdesk.OrgID, c Call, tc To
 // (scheduling.External widens it by days either side); ok is false for
 // tools that need none.
 func window(tc ToolCall, now time.Time) (from, to time.Time, ok bool) {
+	def, _ := definition(tc.Name)
+	args, _ := def.decode(tc.Arguments)
 	switch tc.Name {
 	case "checkAvailability":
 		day := now
-		if v, _ := tc.Arguments["date"].(string); v != "" {
-			if d, err := time.Parse(time.DateOnly, strings.TrimSpace(v)); err == nil {
-				day = d
-			}
+		if d, err := time.Parse(time.DateOnly, args["date"]); err == nil {
+			day = d
 		}
 		return day, day.AddDate(0, 0, 16), true
 	case "holdSlot", "bookAppointment", "rescheduleAppointment":
@@ -169,7 +175,7 @@ func window(tc ToolCall, now time.Time) (from, to time.Time, ok bool) {
 		if tc.Name == "rescheduleAppointment" {
 			arg = "new_start"
 		}
-		if t, err := timeArg(tc, arg, time.UTC); err == nil {
+		if t, err := timeArg(arg, args[arg], time.UTC); err == nil {
 			return t, t, true
 		}
 	}

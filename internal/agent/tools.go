@@ -22,7 +22,10 @@ type turn struct {
 	tx   *postgres.Tx
 	call Call
 	tc   ToolCall
-	now  time.Time
+	// args are the tool call's arguments as its definition declares them.
+	args    map[string]string
+	now     time.Time
+	permits Permits
 	// open opens the clinic's calendar, for the tools that need it.
 	open func() (*scheduling.Calendar, error)
 	cal  *scheduling.Calendar
@@ -62,6 +65,13 @@ func (t *turn) run() (string, error) {
 	if !ok {
 		return "", fmt.Errorf("unknown tool %q", t.tc.Name)
 	}
+	def, _ := definition(t.tc.Name)
+	if ok, err := t.permits(t.ctx, t.tx, def.Needs); err != nil || !ok {
+		return "This clinic does not do that by phone. Offer to take a message for the staff instead.", err
+	}
+	if err := t.readArgs(); err != nil {
+		return answer("", err)
+	}
 	if t.tc.Name != "lookupKnowledge" && t.tc.Name != "takeMessage" { // the others work on the calendar
 		if _, err := t.calendar(); err != nil {
 			return "", err
@@ -71,6 +81,16 @@ func (t *turn) run() (string, error) {
 }
 
 func (t *turn) loc() *time.Location { return t.tx.Org.Location }
+
+// readArgs decodes the call's arguments by the tool's definition.
+func (t *turn) readArgs() (err error) {
+	def, ok := definition(t.tc.Name)
+	if !ok {
+		return fmt.Errorf("tool %q has no definition", t.tc.Name)
+	}
+	t.args, err = def.decode(t.tc.Arguments)
+	return err
+}
 
 // ask is a result that tells the agent what to ask the caller.
 type ask string
@@ -82,7 +102,7 @@ func (t *turn) checkAvailability() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	day, err := dateArg(t.tc, "date", t.loc(), t.now)
+	day, err := t.date("date")
 	if err != nil {
 		return "", err
 	}
@@ -106,7 +126,7 @@ func (t *turn) checkAvailability() (string, error) {
 	for _, s := range offered {
 		times = append(times, clockWords(s.Start.In(t.loc())))
 	}
-	text := fmt.Sprintf("%s on %s is free at %s", svc.Name, dayWords(day), listWords(times))
+	text := fmt.Sprintf("%s on %s is free at %s", svc.Name, dayWords(day), listWords(times, "and"))
 	if more := len(slots) - len(offered); more > 0 {
 		text += fmt.Sprintf(", and at %d other times that day; ask if the caller prefers another time", more)
 	}
@@ -146,12 +166,13 @@ func abs(n int) int {
 	return n
 }
 
-// listWords joins "9 AM", "11 AM", "3 PM" as "9 AM, 11 AM and 3 PM".
-func listWords(items []string) string {
+// listWords joins "9 AM", "11 AM", "3 PM" as "9 AM, 11 AM and 3 PM"
+// (or another conjunction).
+func listWords(items []string, conj string) string {
 	if len(items) <= 1 {
 		return strings.Join(items, "")
 	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
 }
 
 func (t *turn) holdSlot() (string, error) {
@@ -159,7 +180,7 @@ func (t *turn) holdSlot() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	start, err := timeArg(t.tc, "start", t.loc())
+	start, err := t.time("start")
 	if err != nil {
 		return "", err
 	}
@@ -177,15 +198,15 @@ func (t *turn) bookAppointment() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	start, err := timeArg(t.tc, "start", t.loc())
+	start, err := t.time("start")
 	if err != nil {
 		return "", err
 	}
-	name, err := stringArg(t.tc, "patient_name", 200, "Ask the caller for their full name.")
+	name, err := t.text("patient_name", 200, "Ask the caller for their full name.")
 	if err != nil {
 		return "", err
 	}
-	phone, err := phoneArg(t.tc, t.tx.Org.Country, t.call.Customer)
+	phone, err := t.phone()
 	if err != nil {
 		return "", err
 	}
@@ -226,7 +247,7 @@ func (t *turn) rescheduleAppointment() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	start, err := timeArg(t.tc, "new_start", t.loc())
+	start, err := t.time("new_start")
 	if err != nil {
 		return "", err
 	}
@@ -239,7 +260,7 @@ func (t *turn) rescheduleAppointment() (string, error) {
 }
 
 func (t *turn) lookupKnowledge() (string, error) {
-	q, err := stringArg(t.tc, "query", 300, "Ask the caller what they would like to know.")
+	q, err := t.text("query", 300, "Ask the caller what they would like to know.")
 	if err != nil {
 		return "", err
 	}
@@ -260,21 +281,17 @@ func (t *turn) lookupKnowledge() (string, error) {
 // takeMessage leaves the staff a message to call the caller back: why,
 // how urgently, and on which number (the caller's own by default).
 func (t *turn) takeMessage() (string, error) {
-	reason, err := stringArg(t.tc, "reason", 500, "Ask the caller what the message is about.")
+	reason, err := t.text("reason", 500, "Ask the caller what the message is about.")
 	if err != nil {
 		return "", err
 	}
 	urgency := calls.Routine
-	switch v, _ := t.tc.Arguments["urgency"].(string); strings.ToLower(strings.TrimSpace(v)) {
-	case "", "routine", "normal", "low":
-	case "urgent", "high":
+	if t.args["urgency"] == "urgent" {
 		urgency = calls.Urgent
-	default:
-		return "", ask("Ask the caller whether it is urgent, and give urgency as urgent or routine.")
 	}
 	caller, _ := calls.NormalizePhone(t.call.Customer, t.tx.Org.Country)
 	callback := caller
-	if v, _ := t.tc.Arguments["callback_number"].(string); strings.TrimSpace(v) != "" {
+	if v := t.args["callback_number"]; v != "" {
 		if callback, err = calls.ValidPhone(v, t.tx.Org.Country); err != nil {
 			return "", ask("Ask the caller for the number to call back, with its area code.")
 		}
@@ -302,7 +319,10 @@ func (t *turn) slotTaken() (string, error) {
 		return "", err
 	}
 	text, err := answer(func() (string, error) {
-		start, err := timeArg(t.tc, arg, t.loc())
+		if err := t.readArgs(); err != nil {
+			return "", err
+		}
+		start, err := t.time(arg)
 		if err != nil {
 			return "", err
 		}
@@ -338,7 +358,7 @@ func (t *turn) slotTaken() (string, error) {
 // service is the service the caller wants, by name or id; only a service
 // some active clinician or room offers can be booked.
 func (t *turn) service() (scheduling.ServiceInfo, error) {
-	name, err := stringArg(t.tc, "service", 100, "")
+	name, err := t.text("service", 100, "")
 	if err != nil {
 		return scheduling.ServiceInfo{}, t.serviceQuestion("Ask the caller which service they need.")
 	}
@@ -395,6 +415,8 @@ func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
 	if err != nil {
 		return scheduling.Booking{}, ask(notYours + " This call has no caller number: ask the caller to call from that phone, or offer to take a message for the staff.")
 	}
+	// The raw arguments, declared or not: a number the model names for
+	// the caller, under any name, is refused.
 	for _, name := range []string{"patient_phone", "phone", "phone_number", "number"} {
 		if v, _ := t.tc.Arguments[name].(string); strings.TrimSpace(v) != "" {
 			if named, err := calls.NormalizePhone(v, t.tx.Org.Country); err != nil || named != phone {
@@ -406,8 +428,8 @@ func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
 	if err != nil {
 		return scheduling.Booking{}, err
 	}
-	if _, given := t.tc.Arguments[arg]; given {
-		at, err := timeArg(t.tc, arg, t.loc())
+	if t.args[arg] != "" {
+		at, err := t.time(arg)
 		if err != nil {
 			return scheduling.Booking{}, err
 		}
@@ -441,36 +463,39 @@ func answer(text string, err error) (string, error) {
 	return text, err
 }
 
-func stringArg(tc ToolCall, name string, max int, question string) (string, error) {
-	v, ok := tc.Arguments[name].(string)
-	v = strings.TrimSpace(v)
-	if !ok || v == "" || len(v) > max {
+// text is a required text argument of at most max bytes; question is
+// what to ask the caller when it is missing.
+func (t *turn) text(name string, max int, question string) (string, error) {
+	v := t.args[name]
+	if v == "" || len(v) > max {
 		return "", ask(question)
 	}
 	return v, nil
 }
 
-func phoneArg(tc ToolCall, country, caller string) (string, error) {
-	v, _ := tc.Arguments["patient_phone"].(string)
-	if strings.TrimSpace(v) == "" {
-		v = caller
+// phone is the number to book under: the patient_phone argument, or the
+// caller's number.
+func (t *turn) phone() (string, error) {
+	v := t.args["patient_phone"]
+	if v == "" {
+		v = t.call.Customer
 	}
-	e164, err := calls.ValidPhone(v, country)
+	e164, err := calls.ValidPhone(v, t.tx.Org.Country)
 	if err != nil {
 		return "", ask("Ask the caller for the phone number to book under, with its area code.")
 	}
 	return e164, nil
 }
 
-// dateArg reads a date (YYYY-MM-DD) in the clinic's zone; missing, it is
-// today.
-func dateArg(tc ToolCall, name string, loc *time.Location, now time.Time) (time.Time, error) {
-	v, _ := tc.Arguments[name].(string)
+// date reads a date argument (YYYY-MM-DD) in the clinic's zone; missing,
+// it is today.
+func (t *turn) date(name string) (time.Time, error) {
+	v, loc := t.args[name], t.loc()
 	if v == "" {
-		y, m, d := now.In(loc).Date()
+		y, m, d := t.now.In(loc).Date()
 		return wallclock.StartOfDay(y, m, d, loc), nil
 	}
-	d, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+	d, err := time.Parse(time.DateOnly, v)
 	if err != nil {
 		return time.Time{}, ask("Ask the caller which day they mean, and give it as YYYY-MM-DD.")
 	}
@@ -483,9 +508,11 @@ func daysAfter(day time.Time, n int, loc *time.Location) time.Time {
 	return wallclock.StartOfDay(y, m, d+n, loc)
 }
 
-// timeArg reads a start time: RFC 3339, or a local "YYYY-MM-DD HH:MM".
-func timeArg(tc ToolCall, name string, loc *time.Location) (time.Time, error) {
-	v, _ := tc.Arguments[name].(string)
+// time reads a start time argument: RFC 3339, or "YYYY-MM-DD HH:MM" in
+// the clinic's zone.
+func (t *turn) time(name string) (time.Time, error) { return timeArg(name, t.args[name], t.loc()) }
+
+func timeArg(name, v string, loc *time.Location) (time.Time, error) {
 	t, err := scheduling.ParseStart(name, v, loc)
 	if err != nil {
 		return t, ask(fmt.Sprintf("Ask the caller for the day and time, and give %s as YYYY-MM-DD HH:MM.", name))

@@ -76,8 +76,9 @@ func New(cfg Config) *App {
 			return a.Calendars.BookingChanged(ctx, tx, b)
 		})
 	a.Knowledge = knowledge.NewService(cfg.Store)
-	a.Agent = agent.NewService(cfg.Store, a.Scheduling, cfg.Log)
 	a.Receptionist = receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
+	// The agent answers only the tools the clinic's profile allows.
+	a.Agent = agent.NewService(cfg.Store, a.Scheduling, receptionist.PermitsTx, cfg.Log)
 	return a
 }
 

@@ -66,13 +66,17 @@ func (s *Service) Callbacks(ctx context.Context, org frontdesk.OrgID, status str
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		rows, err := tx.ListCallbackRequests(ctx, db.ListCallbackRequestsParams{OrgID: org, Status: pgtype.Text{String: status, Valid: status != ""}})
 		for _, r := range rows {
-			out = append(out, Callback{ID: r.ID, CallID: r.CallID, CallerNumber: r.CallerNumber, CallbackNumber: r.CallbackNumber,
-				Reason: r.Reason, Urgent: r.Urgency == string(Urgent), Status: r.Status, CreatedAt: r.CreatedAt.In(tx.Org.Location),
-				DoneAt: InZone(r.DoneAt, tx.Org.Location)})
+			out = append(out, callback(r, tx.Org.Location))
 		}
 		return err
 	})
 	return out, err
+}
+
+func callback(r db.ListCallbackRequestsRow, loc *time.Location) Callback {
+	return Callback{ID: r.ID, CallID: r.CallID, CallerNumber: r.CallerNumber, CallbackNumber: r.CallbackNumber,
+		Reason: r.Reason, Urgent: r.Urgency == string(Urgent), Status: r.Status, CreatedAt: r.CreatedAt.In(loc),
+		DoneAt: InZone(r.DoneAt, loc)}
 }
 
 // CallbackDone marks a message done by user; one done already is a

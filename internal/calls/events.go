@@ -44,6 +44,26 @@ type Event struct {
 	EndedReason, Summary, Transcript           string
 	RecordingURL                               string
 	CostUSD                                    *float64
+	// Outcome is what the call achieved, as the assistant's analysis says
+	// (one of Outcomes; anything else is kept as "other").
+	Outcome string
+}
+
+// Outcomes are what a call can achieve, as the assistant reports it.
+var Outcomes = []string{"booked", "rescheduled", "cancelled", "question_answered", "message_taken", "transferred", "spam", "other"}
+
+// outcome is ev's outcome as stored: one of Outcomes, or NULL for none.
+func (ev Event) outcome() pgtype.Text {
+	o := strings.ToLower(strings.TrimSpace(strings.ReplaceAll(ev.Outcome, " ", "_")))
+	if o == "" {
+		return pgtype.Text{}
+	}
+	for _, v := range Outcomes {
+		if v == o {
+			return pgtype.Text{String: o, Valid: true}
+		}
+	}
+	return pgtype.Text{String: "other", Valid: true}
 }
 
 // ApplyTx records one verified event on its call, once: a redelivery
@@ -74,7 +94,7 @@ func (s *Service) ApplyTx(ctx context.Context, tx *postgres.Tx, ev Event) error 
 		p := db.ApplyEndOfCallReportParams{OrgID: tx.Org.ID, ProviderCallID: callID, Direction: ev.Direction,
 			FromNumber: from, ToNumber: to, CallerName: name, StartedAt: at, EndedAt: ended,
 			EndedReason: clipText(ev.EndedReason, 200), Summary: clipText(ev.Summary, 20_000),
-			Transcript: clipText(ev.Transcript, 500_000), RecordingUrl: clipText(ev.RecordingURL, 2000)}
+			Transcript: clipText(ev.Transcript, 500_000), RecordingUrl: clipText(ev.RecordingURL, 2000), Outcome: ev.outcome()}
 		if ev.StartedAt != nil {
 			p.StartedAt, p.StartedAtKnown = *ev.StartedAt, true
 		}

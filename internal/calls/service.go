@@ -49,6 +49,9 @@ type Call struct {
 	EndedReason     string           `json:"ended_reason"`
 	RecordingStatus string           `json:"recording_status"`
 	CostUSD         *float64         `json:"cost_usd"`
+	// Outcome is what the call achieved, as the assistant's analysis
+	// reported it (one of Outcomes), or null.
+	Outcome *string `json:"outcome"`
 }
 
 // Detail is one call with what was said and done on it.
@@ -61,6 +64,8 @@ type Detail struct {
 	Recording      Recording  `json:"recording"`
 	LastHangAt     *time.Time `json:"last_hang_at"`
 	ToolCalls      []ToolCall `json:"tool_calls"`
+	Transfers      []Transfer `json:"transfers"`
+	Callbacks      []Callback `json:"callbacks"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
 }
@@ -83,6 +88,16 @@ type ToolCall struct {
 	Error     string    `json:"error,omitempty"`
 	LatencyMs int32     `json:"latency_ms"`
 	At        time.Time `json:"at"`
+}
+
+// Transfer is a transfer the assistant asked for on a call: to the front
+// desk or the on-call number, put through, or refused (closed: after
+// hours; no_number: none configured).
+type Transfer struct {
+	Destination string    `json:"destination"` // front_desk, on_call or none
+	Number      string    `json:"number,omitempty"`
+	Outcome     string    `json:"outcome"` // put_through, closed or no_number
+	At          time.Time `json:"at"`
 }
 
 // RawJSON is JSON kept as received.
@@ -155,7 +170,7 @@ func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.Cal
 			Call: summarize(db.ListCallsRow{
 				ID: c.ID, Direction: c.Direction, Status: c.Status, FromNumber: c.FromNumber, ToNumber: c.ToNumber,
 				CallerName: c.CallerName, StartedAt: c.StartedAt, EndedAt: c.EndedAt, DurationSeconds: c.DurationSeconds,
-				EndedReason: c.EndedReason, RecordingStatus: c.RecordingStatus, CostUsd: c.CostUsd,
+				EndedReason: c.EndedReason, RecordingStatus: c.RecordingStatus, CostUsd: c.CostUsd, Outcome: c.Outcome,
 			}, loc),
 			Provider:   c.Provider,
 			Summary:    c.Summary,
@@ -165,6 +180,8 @@ func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.Cal
 			CreatedAt:  c.CreatedAt.In(loc),
 			UpdatedAt:  c.UpdatedAt.In(loc),
 			ToolCalls:  []ToolCall{},
+			Transfers:  []Transfer{},
+			Callbacks:  []Callback{},
 		}
 		tools, err := tx.CallToolCalls(ctx, db.CallToolCallsParams{OrgID: org, CallID: c.ID})
 		if err != nil {
@@ -173,6 +190,20 @@ func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.Cal
 		for _, t := range tools {
 			out.ToolCalls = append(out.ToolCalls, ToolCall{Name: t.Name, Arguments: RawJSON(t.Arguments), Result: t.Result,
 				Error: t.Error, LatencyMs: t.LatencyMs, At: t.CreatedAt.In(loc)})
+		}
+		transfers, err := tx.CallTransfers(ctx, db.CallTransfersParams{OrgID: org, CallID: c.ID})
+		if err != nil {
+			return err
+		}
+		for _, t := range transfers {
+			out.Transfers = append(out.Transfers, Transfer{Destination: t.Destination, Number: t.Number, Outcome: t.Outcome, At: t.CreatedAt.In(loc)})
+		}
+		callbacks, err := tx.CallCallbackRequests(ctx, db.CallCallbackRequestsParams{OrgID: org, CallID: c.ID})
+		if err != nil {
+			return err
+		}
+		for _, r := range callbacks {
+			out.Callbacks = append(out.Callbacks, callback(db.ListCallbackRequestsRow(r), loc))
 		}
 		if c.RecordingStatus == "stored" {
 			out.Recording.SizeBytes = &c.RecordingSize.Int64
@@ -364,6 +395,9 @@ func summarize(c db.ListCallsRow, loc *time.Location) Call {
 	}
 	if c.DurationSeconds.Valid {
 		out.DurationSeconds = &c.DurationSeconds.Int32
+	}
+	if c.Outcome.Valid {
+		out.Outcome = &c.Outcome.String
 	}
 	if f, err := c.CostUsd.Float64Value(); err == nil && f.Valid {
 		out.CostUSD = &f.Float64

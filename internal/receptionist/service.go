@@ -52,6 +52,19 @@ func profileTx(ctx context.Context, tx *postgres.Tx) (Profile, error) {
 	return p, json.Unmarshal(rows[0], &p)
 }
 
+// PermitsTx reports whether the clinic's profile lets its assistant use
+// tools that need this permission (book, change, answer or messages): a
+// fixed assistant exported before the profile changed still cannot do
+// what the clinic has since switched off.
+func PermitsTx(ctx context.Context, tx *postgres.Tx, needs string) (bool, error) {
+	p, err := profileTx(ctx, tx)
+	return p.permits()[needs], err
+}
+
+func (p Profile) permits() map[string]bool {
+	return map[string]bool{"book": p.CanBook, "change": p.CanChange, "answer": p.CanAnswer, "messages": p.CanTakeMessages}
+}
+
 // SetProfile validates and stores the clinic's profile; it returns it as
 // stored (phone numbers in E.164).
 func (s *Service) SetProfile(ctx context.Context, org frontdesk.OrgID, p Profile) (Profile, error) {
@@ -112,25 +125,18 @@ func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 	server := map[string]any{"url": s.webhookURL, "timeoutSeconds": 20,
 		"headers": map[string]string{"Authorization": "Bearer " + string(secret)}}
 	var tools []any
-	allowed := map[string]bool{"book": p.CanBook, "change": p.CanChange, "answer": p.CanAnswer, "messages": p.CanTakeMessages}
 	for _, d := range agent.Definitions {
-		if allowed[d.Needs] {
+		if p.permits()[d.Needs] {
 			tools = append(tools, map[string]any{"type": "function", "server": server,
 				"function": map[string]any{"name": d.Name, "description": d.Description, "parameters": d.Parameters}})
 		}
 	}
-	var destinations []any
-	for _, dst := range []struct{ number, desc string }{
-		{p.FrontDeskNumber, "a person at the clinic's front desk (opening hours only)"},
-		{p.OnCallNumber, "the clinician on call (urgent matters out of hours)"},
-	} {
-		if dst.number != "" {
-			destinations = append(destinations, map[string]any{"type": "number", "number": dst.number, "description": dst.desc,
-				"message": "I'm connecting you now; please hold."})
-		}
-	}
-	if len(destinations) > 0 {
-		tools = append(tools, map[string]any{"type": "transferCall", "destinations": destinations})
+	if p.FrontDeskNumber != "" || p.OnCallNumber != "" {
+		// No fixed destinations: Vapi asks Frontdesk where to transfer
+		// (transfer-destination-request), which decides by the hours at
+		// that moment and records the transfer on the call.
+		tools = append(tools, map[string]any{"type": "transferCall", "function": map[string]any{"name": "transferCall",
+			"description": "Transfer the caller to a person at the clinic, when the rules say to."}})
 	}
 	first := p.Greeting
 	if p.RecordingConsent {
@@ -144,7 +150,7 @@ func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 			"messages": []any{map[string]any{"role": "system", "content": prompt(p, clinic, facts, now)}}, "tools": tools},
 		"voice":              map[string]any{"provider": p.VoiceProvider, "voiceId": p.VoiceID},
 		"transcriber":        map[string]any{"provider": "deepgram", "model": "nova-3", "language": p.Languages[0]},
-		"serverMessages":     []string{"status-update", "end-of-call-report", "hang", "tool-calls"},
+		"serverMessages":     ServerMessages,
 		"server":             server,
 		"maxDurationSeconds": p.MaxCallMinutes * 60,
 		"artifactPlan":       map[string]any{"recordingEnabled": p.RecordingConsent},
@@ -156,9 +162,15 @@ func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 	}, nil
 }
 
+// ServerMessages are the messages the assistant sends Frontdesk: the
+// call's lifecycle, its tools and where to transfer.
+var ServerMessages = []string{"status-update", "end-of-call-report", "hang", "tool-calls", "transfer-destination-request"}
+
 // clinicFacts are the live data the prompt states.
 type clinicFacts struct {
 	hours      scheduling.Week
+	closed     []scheduling.DayRange
+	open       bool // open at the moment the facts were read
 	closures   []string
 	services   []string
 	clinicians []string
@@ -182,6 +194,9 @@ func readFacts(ctx context.Context, tx *postgres.Tx, now time.Time) (clinicFacts
 	}
 	horizon := now.AddDate(0, 0, 28)
 	for _, c := range closures {
+		if c.ResourceID.IsZero() {
+			f.closed = append(f.closed, scheduling.DayRange{First: scheduling.DateOf(c.FirstDay.Time, time.UTC), Last: scheduling.DateOf(c.LastDay.Time, time.UTC)})
+		}
 		if c.ResourceID.IsZero() && c.FirstDay.Time.Before(horizon) {
 			span := c.FirstDay.Time.Format("Monday 2 January")
 			if !c.LastDay.Time.Equal(c.FirstDay.Time) {
@@ -193,6 +208,7 @@ func readFacts(ctx context.Context, tx *postgres.Tx, now time.Time) (clinicFacts
 			f.closures = append(f.closures, span)
 		}
 	}
+	f.open = scheduling.OpenAt(now, org.Location, f.hours, f.closed)
 	resources, err := tx.ListResources(ctx, org.ID)
 	if err != nil {
 		return f, err
@@ -224,7 +240,12 @@ func prompt(p Profile, c frontdesk.Clinic, f clinicFacts, now time.Time) string 
 	if p.Address != "" {
 		fmt.Fprintf(&b, ", %s", p.Address)
 	}
-	fmt.Fprintf(&b, ". The clinic's time zone is %s; it is now %s at %s there.\n", c.Location, local.Format("Monday 2 January 2006"), local.Format("3:04 PM"))
+	state := "closed"
+	if f.open {
+		state = "open"
+	}
+	fmt.Fprintf(&b, ". The clinic's time zone is %s; the call began on %s at %s there, when the clinic was %s.\n", c.Location,
+		local.Format("Monday 2 January 2006"), local.Format("3:04 PM"), state)
 	b.WriteString("Opening hours:")
 	for i := range 7 {
 		d := time.Weekday((i + 1) % 7) // Monday first

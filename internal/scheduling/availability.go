@@ -155,6 +155,23 @@ func Slots(q Query, r Resource) []time.Time {
 	return dedupe(out)
 }
 
+// OpenAt reports whether at falls in one of the week's opening ranges, on
+// a day that is not closed, in loc (ranges in real time, as in Slots).
+func OpenAt(at time.Time, loc *time.Location, hours Week, closedDays []DayRange) bool {
+	day := DateOf(at, loc)
+	if closed(day, closedDays) {
+		return false
+	}
+	for _, rg := range hours[day.weekday()] {
+		opens, _ := wallclock.First(day.Year, day.Month, day.Day, int(rg.Opens), loc)
+		closes, _ := wallclock.First(day.Year, day.Month, day.Day, int(rg.Closes), loc)
+		if !at.Before(opens) && at.Before(closes) {
+			return true
+		}
+	}
+	return false
+}
+
 // wall is the instant of a wall-clock time on day in loc, and whether that
 // wall time exists (it does not in a spring-forward gap). In a repeated
 // stretch the first occurrence is used, so no wall time is offered twice.

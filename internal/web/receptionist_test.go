@@ -78,7 +78,6 @@ func TestAssistantServedPerCall(t *testing.T) {
 						URL     string
 						Headers map[string]string
 					}
-					Destinations []struct{ Number string }
 				}
 			}
 			ServerMessages     []string
@@ -98,7 +97,7 @@ func TestAssistantServedPerCall(t *testing.T) {
 			t.Errorf("the prompt lacks %q:\n%s", want, prompt)
 		}
 	}
-	functions, transfer := map[string]bool{}, ""
+	functions, transfer := map[string]bool{}, false
 	for _, tool := range a.Model.Tools {
 		switch tool.Type {
 		case "function":
@@ -108,11 +107,11 @@ func TestAssistantServedPerCall(t *testing.T) {
 				t.Errorf("tool %s: %+v", tool.Function.Name, tool)
 			}
 		case "transferCall":
-			transfer = tool.Destinations[0].Number
+			transfer = true
 		}
 	}
-	if len(functions) != 7 || transfer != "+12125550142" {
-		t.Errorf("tools: %v, transfer to %q", functions, transfer)
+	if len(functions) != 7 || !transfer || !strings.Contains(strings.Join(a.ServerMessages, ","), "transfer-destination-request") {
+		t.Errorf("tools: %v, transfer %v, messages %v", functions, transfer, a.ServerMessages)
 	}
 	// Only clinic A's facts and secret: nothing of clinic B.
 	for _, s := range []string{b.w.B.Name, "Europe/London", secretB, b.w.B.ID.String()} {
@@ -145,6 +144,78 @@ func TestAssistantServedPerCall(t *testing.T) {
 			t.Errorf("%s offered though the profile forbids it", n)
 		}
 	}
+	// A fixed assistant exported before still cannot book: the agent
+	// answers by the profile as it is now.
+	off := b.tools(t, secretA, [3]any{"perm-1", "bookAppointment", map[string]any{"service": "Cleaning", "start": "2030-01-07 10:00", "patient_name": "Dana"}},
+		[3]any{"perm-2", "lookupKnowledge", map[string]any{"query": "parking"}})
+	if !strings.Contains(off.Results[0].Result, "does not do that by phone") || strings.Contains(off.Results[1].Result, "does not do that") {
+		t.Errorf("tools the profile forbids: %+v", off.Results)
+	}
+	// Transfers: decided when asked, by the hours at that moment, and
+	// recorded on the call. Open all week: the front desk.
+	hours := func(opens, closes string) {
+		var week []map[string]any
+		for d := range 7 {
+			week = append(week, map[string]any{"weekday": d, "opens": opens, "closes": closes})
+		}
+		if opens == "" {
+			week = []map[string]any{}
+		}
+		if r := b.request(t, http.MethodPut, "/api/settings/hours", cs.token, map[string]any{"hours": week}); r.status != 200 {
+			t.Fatalf("hours: %d %s", r.status, r.body)
+		}
+	}
+	transferRequest := func(call string) []byte {
+		m, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "transfer-destination-request", "timestamp": time.Now().UnixMilli(),
+			"call": map[string]any{"id": call, "type": "inboundPhoneCall"}, "phoneNumber": map[string]any{"number": numberA},
+			"customer": map[string]any{"number": "+15125550123"}}})
+		return m
+	}
+	hours("00:00", "24:00")
+	if r := b.deliver(t, transferRequest("call-tr-1"), secretA); r.status != 200 ||
+		!strings.Contains(string(r.body), `"destination":{"message":"I'm putting you through to the front desk now; please hold.","number":"+12125550142","type":"number"}`) {
+		t.Fatalf("transfer while open: %d %s", r.status, r.body)
+	}
+	// Closed, no on-call number: no transfer; the assistant takes a message.
+	hours("", "")
+	if r := b.deliver(t, transferRequest("call-tr-2"), secretA); r.status != 200 || !strings.Contains(string(r.body), `{"error":"The front desk is closed right now`) {
+		t.Fatalf("transfer while closed: %d %s", r.status, r.body)
+	}
+	// Closed with an on-call number: the clinician on call.
+	p["on_call_number"] = "+12125550199"
+	if r := b.request(t, http.MethodPut, "/api/voice/receptionist", cs.token, p); r.status != 200 {
+		t.Fatalf("save the profile: %d %s", r.status, r.body)
+	}
+	if r := b.deliver(t, transferRequest("call-tr-3"), secretA); !strings.Contains(string(r.body), `"number":"+12125550199"`) {
+		t.Fatalf("transfer to on call: %s", r.body)
+	}
+	// The end-of-call report brings the outcome the analysis plan asked for.
+	for call, outcome := range map[string]string{"call-tr-1": "transferred", "call-tr-2": "Message taken", "call-tr-3": "sold a car"} {
+		m, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "end-of-call-report", "timestamp": time.Now().UnixMilli(),
+			"endedReason": "customer-ended-call", "analysis": map[string]any{"summary": "A call.", "structuredData": map[string]any{"outcome": outcome}},
+			"artifact": map[string]any{"transcript": "AI: Hello.\n"}, "call": map[string]any{"id": call, "type": "inboundPhoneCall"},
+			"phoneNumber": map[string]any{"number": numberA}, "customer": map[string]any{"number": "+15125550123"}}})
+		if r := b.deliver(t, m, secretA); r.status != 200 {
+			t.Fatalf("report: %d %s", r.status, r.body)
+		}
+	}
+	owner := b.owner(t)
+	for call, want := range map[string]string{"call-tr-1": `"destination":"front_desk","number":"+12125550142","outcome":"put_through"`,
+		"call-tr-2": `"destination":"none","outcome":"closed"`, "call-tr-3": `"destination":"on_call","number":"+12125550199","outcome":"put_through"`,
+		"call-tr-1 ": `"outcome":"transferred"`, "call-tr-2 ": `"outcome":"message_taken"`, "call-tr-3 ": `"outcome":"other"`} {
+		call = strings.TrimSpace(call)
+		var id string
+		if err := owner.QueryRow(t.Context(), "SELECT id FROM call_logs WHERE provider_call_id = $1", call).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if r := b.get(t, "/api/calls-dashboard/"+id, staffA); !strings.Contains(string(r.body), want) {
+			t.Errorf("%s: the call does not show its transfer %s: %s", call, want, r.body)
+		}
+		if r := b.get(t, "/api/calls-dashboard/"+id, b.token(t, b.w.B.Staff, frontdesk.OrgID{})); r.status != 404 {
+			t.Errorf("clinic B reads clinic A's call: %d", r.status)
+		}
+	}
+
 	// The same assistant, exported for a fixed assistant in Vapi: admins only.
 	if r := b.get(t, "/api/voice/assistant", staffA); r.status != 403 {
 		t.Errorf("staff exports the assistant: %d", r.status)

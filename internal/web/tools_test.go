@@ -341,7 +341,7 @@ func TestTakeMessage(t *testing.T) {
 	if r := out.Results[1].Result; !strings.Contains(r, "marked urgent") || !strings.Contains(r, "+15125550177") {
 		t.Errorf("urgent message: %q", r)
 	}
-	if !strings.Contains(out.Results[2].Result, "what the message is about") || !strings.Contains(out.Results[3].Result, "urgent or routine") {
+	if !strings.Contains(out.Results[2].Result, "what the message is about") || !strings.Contains(out.Results[3].Result, "urgency as routine or urgent") {
 		t.Errorf("questions: %+v", out.Results[2:])
 	}
 	web := map[string]any{"id": "web-call-2", "type": "webCall"}

@@ -11,6 +11,7 @@ import (
 	"frontdesk"
 	"frontdesk/internal/agent"
 	"frontdesk/internal/providers/vapi"
+	"frontdesk/internal/receptionist"
 	"frontdesk/internal/voice"
 )
 
@@ -60,8 +61,17 @@ func (s *Server) vapiWebhook(w http.ResponseWriter, r *http.Request, _ member) e
 			reply = vapi.Answer(s.app.Agent.Run(ctx, org, agent.Call{ID: call, Customer: msg.CustomerNumber()}, msg.ToolCalls()))
 		}
 	case msg.Type == vapi.TypeAssistantRequest:
-		if err = s.app.Voice.Verify(ctx, org, check); err == nil {
-			reply = s.assistantFor(ctx, org)
+		err = s.app.Voice.Verify(ctx, org, check)
+		if err == nil || errors.Is(err, frontdesk.ErrNotFound) { // not found: the clinic is suspended
+			reply, err = s.assistantFor(ctx, org), nil
+		}
+	case msg.Type == vapi.TypeTransferDestinationRequest:
+		var call frontdesk.CallID
+		if call, err = s.app.Voice.OpenCall(ctx, org, check, msg.CallEvent); err == nil {
+			var t receptionist.Transfer
+			if t, err = s.app.Receptionist.Transfer(ctx, org, call, time.Now()); err == nil {
+				reply = vapi.TransferAnswer(t.Number, t.Message, t.Refusal)
+			}
 		}
 	case vapi.Stored(msg.Type):
 		err = s.app.Voice.RecordEvent(ctx, org, check, msg.CallEvent)
@@ -89,12 +99,13 @@ func fieldError(err error) error {
 }
 
 // assistantFor answers an assistant-request: the clinic's whole assistant,
-// or a sentence spoken to the caller when it cannot be built.
+// or a sentence spoken to the caller when it cannot be built (the clinic
+// is suspended, or has no server secret).
 func (s *Server) assistantFor(ctx context.Context, org frontdesk.OrgID) any {
 	a, err := s.app.Receptionist.Assistant(ctx, org, time.Now())
 	if err != nil {
-		s.log.ErrorContext(ctx, "assistant not built", "err", err)
-		return map[string]string{"error": "Sorry, the clinic's phone assistant is not available right now. Please call back later or leave a voicemail."}
+		s.log.WarnContext(ctx, "assistant not served", "err", err)
+		return vapi.AssistantAnswer(nil, "Sorry, this clinic cannot take calls through its phone assistant right now. Please call back later.")
 	}
-	return map[string]any{"assistant": a}
+	return vapi.AssistantAnswer(a, "")
 }

@@ -14,6 +14,59 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const AddCallTransfer = `-- name: AddCallTransfer :exec
+INSERT INTO call_transfers (org_id, call_id, destination, number, outcome)
+VALUES ($1, $2, $3, $4, $5)
+`
+
+type AddCallTransferParams struct {
+	OrgID       frontdesk.OrgID
+	CallID      frontdesk.CallID
+	Destination string
+	Number      string
+	Outcome     string
+}
+
+func (q *Queries) AddCallTransfer(ctx context.Context, arg AddCallTransferParams) error {
+	_, err := q.db.Exec(ctx, AddCallTransfer,
+		arg.OrgID,
+		arg.CallID,
+		arg.Destination,
+		arg.Number,
+		arg.Outcome,
+	)
+	return err
+}
+
+const AddCallVerification = `-- name: AddCallVerification :one
+INSERT INTO call_verifications (org_id, call_id, phone, code_hash, expires_at)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id
+`
+
+type AddCallVerificationParams struct {
+	OrgID     frontdesk.OrgID
+	CallID    frontdesk.CallID
+	Phone     string
+	CodeHash  []byte
+	ExpiresAt time.Time
+}
+
+// A code texted on a call; at most three per call (the caller checks the
+// count first, in the same transaction, under the call's row lock).
+func (q *Queries) AddCallVerification(ctx context.Context, arg AddCallVerificationParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, AddCallVerification,
+		arg.OrgID,
+		arg.CallID,
+		arg.Phone,
+		arg.CodeHash,
+		arg.ExpiresAt,
+	)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
 const AddCallbackRequest = `-- name: AddCallbackRequest :one
 
 INSERT INTO callback_requests (org_id, call_id, caller_number, callback_number, reason, urgency)
@@ -43,6 +96,149 @@ func (q *Queries) AddCallbackRequest(ctx context.Context, arg AddCallbackRequest
 	var id uuid.UUID
 	err := row.Scan(&id)
 	return id, err
+}
+
+const CallCallbackRequests = `-- name: CallCallbackRequests :many
+SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at
+FROM callback_requests WHERE org_id = $1 AND call_id = $2 ORDER BY created_at, id
+`
+
+type CallCallbackRequestsParams struct {
+	OrgID  frontdesk.OrgID
+	CallID frontdesk.CallID
+}
+
+type CallCallbackRequestsRow struct {
+	ID             uuid.UUID
+	CallID         frontdesk.CallID
+	CallerNumber   string
+	CallbackNumber string
+	Reason         string
+	Urgency        string
+	Status         string
+	CreatedAt      time.Time
+	DoneAt         *time.Time
+}
+
+func (q *Queries) CallCallbackRequests(ctx context.Context, arg CallCallbackRequestsParams) ([]CallCallbackRequestsRow, error) {
+	rows, err := q.db.Query(ctx, CallCallbackRequests, arg.OrgID, arg.CallID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CallCallbackRequestsRow
+	for rows.Next() {
+		var i CallCallbackRequestsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CallID,
+			&i.CallerNumber,
+			&i.CallbackNumber,
+			&i.Reason,
+			&i.Urgency,
+			&i.Status,
+			&i.CreatedAt,
+			&i.DoneAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const CallTransfers = `-- name: CallTransfers :many
+SELECT destination, number, outcome, created_at
+FROM call_transfers WHERE org_id = $1 AND call_id = $2 ORDER BY created_at, id
+`
+
+type CallTransfersParams struct {
+	OrgID  frontdesk.OrgID
+	CallID frontdesk.CallID
+}
+
+type CallTransfersRow struct {
+	Destination string
+	Number      string
+	Outcome     string
+	CreatedAt   time.Time
+}
+
+func (q *Queries) CallTransfers(ctx context.Context, arg CallTransfersParams) ([]CallTransfersRow, error) {
+	rows, err := q.db.Query(ctx, CallTransfers, arg.OrgID, arg.CallID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CallTransfersRow
+	for rows.Next() {
+		var i CallTransfersRow
+		if err := rows.Scan(
+			&i.Destination,
+			&i.Number,
+			&i.Outcome,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const CallVerifications = `-- name: CallVerifications :many
+SELECT id, phone, code_hash, attempts, expires_at, verified_at
+FROM call_verifications WHERE org_id = $1 AND call_id = $2
+ORDER BY created_at DESC, id
+FOR UPDATE
+`
+
+type CallVerificationsParams struct {
+	OrgID  frontdesk.OrgID
+	CallID frontdesk.CallID
+}
+
+type CallVerificationsRow struct {
+	ID         uuid.UUID
+	Phone      string
+	CodeHash   []byte
+	Attempts   int32
+	ExpiresAt  time.Time
+	VerifiedAt *time.Time
+}
+
+// The call's codes, newest first, its row locked so tries are counted once.
+func (q *Queries) CallVerifications(ctx context.Context, arg CallVerificationsParams) ([]CallVerificationsRow, error) {
+	rows, err := q.db.Query(ctx, CallVerifications, arg.OrgID, arg.CallID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CallVerificationsRow
+	for rows.Next() {
+		var i CallVerificationsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Phone,
+			&i.CodeHash,
+			&i.Attempts,
+			&i.ExpiresAt,
+			&i.VerifiedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const CallbackRequestExists = `-- name: CallbackRequestExists :one
@@ -116,6 +312,22 @@ func (q *Queries) ListCallbackRequests(ctx context.Context, arg ListCallbackRequ
 	return items, nil
 }
 
+const LockCall = `-- name: LockCall :one
+SELECT id FROM call_logs WHERE org_id = $1 AND id = $2 FOR UPDATE
+`
+
+type LockCallParams struct {
+	OrgID frontdesk.OrgID
+	ID    frontdesk.CallID
+}
+
+func (q *Queries) LockCall(ctx context.Context, arg LockCallParams) (frontdesk.CallID, error) {
+	row := q.db.QueryRow(ctx, LockCall, arg.OrgID, arg.ID)
+	var id frontdesk.CallID
+	err := row.Scan(&id)
+	return id, err
+}
+
 const MarkCallbackDone = `-- name: MarkCallbackDone :execrows
 UPDATE callback_requests SET status = 'done', done_at = now(), done_by = $1
 WHERE org_id = $2 AND id = $3 AND status = 'open'
@@ -133,4 +345,22 @@ func (q *Queries) MarkCallbackDone(ctx context.Context, arg MarkCallbackDonePara
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const RecordVerificationTry = `-- name: RecordVerificationTry :exec
+UPDATE call_verifications
+SET attempts = attempts + 1,
+    verified_at = CASE WHEN $1::bool THEN now() ELSE verified_at END
+WHERE org_id = $2 AND id = $3
+`
+
+type RecordVerificationTryParams struct {
+	Matched bool
+	OrgID   frontdesk.OrgID
+	ID      uuid.UUID
+}
+
+func (q *Queries) RecordVerificationTry(ctx context.Context, arg RecordVerificationTryParams) error {
+	_, err := q.db.Exec(ctx, RecordVerificationTry, arg.Matched, arg.OrgID, arg.ID)
+	return err
 }

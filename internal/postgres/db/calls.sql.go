@@ -160,7 +160,7 @@ func (q *Queries) CountCallsHourly(ctx context.Context, arg CountCallsHourlyPara
 const GetCall = `-- name: GetCall :one
 SELECT id, provider, provider_call_id, direction, status, from_number, to_number, caller_name, started_at,
        ended_at, duration_seconds, ended_reason, summary, transcript, recording_status, recording_error,
-       recording_size, cost_usd, last_hang_at, created_at, updated_at
+       recording_size, cost_usd, last_hang_at, created_at, updated_at, outcome
 FROM call_logs WHERE org_id = $1 AND id = $2
 `
 
@@ -191,6 +191,7 @@ type GetCallRow struct {
 	LastHangAt      *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	Outcome         pgtype.Text
 }
 
 func (q *Queries) GetCall(ctx context.Context, arg GetCallParams) (GetCallRow, error) {
@@ -218,6 +219,7 @@ func (q *Queries) GetCall(ctx context.Context, arg GetCallParams) (GetCallRow, e
 		&i.LastHangAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Outcome,
 	)
 	return i, err
 }
@@ -253,7 +255,7 @@ func (q *Queries) InsertAuditEvent(ctx context.Context, arg InsertAuditEventPara
 const ListCalls = `-- name: ListCalls :many
 
 SELECT id, direction, status, from_number, to_number, caller_name, started_at,
-       ended_at, duration_seconds, ended_reason, recording_status, cost_usd
+       ended_at, duration_seconds, ended_reason, recording_status, cost_usd, outcome
 FROM call_logs
 WHERE org_id = $1
   AND ($2::text IS NULL OR direction = $2)
@@ -296,6 +298,7 @@ type ListCallsRow struct {
 	EndedReason     string
 	RecordingStatus string
 	CostUsd         pgtype.Numeric
+	Outcome         pgtype.Text
 }
 
 // The calls dashboard. Every filter is optional (NULL = not filtering);
@@ -334,6 +337,7 @@ func (q *Queries) ListCalls(ctx context.Context, arg ListCallsParams) ([]ListCal
 			&i.EndedReason,
 			&i.RecordingStatus,
 			&i.CostUsd,
+			&i.Outcome,
 		); err != nil {
 			return nil, err
 		}

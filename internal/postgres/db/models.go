@@ -94,6 +94,7 @@ type CallLog struct {
 	RecordingError    string
 	RecordingStoredAt *time.Time
 	LastHangAt        *time.Time
+	Outcome           pgtype.Text
 }
 
 type CallToolCall struct {
@@ -106,6 +107,28 @@ type CallToolCall struct {
 	Result     string
 	Error      string
 	LatencyMs  int32
+	CreatedAt  time.Time
+}
+
+type CallTransfer struct {
+	OrgID       frontdesk.OrgID
+	ID          uuid.UUID
+	CallID      frontdesk.CallID
+	Destination string
+	Number      string
+	Outcome     string
+	CreatedAt   time.Time
+}
+
+type CallVerification struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	CallID     frontdesk.CallID
+	Phone      string
+	CodeHash   []byte
+	Attempts   int32
+	ExpiresAt  time.Time
+	VerifiedAt *time.Time
 	CreatedAt  time.Time
 }
 
@@ -280,6 +303,13 @@ type User struct {
 	PasswordHash       pgtype.Text
 	CreatedAt          time.Time
 	MustChangePassword bool
+}
+
+type VapiAccount struct {
+	OrgID     frontdesk.OrgID
+	ApiKey    []byte
+	KeyHint   string
+	UpdatedAt time.Time
 }
 
 type VoiceRoute struct {

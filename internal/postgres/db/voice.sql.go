@@ -117,19 +117,20 @@ func (q *Queries) ApplyCallStatus(ctx context.Context, arg ApplyCallStatusParams
 const ApplyEndOfCallReport = `-- name: ApplyEndOfCallReport :one
 INSERT INTO call_logs AS c (org_id, provider, provider_call_id, direction, status, from_number, to_number,
                             caller_name, started_at, ended_at, duration_seconds, ended_reason, summary,
-                            transcript, cost_usd, recording_url)
+                            transcript, cost_usd, recording_url, outcome)
 VALUES ($1, 'vapi', $2, $3, 'ended', $4, $5, $6,
         $7, $8, $9, $10, $11, $12,
-        $13, $14)
+        $13, $14, $15)
 ON CONFLICT (org_id, provider, provider_call_id) DO UPDATE SET
     status = 'ended',
-    started_at = CASE WHEN $15::bool THEN excluded.started_at ELSE c.started_at END,
+    started_at = CASE WHEN $16::bool THEN excluded.started_at ELSE c.started_at END,
     ended_at = coalesce(excluded.ended_at, c.ended_at, now()),
     duration_seconds = coalesce(excluded.duration_seconds, c.duration_seconds),
     ended_reason = excluded.ended_reason,
     summary = excluded.summary,
     transcript = excluded.transcript,
     cost_usd = coalesce(excluded.cost_usd, c.cost_usd),
+    outcome = coalesce(excluded.outcome, c.outcome),
     recording_url = CASE WHEN c.recording_status IN ('none', 'failed') THEN excluded.recording_url ELSE c.recording_url END,
     from_number = CASE WHEN c.from_number = '' THEN excluded.from_number ELSE c.from_number END,
     to_number = CASE WHEN c.to_number = '' THEN excluded.to_number ELSE c.to_number END,
@@ -153,6 +154,7 @@ type ApplyEndOfCallReportParams struct {
 	Transcript      string
 	CostUsd         pgtype.Numeric
 	RecordingUrl    string
+	Outcome         pgtype.Text
 	StartedAtKnown  bool
 }
 
@@ -179,6 +181,7 @@ func (q *Queries) ApplyEndOfCallReport(ctx context.Context, arg ApplyEndOfCallRe
 		arg.Transcript,
 		arg.CostUsd,
 		arg.RecordingUrl,
+		arg.Outcome,
 		arg.StartedAtKnown,
 	)
 	var i ApplyEndOfCallReportRow
@@ -226,6 +229,18 @@ type CloseSilentCallsParams struct {
 // event's time; their duration stays unknown.
 func (q *Queries) CloseSilentCalls(ctx context.Context, arg CloseSilentCallsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, CloseSilentCalls, arg.OrgID, arg.IdleBefore)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const DeleteVapiAccount = `-- name: DeleteVapiAccount :execrows
+DELETE FROM vapi_accounts WHERE org_id = $1
+`
+
+func (q *Queries) DeleteVapiAccount(ctx context.Context, orgID frontdesk.OrgID) (int64, error) {
+	result, err := q.db.Exec(ctx, DeleteVapiAccount, orgID)
 	if err != nil {
 		return 0, err
 	}
@@ -517,6 +532,22 @@ func (q *Queries) RecordingTarget(ctx context.Context, arg RecordingTargetParams
 	return i, err
 }
 
+const SaveVapiAccount = `-- name: SaveVapiAccount :exec
+INSERT INTO vapi_accounts (org_id, api_key, key_hint) VALUES ($1, $2, $3)
+ON CONFLICT (org_id) DO UPDATE SET api_key = excluded.api_key, key_hint = excluded.key_hint, updated_at = now()
+`
+
+type SaveVapiAccountParams struct {
+	OrgID   frontdesk.OrgID
+	ApiKey  []byte
+	KeyHint string
+}
+
+func (q *Queries) SaveVapiAccount(ctx context.Context, arg SaveVapiAccountParams) error {
+	_, err := q.db.Exec(ctx, SaveVapiAccount, arg.OrgID, arg.ApiKey, arg.KeyHint)
+	return err
+}
+
 const SetRetentionDays = `-- name: SetRetentionDays :exec
 UPDATE organizations SET recording_retention_days = $1 WHERE id = $2
 `
@@ -615,6 +646,36 @@ func (q *Queries) StoredRecordings(ctx context.Context, arg StoredRecordingsPara
 	for rows.Next() {
 		var i StoredRecordingsRow
 		if err := rows.Scan(&i.ID, &i.RecordingKey, &i.StartedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const StoredVapiAccount = `-- name: StoredVapiAccount :many
+SELECT api_key, key_hint, updated_at FROM vapi_accounts WHERE org_id = $1
+`
+
+type StoredVapiAccountRow struct {
+	ApiKey    []byte
+	KeyHint   string
+	UpdatedAt time.Time
+}
+
+func (q *Queries) StoredVapiAccount(ctx context.Context, orgID frontdesk.OrgID) ([]StoredVapiAccountRow, error) {
+	rows, err := q.db.Query(ctx, StoredVapiAccount, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []StoredVapiAccountRow
+	for rows.Next() {
+		var i StoredVapiAccountRow
+		if err := rows.Scan(&i.ApiKey, &i.KeyHint, &i.UpdatedAt); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -18,3 +18,38 @@ WHERE org_id = @org_id AND id = @id AND status = 'open';
 
 -- name: CallbackRequestExists :one
 SELECT EXISTS (SELECT 1 FROM callback_requests WHERE org_id = @org_id AND id = @id);
+
+-- name: CallCallbackRequests :many
+SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at
+FROM callback_requests WHERE org_id = @org_id AND call_id = @call_id ORDER BY created_at, id;
+
+-- name: AddCallTransfer :exec
+INSERT INTO call_transfers (org_id, call_id, destination, number, outcome)
+VALUES (@org_id, @call_id, @destination, @number, @outcome);
+
+-- name: CallTransfers :many
+SELECT destination, number, outcome, created_at
+FROM call_transfers WHERE org_id = @org_id AND call_id = @call_id ORDER BY created_at, id;
+
+-- name: AddCallVerification :one
+-- A code texted on a call; at most three per call (the caller checks the
+-- count first, in the same transaction, under the call's row lock).
+INSERT INTO call_verifications (org_id, call_id, phone, code_hash, expires_at)
+VALUES (@org_id, @call_id, @phone, @code_hash, @expires_at)
+RETURNING id;
+
+-- name: CallVerifications :many
+-- The call's codes, newest first, its row locked so tries are counted once.
+SELECT id, phone, code_hash, attempts, expires_at, verified_at
+FROM call_verifications WHERE org_id = @org_id AND call_id = @call_id
+ORDER BY created_at DESC, id
+FOR UPDATE;
+
+-- name: RecordVerificationTry :exec
+UPDATE call_verifications
+SET attempts = attempts + 1,
+    verified_at = CASE WHEN sqlc.arg(matched)::bool THEN now() ELSE verified_at END
+WHERE org_id = @org_id AND id = @id;
+
+-- name: LockCall :one
+SELECT id FROM call_logs WHERE org_id = @org_id AND id = @id FOR UPDATE;

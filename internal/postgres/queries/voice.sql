@@ -55,10 +55,10 @@ ON CONFLICT (org_id, provider, provider_call_id) DO UPDATE SET
 -- The end-of-call report: the call is ended, with what the report says.
 INSERT INTO call_logs AS c (org_id, provider, provider_call_id, direction, status, from_number, to_number,
                             caller_name, started_at, ended_at, duration_seconds, ended_reason, summary,
-                            transcript, cost_usd, recording_url)
+                            transcript, cost_usd, recording_url, outcome)
 VALUES (@org_id, 'vapi', @provider_call_id, @direction, 'ended', @from_number, @to_number, @caller_name,
         @started_at, sqlc.narg(ended_at), sqlc.narg(duration_seconds), @ended_reason, @summary, @transcript,
-        sqlc.narg(cost_usd), @recording_url)
+        sqlc.narg(cost_usd), @recording_url, sqlc.narg(outcome))
 ON CONFLICT (org_id, provider, provider_call_id) DO UPDATE SET
     status = 'ended',
     started_at = CASE WHEN sqlc.arg(started_at_known)::bool THEN excluded.started_at ELSE c.started_at END,
@@ -68,6 +68,7 @@ ON CONFLICT (org_id, provider, provider_call_id) DO UPDATE SET
     summary = excluded.summary,
     transcript = excluded.transcript,
     cost_usd = coalesce(excluded.cost_usd, c.cost_usd),
+    outcome = coalesce(excluded.outcome, c.outcome),
     recording_url = CASE WHEN c.recording_status IN ('none', 'failed') THEN excluded.recording_url ELSE c.recording_url END,
     from_number = CASE WHEN c.from_number = '' THEN excluded.from_number ELSE c.from_number END,
     to_number = CASE WHEN c.to_number = '' THEN excluded.to_number ELSE c.to_number END,
@@ -146,3 +147,13 @@ SELECT silent_call_orgs::uuid AS org_id FROM silent_call_orgs(@idle_before::time
 UPDATE call_logs SET status = 'ended', ended_reason = 'no-report', ended_at = coalesce(ended_at, updated_at),
        updated_at = now()
 WHERE org_id = @org_id AND status <> 'ended' AND updated_at < @idle_before;
+
+-- name: StoredVapiAccount :many
+SELECT api_key, key_hint, updated_at FROM vapi_accounts WHERE org_id = @org_id;
+
+-- name: SaveVapiAccount :exec
+INSERT INTO vapi_accounts (org_id, api_key, key_hint) VALUES (@org_id, @api_key, @key_hint)
+ON CONFLICT (org_id) DO UPDATE SET api_key = excluded.api_key, key_hint = excluded.key_hint, updated_at = now();
+
+-- name: DeleteVapiAccount :execrows
+DELETE FROM vapi_accounts WHERE org_id = @org_id;

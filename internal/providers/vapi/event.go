@@ -27,6 +27,7 @@ func (m Message) CallEvent() (calls.Event, error) {
 		ev.Kind = calls.EventReport
 		ev.StartedAt, ev.EndedAt, ev.EndedReason = m.StartedAt, m.EndedAt, m.EndedReason
 		ev.Summary, ev.Transcript, ev.RecordingURL, ev.CostUSD = m.SummaryText(), m.TranscriptText(), m.RecordingURL(), m.Cost
+		ev.Outcome = m.Outcome()
 	}
 	return ev, nil
 }

@@ -21,6 +21,9 @@ const (
 	TypeHang             = "hang"
 	TypeToolCalls        = "tool-calls"
 	TypeAssistantRequest = "assistant-request"
+	// TypeTransferDestinationRequest asks where to transfer a call whose
+	// transferCall tool names no destination.
+	TypeTransferDestinationRequest = "transfer-destination-request"
 )
 
 // Message is the part of a server message Frontdesk reads.
@@ -49,6 +52,22 @@ type Message struct {
 
 type Analysis struct {
 	Summary string `json:"summary"`
+	// StructuredData is what the assistant's analysis plan asked for; read
+	// leniently (any JSON), since the model fills it.
+	StructuredData json.RawMessage `json:"structuredData"`
+}
+
+// Outcome is the call's outcome from the analysis's structured data
+// ({"outcome": "booked"}), as sent; "" when there is none.
+func (m Message) Outcome() string {
+	var d struct {
+		Outcome any `json:"outcome"`
+	}
+	if json.Unmarshal(m.Analysis.StructuredData, &d) != nil {
+		return ""
+	}
+	s, _ := d.Outcome.(string)
+	return Clip(s, 100)
 }
 
 type Artifact struct {

@@ -128,3 +128,23 @@ func Answer(results []agent.Result) ToolResponse {
 	}
 	return out
 }
+
+// TransferAnswer is the body answering a transfer-destination-request:
+// the number to put the caller through to, with what to say first; or,
+// with no number, refusal, which Vapi speaks instead of transferring.
+func TransferAnswer(number, message, refusal string) any {
+	if number == "" {
+		return map[string]string{"error": refusal}
+	}
+	return map[string]any{"destination": map[string]string{"type": "number", "number": number, "message": message}}
+}
+
+// AssistantAnswer is the body answering an assistant-request: the whole
+// assistant, or, when there is none to give, a sentence Vapi speaks to
+// the caller before hanging up.
+func AssistantAnswer(assistant any, unavailable string) any {
+	if assistant == nil {
+		return map[string]string{"error": unavailable}
+	}
+	return map[string]any{"assistant": assistant}
+}
