@@ -62,6 +62,7 @@ type config struct {
 	googleClientSecret string
 	// Provider endpoints: a regional edge, or local fakes end to end.
 	twilioAPIURL                                                 string
+	vapiAPIURL                                                   string
 	googleAuthURL, googleTokenURL, googleRevokeURL, googleAPIURL string
 }
 
@@ -124,6 +125,7 @@ func (env *environment) jobFlags(fs *flag.FlagSet, c *config) {
 	fs.DurationVar(&c.orphanGrace, "recording-orphan-grace", env.duration("FRONTDESK_RECORDING_ORPHAN_GRACE", 24*time.Hour), "age before an object without a call row is deleted (FRONTDESK_RECORDING_ORPHAN_GRACE)")
 	fs.StringVar(&c.googleClientID, "google-client-id", env.get("FRONTDESK_GOOGLE_CLIENT_ID", ""), "Google OAuth client id for calendar connections; empty turns Google Calendar off (FRONTDESK_GOOGLE_CLIENT_ID)")
 	fs.StringVar(&c.googleClientSecret, "google-client-secret", env.get("FRONTDESK_GOOGLE_CLIENT_SECRET", ""), "Google OAuth client secret (FRONTDESK_GOOGLE_CLIENT_SECRET)")
+	fs.StringVar(&c.vapiAPIURL, "vapi-api-url", env.get("FRONTDESK_VAPI_API_URL", ""), "Vapi's REST API base, for checking that numbers and assistants are the clinic's; empty is https://api.vapi.ai (FRONTDESK_VAPI_API_URL)")
 	fs.StringVar(&c.twilioAPIURL, "twilio-api-url", env.get("FRONTDESK_TWILIO_API_URL", ""), "Twilio's REST API base; empty is https://api.twilio.com (FRONTDESK_TWILIO_API_URL)")
 	fs.StringVar(&c.googleAuthURL, "google-auth-url", env.get("FRONTDESK_GOOGLE_AUTH_URL", ""), "Google's OAuth consent page; empty is Google's (FRONTDESK_GOOGLE_AUTH_URL)")
 	fs.StringVar(&c.googleTokenURL, "google-token-url", env.get("FRONTDESK_GOOGLE_TOKEN_URL", ""), "Google's OAuth token endpoint; empty is Google's (FRONTDESK_GOOGLE_TOKEN_URL)")

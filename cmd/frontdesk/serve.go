@@ -90,7 +90,7 @@ func (c *config) apiConfig(ctx context.Context, env *environment, store *postgre
 		return api{}, err
 	}
 	services := app.New(app.Config{Store: store, Issuer: issuer, TokenTTL: c.tokenTTL, Jobs: jobsClient, Secrets: box,
-		Bucket: bucket, Google: c.google(), PublicURL: c.publicURL, Log: log})
+		Bucket: bucket, Google: c.google(), PublicURL: c.publicURL, VapiAPIURL: c.vapiAPIURL, VapiProofOptional: dev, Log: log})
 	return api{web: web.Config{App: services, Verifier: verifier, Log: log, PublicURL: c.publicURL, TrustedProxies: proxies},
 		issuer: issuer, bucket: bucket, secrets: box, log: log}, nil
 }

@@ -20,6 +20,7 @@ import (
 	"frontdesk/internal/messaging"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/providers/google"
+	"frontdesk/internal/providers/vapi"
 	"frontdesk/internal/receptionist"
 	"frontdesk/internal/scheduling"
 	"frontdesk/internal/secrets"
@@ -41,7 +42,12 @@ type Config struct {
 	Google *google.Client
 	// PublicURL is where the voice provider reaches Frontdesk.
 	PublicURL string
-	Log       *slog.Logger
+	// VapiAPIURL is Vapi's REST API ("" for the real one);
+	// VapiProofOptional lets numbers and assistants be registered without
+	// a clinic's Vapi API key proving them (development only).
+	VapiAPIURL        string
+	VapiProofOptional bool
+	Log               *slog.Logger
 }
 
 // App is every domain service.
@@ -63,7 +69,7 @@ func New(cfg Config) *App {
 	a := &App{store: cfg.Store}
 	a.Identity = identity.NewService(cfg.Store, cfg.Issuer, cfg.TokenTTL)
 	a.Calls = calls.NewService(cfg.Store, cfg.Jobs, cfg.Bucket)
-	a.Voice = voice.NewService(cfg.Store, cfg.Secrets, a.Calls)
+	a.Voice = voice.NewService(cfg.Store, cfg.Secrets, a.Calls, vapi.NewAPI(cfg.VapiAPIURL), !cfg.VapiProofOptional)
 	a.Messaging = messaging.NewService(cfg.Store, cfg.Secrets, cfg.Jobs)
 	a.Calendars = calendars.NewService(cfg.Store, cfg.Secrets, cfg.Google, cfg.Jobs, cfg.Log)
 	// A booking made or cancelled, by staff or the agent, sends its texts

@@ -18,6 +18,7 @@ import (
 	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/providers/vapi"
 	"frontdesk/internal/secrets"
 )
 
@@ -26,11 +27,17 @@ type Service struct {
 	store   *postgres.Store
 	secrets *secrets.Box
 	calls   *calls.Service
+	api     *vapi.API
+	// requireProof: a number or assistant is registered only once the
+	// clinic's Vapi API key shows it is the clinic's.
+	requireProof bool
 }
 
-// NewService returns the voice service.
-func NewService(store *postgres.Store, box *secrets.Box, cs *calls.Service) *Service {
-	return &Service{store: store, secrets: box, calls: cs}
+// NewService returns the voice service; api is Vapi's REST API, and
+// requireProof refuses registrations no API key proves (off only in
+// development).
+func NewService(store *postgres.Store, box *secrets.Box, cs *calls.Service, api *vapi.API, requireProof bool) *Service {
+	return &Service{store: store, secrets: box, calls: cs, api: api, requireProof: requireProof}
 }
 
 // Kind is what a route names: a phone number or an assistant.
@@ -61,15 +68,25 @@ func (s *Service) Routes(ctx context.Context, org frontdesk.OrgID, kind Kind) ([
 }
 
 // AddRoute registers a number (any spelling; stored in E.164) or an
-// assistant id for the clinic. One held by another clinic is a conflict
-// that does not say which.
+// assistant id for the clinic, once the clinic's Vapi API key shows it is
+// in the clinic's Vapi organization (checked with no transaction open).
+// One held by another clinic is a conflict that does not say which.
 func (s *Service) AddRoute(ctx context.Context, org frontdesk.OrgID, kind Kind, value string) (Route, error) {
-	var out Route
-	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		v, err := routeValue(kind, value, tx.Org.Country)
-		if err != nil {
-			return err
-		}
+	var (
+		out Route
+		v   string
+	)
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
+		v, err = routeValue(kind, value, tx.Org.Country)
+		return err
+	})
+	if err != nil {
+		return out, err
+	}
+	if err := s.proveOwnership(ctx, org, kind, v); err != nil {
+		return out, err
+	}
+	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		out = Route{Value: v, CreatedAt: time.Now().In(tx.Org.Location)}
 		err = tx.AddVoiceRoute(ctx, db.AddVoiceRouteParams{OrgID: org, Kind: string(kind), Value: v})
 		if errors.Is(err, frontdesk.ErrConflict) {

@@ -69,6 +69,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		writeJSON(w, http.StatusBadRequest, errorBody{Error: errorDetail{Code: "bad_request", Message: badState.Reason, Field: badState.Field}})
 	case errors.Is(err, calendars.ErrNotConfigured):
 		writeJSON(w, http.StatusNotImplemented, errorBody{Error: errorDetail{Code: "not_configured", Message: err.Error()}})
+	case errors.Is(err, voice.ErrProviderDown):
+		writeJSON(w, http.StatusBadGateway, errorBody{Error: errorDetail{Code: "provider_unavailable", Message: voice.ErrProviderDown.Error()}})
+		log.WarnContext(r.Context(), "request refused", "reason", err.Error())
+		return
 	case errors.Is(err, voice.ErrUnverified):
 		writeJSON(w, http.StatusUnauthorized, errorBody{Error: errorDetail{Code: "unauthorized", Message: "request not verified"}})
 	case errors.Is(err, messaging.ErrUnverified):

@@ -54,6 +54,7 @@ func (s *Server) routes() []route {
 		{"POST /api/voice/assistants", admin, s.addAssistant},
 		{"DELETE /api/voice/assistants/{assistantId}", admin, s.deleteAssistant},
 		{"POST /api/voice/secret/rotate", admin, s.rotateVoiceSecret},
+		{"GET /api/voice/vapi-numbers", admin, s.listVapiNumbers},
 		{"GET /api/voice/receptionist", staff, s.getReceptionist},
 		{"PUT /api/voice/receptionist", admin, s.putReceptionist},
 		{"GET /api/voice/assistant", admin, s.exportAssistant},
@@ -90,6 +91,9 @@ func (s *Server) routes() []route {
 		{"GET /api/calendar/connections", admin, s.listCalendarConnections},
 		{"DELETE /api/calendar/connections/{id}", admin, s.deleteCalendarConnection},
 
+		{"GET /api/integrations/vapi", admin, s.getVapi},
+		{"PUT /api/integrations/vapi", admin, s.putVapi},
+		{"DELETE /api/integrations/vapi", admin, s.deleteVapi},
 		{"GET /api/integrations/twilio", admin, s.getTwilio},
 		{"PUT /api/integrations/twilio", admin, s.putTwilio},
 		{"DELETE /api/integrations/twilio", admin, s.deleteTwilio},

@@ -7,7 +7,6 @@ import (
 
 	"frontdesk"
 	"frontdesk/internal/receptionist"
-
 	"frontdesk/internal/voice"
 )
 
@@ -114,4 +113,31 @@ func (s *Server) exportAssistant(w http.ResponseWriter, r *http.Request, m membe
 		return frontdesk.Conflict("", err.Error())
 	}
 	return reply(w, err, http.StatusOK, map[string]any{"assistant": a})
+}
+
+// The clinic's Vapi account: its private API key, write-only.
+
+func (s *Server) getVapi(w http.ResponseWriter, r *http.Request, m member) error {
+	out, err := s.app.Voice.Account(r.Context(), m.Org)
+	return reply(w, err, http.StatusOK, out)
+}
+
+func (s *Server) putVapi(w http.ResponseWriter, r *http.Request, m member) error {
+	var req struct {
+		APIKey string `json:"api_key"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	out, err := s.app.Voice.SetAccount(r.Context(), m.Org, req.APIKey)
+	return reply(w, err, http.StatusOK, out)
+}
+
+func (s *Server) deleteVapi(w http.ResponseWriter, r *http.Request, m member) error {
+	return reply(w, s.app.Voice.DeleteAccount(r.Context(), m.Org), http.StatusNoContent, nil)
+}
+
+func (s *Server) listVapiNumbers(w http.ResponseWriter, r *http.Request, m member) error {
+	out, err := s.app.Voice.ProviderNumbers(r.Context(), m.Org)
+	return reply(w, err, http.StatusOK, map[string]any{"phone_numbers": out})
 }

@@ -29,6 +29,7 @@ const (
 func voiceSetup(t *testing.T, b *bundle, c testkit.Clinic, number string) string {
 	t.Helper()
 	tok := b.token(t, c.Owner, frontdesk.OrgID{})
+	b.connectVapi(t, c, number)
 	if res := b.request(t, http.MethodPost, "/api/voice/phone-numbers", tok, map[string]string{"number": number}); res.status != 201 {
 		t.Fatalf("register %s: %d %s", number, res.status, res.body)
 	}
@@ -39,6 +40,17 @@ func voiceSetup(t *testing.T, b *bundle, c testkit.Clinic, number string) string
 		t.Fatalf("rotate: %d %s", res.status, res.body)
 	}
 	return out.Secret
+}
+
+// connectVapi gives the clinic a Vapi organization owning these numbers
+// and assistants, and stores its key in Frontdesk.
+func (b *bundle) connectVapi(t *testing.T, c testkit.Clinic, owned ...string) {
+	t.Helper()
+	key := "vapi-private-" + c.ID.String()
+	b.vapi.Own(key, owned...)
+	if res := b.request(t, http.MethodPut, "/api/integrations/vapi", b.token(t, c.Owner, frontdesk.OrgID{}), map[string]string{"api_key": key}); res.status != 200 {
+		t.Fatalf("connect Vapi: %d %s", res.status, res.body)
+	}
 }
 
 func fixture(t *testing.T, name string) []byte {
@@ -287,6 +299,9 @@ func TestVoiceSetupAPI(t *testing.T) {
 	bothAsAdminOfB := b.token(t, w.Both, w.B.ID)
 	bothAsStaffOfA := b.token(t, w.Both, w.A.ID)
 	assistant := "3e4f5a6b-0000-4000-8000-000000000042"
+	b.connectVapi(t, w.A, numberA, assistant)
+	b.connectVapi(t, w.B, numberB)
+	notInVapi := `{"error":{"code":"invalid","message":"number: is not in the clinic's Vapi organization (the one its API key belongs to)","field":"number"}}`
 
 	for _, c := range []struct {
 		name, method, path, token string
@@ -300,8 +315,11 @@ func TestVoiceSetupAPI(t *testing.T) {
 		{"owner registers", http.MethodPost, "/api/voice/phone-numbers", ownerA, map[string]string{"number": "(512) 555-0100"}, 201},
 		{"owner registers an assistant", http.MethodPost, "/api/voice/assistants", ownerA, map[string]string{"assistant_id": assistant}, 201},
 		{"same number again", http.MethodPost, "/api/voice/phone-numbers", ownerA, map[string]string{"number": numberA}, 409},
-		{"another clinic's number", http.MethodPost, "/api/voice/phone-numbers", ownerB, map[string]string{"number": numberA}, 409},
-		{"another clinic's assistant", http.MethodPost, "/api/voice/assistants", bothAsAdminOfB, map[string]string{"assistant_id": assistant}, 409},
+		// Another clinic's number is refused exactly like any number
+		// outside the clinic's Vapi organization: it tells nothing.
+		{"another clinic's number", http.MethodPost, "/api/voice/phone-numbers", ownerB, map[string]string{"number": numberA}, 422},
+		{"a number in no one's Vapi", http.MethodPost, "/api/voice/phone-numbers", ownerB, map[string]string{"number": "+12125550177"}, 422},
+		{"another clinic's assistant", http.MethodPost, "/api/voice/assistants", bothAsAdminOfB, map[string]string{"assistant_id": assistant}, 422},
 		{"not a number", http.MethodPost, "/api/voice/phone-numbers", ownerB, map[string]string{"number": "call me"}, 422},
 		{"not an assistant id", http.MethodPost, "/api/voice/assistants", ownerB, map[string]string{"assistant_id": "asst_1"}, 422},
 		{"unknown field", http.MethodPost, "/api/voice/phone-numbers", ownerB, map[string]string{"phone": numberB}, 400},
@@ -318,6 +336,10 @@ func TestVoiceSetupAPI(t *testing.T) {
 				if c.token != ownerA && bytes.Contains(res.body, []byte(s)) {
 					t.Fatalf("response names clinic A: %s", res.body)
 				}
+			}
+			if c.status == 422 && c.path == "/api/voice/phone-numbers" && strings.HasPrefix(c.body.(map[string]string)["number"], "+") &&
+				strings.TrimSpace(string(res.body)) != notInVapi {
+				t.Fatalf("refusal differs: %s", res.body)
 			}
 		})
 	}
