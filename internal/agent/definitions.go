@@ -29,6 +29,8 @@ func object(required []string, props map[string]any) map[string]any {
 const (
 	wallTime = "the day and time, as YYYY-MM-DD HH:MM in the clinic's time zone"
 	service  = "the service's name, as the clinic lists it"
+	// verifiedPhone is the number argument of the tools that change bookings.
+	verifiedPhone = "the number the appointment was booked under, only when it is not the caller's and verifyCode has verified it"
 )
 
 // Definitions are the tools Frontdesk answers.
@@ -41,11 +43,15 @@ var Definitions = []Definition{
 		object([]string{"service", "start", "patient_name"}, map[string]any{"service": str(service), "start": str(wallTime),
 			"patient_name":  str("the patient's full name"),
 			"patient_phone": str("the patient's phone number with its area code; the caller's number if left out")}), "book"},
-	{"cancelAppointment", "Cancel the caller's own upcoming appointment (booked under the number they call from).",
-		object([]string{}, map[string]any{"start": str(wallTime + " of the appointment, when the caller has several")}), "change"},
+	{"cancelAppointment", "Cancel the caller's own upcoming appointment (booked under the number they call from, or one verified on this call).",
+		object([]string{}, map[string]any{"start": str(wallTime + " of the appointment, when the caller has several"), "phone": str(verifiedPhone)}), "change"},
 	{"rescheduleAppointment", "Move the caller's own upcoming appointment to another free time.",
 		object([]string{"new_start"}, map[string]any{"new_start": str("the new " + wallTime),
-			"current_start": str("the current " + wallTime + ", when the caller has several")}), "change"},
+			"current_start": str("the current " + wallTime + ", when the caller has several"), "phone": str(verifiedPhone)}), "change"},
+	{"sendVerificationCode", "Text a six-digit code to the number an appointment was booked under, when the caller is calling from another number.",
+		object([]string{"phone"}, map[string]any{"phone": str("the number the appointment was booked under, with its area code")}), "change"},
+	{"verifyCode", "Check the code the caller read out from the text; once right, that number's appointments can be changed on this call.",
+		object([]string{"code"}, map[string]any{"code": str("the six digits the caller read out")}), "change"},
 	{"lookupKnowledge", "Look up the clinic's own information (parking, insurance, prices, policies) to answer a question.",
 		object([]string{"query"}, map[string]any{"query": str("the caller's question, in a few words")}), "answer"},
 	{"takeMessage", "Leave the staff a message to call the caller back.",

@@ -14,10 +14,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"frontdesk"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/scheduling"
+	"frontdesk/internal/secrets"
 )
 
 // ToolCall is one function call the assistant asks for, in any voice
@@ -49,7 +52,15 @@ type Service struct {
 	store   *postgres.Store
 	sched   *scheduling.Service
 	permits Permits
+	codes   Codes
 	log     *slog.Logger
+}
+
+// Codes texts one-time codes and keeps them: the messaging service's
+// TextCode (the texting rules), and the server's key to seal and MAC them.
+type Codes struct {
+	Text func(ctx context.Context, tx *postgres.Tx, call frontdesk.CallID, to string) (uuid.UUID, string, error)
+	Box  *secrets.Box
 }
 
 // Permits reports whether the clinic lets its assistant use a tool that
@@ -58,8 +69,8 @@ type Service struct {
 type Permits func(ctx context.Context, tx *postgres.Tx, needs string) (bool, error)
 
 // NewService returns the agent service.
-func NewService(store *postgres.Store, sched *scheduling.Service, permits Permits, log *slog.Logger) *Service {
-	return &Service{store: store, sched: sched, permits: permits, log: log}
+func NewService(store *postgres.Store, sched *scheduling.Service, permits Permits, codes Codes, log *slog.Logger) *Service {
+	return &Service{store: store, sched: sched, permits: permits, codes: codes, log: log}
 }
 
 const failure = "Something went wrong on our side. Apologise and offer to take a message for the staff."
@@ -112,7 +123,7 @@ func (s *Service) runOne(ctx context.Context, org frontdesk.OrgID, c Call, tc To
 		return tx.RecordToolCall(ctx, p)
 	}
 	turn := func(tx *postgres.Tx) (*turn, error) {
-		return &turn{ctx: ctx, tx: tx, call: c, tc: tc, now: start, permits: s.permits,
+		return &turn{ctx: ctx, tx: tx, call: c, tc: tc, now: start, permits: s.permits, codes: s.codes,
 			open: func() (*scheduling.Calendar, error) { return s.sched.Calendar(ctx, tx, ext) }}, nil
 	}
 	var replayed bool

@@ -26,6 +26,7 @@ type turn struct {
 	args    map[string]string
 	now     time.Time
 	permits Permits
+	codes   Codes
 	// open opens the clinic's calendar, for the tools that need it.
 	open func() (*scheduling.Calendar, error)
 	cal  *scheduling.Calendar
@@ -52,6 +53,8 @@ var tools = map[string]func(*turn) (string, error){
 	"rescheduleAppointment": (*turn).rescheduleAppointment,
 	"lookupKnowledge":       (*turn).lookupKnowledge,
 	"takeMessage":           (*turn).takeMessage,
+	"sendVerificationCode":  (*turn).sendVerificationCode,
+	"verifyCode":            (*turn).verifyCode,
 }
 
 // run answers the tool call. A result is a sentence for the agent; an
@@ -72,7 +75,7 @@ func (t *turn) run() (string, error) {
 	if err := t.readArgs(); err != nil {
 		return answer("", err)
 	}
-	if t.tc.Name != "lookupKnowledge" && t.tc.Name != "takeMessage" { // the others work on the calendar
+	if def.Needs == "book" || t.tc.Name == "cancelAppointment" || t.tc.Name == "rescheduleAppointment" { // these work on the calendar
 		if _, err := t.calendar(); err != nil {
 			return "", err
 		}
@@ -404,25 +407,34 @@ func (t *turn) serviceQuestion(lead string) error {
 
 // notYours is the answer when the caller asks to change bookings that are
 // not theirs: a caller acts only for the number they are calling from.
-const notYours = "I can only change appointments booked under the number you are calling from."
+const notYours = "I can only change appointments booked under the number you are calling from, or under a number verified on this call with a texted code."
 
 // callersBooking finds the caller's upcoming booking: the only one, or the
 // one at the time in arg. Only bookings made under the number the call
-// comes from count; a number named in the arguments changes nothing, and a
-// call without a caller number (a web call) changes no booking.
+// comes from count, or under a number this call has verified with a
+// texted code; any other number in the arguments, under any name, changes
+// nothing, and a call without a caller number (a web call) changes only a
+// verified number's bookings.
 func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
-	phone, err := calls.NormalizePhone(t.call.Customer, t.tx.Org.Country)
+	caller, _ := calls.NormalizePhone(t.call.Customer, t.tx.Org.Country)
+	verified, err := t.verifiedNumbers()
 	if err != nil {
-		return scheduling.Booking{}, ask(notYours + " This call has no caller number: ask the caller to call from that phone, or offer to take a message for the staff.")
+		return scheduling.Booking{}, err
 	}
+	phone := caller
 	// The raw arguments, declared or not: a number the model names for
-	// the caller, under any name, is refused.
-	for _, name := range []string{"patient_phone", "phone", "phone_number", "number"} {
+	// the caller must be the caller's own or a verified one.
+	for _, name := range []string{"phone", "patient_phone", "phone_number", "number"} {
 		if v, _ := t.tc.Arguments[name].(string); strings.TrimSpace(v) != "" {
-			if named, err := calls.NormalizePhone(v, t.tx.Org.Country); err != nil || named != phone {
-				return scheduling.Booking{}, ask(notYours + " Ask the caller to call from the number the appointment was booked under, or offer to take a message for the staff.")
+			named, err := calls.NormalizePhone(v, t.tx.Org.Country)
+			if err != nil || (named != caller && !verified[named]) {
+				return scheduling.Booking{}, ask(notYours + " To change one booked under another number, offer to text that number a code (sendVerificationCode), or to take a message for the staff.")
 			}
+			phone = named
 		}
+	}
+	if phone == "" {
+		return scheduling.Booking{}, ask(notYours + " This call has no caller number: ask for the number the appointment was booked under and text it a code (sendVerificationCode), or offer to take a message for the staff.")
 	}
 	rows, err := t.cal.Upcoming(t.ctx, phone)
 	if err != nil {
@@ -438,11 +450,11 @@ func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
 				return r, nil
 			}
 		}
-		return scheduling.Booking{}, ask(fmt.Sprintf("There is no appointment for the number you are calling from on %s.", when(at, t.loc())))
+		return scheduling.Booking{}, ask(fmt.Sprintf("There is no appointment for %s on %s.", phoneWords(phone, caller), when(at, t.loc())))
 	}
 	switch len(rows) {
 	case 0:
-		return scheduling.Booking{}, ask("There is no upcoming appointment for the number you are calling from. " + notYours)
+		return scheduling.Booking{}, ask("There is no upcoming appointment for " + phoneWords(phone, caller) + ". " + notYours)
 	case 1:
 		return rows[0], nil
 	}
@@ -451,6 +463,14 @@ func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
 		list = append(list, fmt.Sprintf("%s on %s", r.ServiceName, when(r.Start, t.loc())))
 	}
 	return scheduling.Booking{}, ask("This number has several appointments: " + strings.Join(list, "; ") + ". Ask the caller which one.")
+}
+
+// phoneWords names the number whose bookings were looked at.
+func phoneWords(phone, caller string) string {
+	if phone == caller {
+		return "the number you are calling from"
+	}
+	return phone
 }
 
 // answer turns an ask into the result the agent speaks from; other errors

@@ -84,7 +84,8 @@ func New(cfg Config) *App {
 	a.Knowledge = knowledge.NewService(cfg.Store)
 	a.Receptionist = receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
 	// The agent answers only the tools the clinic's profile allows.
-	a.Agent = agent.NewService(cfg.Store, a.Scheduling, receptionist.PermitsTx, cfg.Log)
+	a.Agent = agent.NewService(cfg.Store, a.Scheduling, receptionist.PermitsTx,
+		agent.Codes{Text: a.Messaging.TextCode, Box: cfg.Secrets}, cfg.Log)
 	return a
 }
 

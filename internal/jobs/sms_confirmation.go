@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -77,9 +78,15 @@ func (w *smsSender) work(ctx context.Context, job *river.Job[SMSSendArgs]) error
 	var msg db.SMSLogRow
 	var acct db.GetTwilioAccountRow
 	var optedOut bool
+	var sealedCode []byte
 	err := w.store.InTenant(ctx, a.OrgID, func(tx *postgres.Tx) (err error) {
 		if msg, err = tx.SMSLog(ctx, db.SMSLogParams{OrgID: a.OrgID, ID: a.LogID}); err != nil {
 			return err
+		}
+		if msg.Kind == "verification" {
+			if sealedCode, err = tx.VerificationCodeOfText(ctx, db.VerificationCodeOfTextParams{OrgID: a.OrgID, SmsLogID: a.LogID}); err != nil {
+				return err
+			}
 		}
 		if acct, err = tx.GetTwilioAccount(ctx, a.OrgID); err != nil {
 			return err
@@ -107,16 +114,24 @@ func (w *smsSender) work(ctx context.Context, job *river.Job[SMSSendArgs]) error
 	if err != nil {
 		return w.fail(ctx, a, "failed", nil, "the clinic's Twilio auth token cannot be opened (was FRONTDESK_SECRET_KEY changed?): save the Twilio settings again")
 	}
+	body := msg.Body
+	if msg.Kind == "verification" { // the code is filled in only here, from its sealed copy
+		code, err := w.open(a.OrgID, sealedCode)
+		if len(sealedCode) == 0 || err != nil {
+			return w.fail(ctx, a, "failed", nil, "the one-time code is no longer available")
+		}
+		body = strings.ReplaceAll(body, messaging.CodePlaceholder, code)
+	}
 	tw := twilio.NewClient(twilio.Account{SID: acct.AccountSid, AuthToken: token}, w.http)
 	var sent twilio.Sent
 	found := false
 	if job.Attempt > 1 {
-		if sent, found, err = tw.FindSent(msg.ToNumber, acct.FromNumber, msg.Body, job.CreatedAt); err != nil {
+		if sent, found, err = tw.FindSent(msg.ToNumber, acct.FromNumber, body, job.CreatedAt); err != nil {
 			return err
 		}
 	}
 	if !found {
-		sent, err = tw.Send(msg.ToNumber, acct.FromNumber, msg.Body, w.statusURL)
+		sent, err = tw.Send(msg.ToNumber, acct.FromNumber, body, w.statusURL)
 	}
 	if err != nil {
 		code := twilio.ErrorCode(err)
@@ -134,6 +149,9 @@ func (w *smsSender) work(ctx context.Context, job *river.Job[SMSSendArgs]) error
 		return err
 	}
 	return w.store.InTenant(ctx, a.OrgID, func(tx *postgres.Tx) error {
+		if err := tx.ForgetVerificationCode(ctx, db.ForgetVerificationCodeParams{OrgID: a.OrgID, SmsLogID: a.LogID}); err != nil {
+			return err
+		}
 		return tx.MarkSMSSent(ctx, db.MarkSMSSentParams{OrgID: a.OrgID, ID: a.LogID, Status: messaging.DeliveryStatus(sent.Status),
 			MessageSid: textOf(sent.SID)})
 	})
@@ -141,6 +159,9 @@ func (w *smsSender) work(ctx context.Context, job *river.Job[SMSSendArgs]) error
 
 func (w *smsSender) fail(ctx context.Context, a SMSSendArgs, status string, code *int, reason string) error {
 	err := w.store.InTenant(ctx, a.OrgID, func(tx *postgres.Tx) error {
+		if err := tx.ForgetVerificationCode(ctx, db.ForgetVerificationCodeParams{OrgID: a.OrgID, SmsLogID: a.LogID}); err != nil {
+			return err
+		}
 		p := db.MarkSMSFailedParams{OrgID: a.OrgID, ID: a.LogID, Status: status, ErrorMessage: reason}
 		if code != nil && *code != 0 {
 			p.ErrorCode = int4(int32(*code))

@@ -51,17 +51,24 @@ func refusal(ctx context.Context, tx *postgres.Tx, b db.GetBookingRow, allowed [
 			return "this call has had its texts already (at most 3 a call)", nil
 		}
 	}
+	return numberRefusal(ctx, tx, b.PatientPhone, allowed)
+}
+
+// numberRefusal says why no text may go to the number now (its country,
+// its texts of the last day), or "" when one may.
+func numberRefusal(ctx context.Context, tx *postgres.Tx, to string, allowed []string) (string, error) {
+	org := tx.Org
 	if len(allowed) == 0 {
 		allowed = []string{org.Country}
 	}
 	region := ""
-	if num, err := phonenumbers.Parse(b.PatientPhone, org.Country); err == nil {
+	if num, err := phonenumbers.Parse(to, org.Country); err == nil {
 		region = phonenumbers.GetRegionCodeForNumber(num)
 	}
 	if !contains(allowed, region) {
 		return "the clinic does not text numbers in " + orUnknown(region), nil
 	}
-	n, err := tx.TextsToNumberSince(ctx, db.TextsToNumberSinceParams{OrgID: org.ID, ToNumber: b.PatientPhone, Since: time.Now().Add(-24 * time.Hour)})
+	n, err := tx.TextsToNumberSince(ctx, db.TextsToNumberSinceParams{OrgID: org.ID, ToNumber: to, Since: time.Now().Add(-24 * time.Hour)})
 	if err != nil {
 		return "", err
 	}

@@ -39,7 +39,7 @@ var appGrants = []string{
 	"secret_key_check:INSERT", "secret_key_check:SELECT",
 	"receptionist_profiles:INSERT", "receptionist_profiles:SELECT", "receptionist_profiles:UPDATE",
 	"call_transfers:INSERT", "call_transfers:SELECT",
-	"call_verifications:INSERT", "call_verifications:SELECT", "call_verifications.attempts:UPDATE", "call_verifications.verified_at:UPDATE",
+	"call_verifications:INSERT", "call_verifications:SELECT", "call_verifications.attempts:UPDATE", "call_verifications.verified_at:UPDATE", "call_verifications.code_sealed:UPDATE",
 	"vapi_accounts:DELETE", "vapi_accounts:INSERT", "vapi_accounts:SELECT", "vapi_accounts:UPDATE",
 	"callback_requests:INSERT", "callback_requests:SELECT", "callback_requests.status:UPDATE",
 	"callback_requests.done_at:UPDATE", "callback_requests.done_by:UPDATE",

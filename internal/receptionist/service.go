@@ -268,7 +268,8 @@ func prompt(p Profile, c frontdesk.Clinic, f clinicFacts, now time.Time) string 
 		b.WriteString(" check free times and book appointments (checkAvailability, holdSlot, bookAppointment);")
 	}
 	if p.CanChange {
-		b.WriteString(" cancel or move the caller's own appointments (cancelAppointment, rescheduleAppointment);")
+		b.WriteString(" cancel or move the caller's own appointments (cancelAppointment, rescheduleAppointment);" +
+			" for an appointment booked under another number, text that number a code (sendVerificationCode) and check it (verifyCode) first;")
 	}
 	if p.CanAnswer {
 		b.WriteString(" answer questions from the clinic's information (lookupKnowledge), never from guesses;")
@@ -294,7 +295,7 @@ func prompt(p Profile, c frontdesk.Clinic, f clinicFacts, now time.Time) string 
 		fmt.Fprintf(&b, "Outside opening hours: %s\n", p.AfterHoursMessage)
 	}
 	fmt.Fprintf(&b, "Tone: %s. Speak the caller's language (%s). Say times in words. Confirm the name, service and time before booking. "+
-		"You act only for the caller: appointments can be changed only under the number they call from. Never give medical advice; "+
+		"You act only for the caller: appointments can be changed only under the number they call from or a number verified with a code. Never give medical advice; "+
 		"in an emergency, tell the caller to hang up and call emergency services.\n", p.Tone, strings.Join(p.Languages, ", "))
 	if p.Instructions != "" {
 		fmt.Fprintf(&b, "The clinic adds: %s\n", p.Instructions)

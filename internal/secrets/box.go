@@ -121,3 +121,12 @@ func LoadOrCreateKeyFile(path string) ([]byte, error) {
 	}
 	return ParseKey(string(b))
 }
+
+// MAC is an HMAC-SHA256 of msg under the signing key: comparable, but
+// neither reversible nor computable without the key (one-time codes are
+// kept this way).
+func (b *Box) MAC(msg []byte) []byte {
+	mac := hmac.New(sha256.New, b.macKey)
+	mac.Write(msg)
+	return mac.Sum(nil)
+}

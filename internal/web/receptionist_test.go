@@ -110,7 +110,7 @@ func TestAssistantServedPerCall(t *testing.T) {
 			transfer = true
 		}
 	}
-	if len(functions) != 7 || !transfer || !strings.Contains(strings.Join(a.ServerMessages, ","), "transfer-destination-request") {
+	if len(functions) != 9 || !transfer || !strings.Contains(strings.Join(a.ServerMessages, ","), "transfer-destination-request") {
 		t.Errorf("tools: %v, transfer %v, messages %v", functions, transfer, a.ServerMessages)
 	}
 	// Only clinic A's facts and secret: nothing of clinic B.

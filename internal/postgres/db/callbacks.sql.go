@@ -39,17 +39,19 @@ func (q *Queries) AddCallTransfer(ctx context.Context, arg AddCallTransferParams
 }
 
 const AddCallVerification = `-- name: AddCallVerification :one
-INSERT INTO call_verifications (org_id, call_id, phone, code_hash, expires_at)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO call_verifications (org_id, call_id, phone, code_hash, code_sealed, sms_log_id, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id
 `
 
 type AddCallVerificationParams struct {
-	OrgID     frontdesk.OrgID
-	CallID    frontdesk.CallID
-	Phone     string
-	CodeHash  []byte
-	ExpiresAt time.Time
+	OrgID      frontdesk.OrgID
+	CallID     frontdesk.CallID
+	Phone      string
+	CodeHash   []byte
+	CodeSealed []byte
+	SmsLogID   uuid.NullUUID
+	ExpiresAt  time.Time
 }
 
 // A code texted on a call; at most three per call (the caller checks the
@@ -60,6 +62,8 @@ func (q *Queries) AddCallVerification(ctx context.Context, arg AddCallVerificati
 		arg.CallID,
 		arg.Phone,
 		arg.CodeHash,
+		arg.CodeSealed,
+		arg.SmsLogID,
 		arg.ExpiresAt,
 	)
 	var id uuid.UUID
@@ -193,7 +197,7 @@ func (q *Queries) CallTransfers(ctx context.Context, arg CallTransfersParams) ([
 }
 
 const CallVerifications = `-- name: CallVerifications :many
-SELECT id, phone, code_hash, attempts, expires_at, verified_at
+SELECT id, phone, code_hash, attempts, expires_at, verified_at, created_at
 FROM call_verifications WHERE org_id = $1 AND call_id = $2
 ORDER BY created_at DESC, id
 FOR UPDATE
@@ -211,6 +215,7 @@ type CallVerificationsRow struct {
 	Attempts   int32
 	ExpiresAt  time.Time
 	VerifiedAt *time.Time
+	CreatedAt  time.Time
 }
 
 // The call's codes, newest first, its row locked so tries are counted once.
@@ -230,6 +235,7 @@ func (q *Queries) CallVerifications(ctx context.Context, arg CallVerificationsPa
 			&i.Attempts,
 			&i.ExpiresAt,
 			&i.VerifiedAt,
+			&i.CreatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -255,6 +261,20 @@ func (q *Queries) CallbackRequestExists(ctx context.Context, arg CallbackRequest
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
+}
+
+const ForgetVerificationCode = `-- name: ForgetVerificationCode :exec
+UPDATE call_verifications SET code_sealed = NULL WHERE org_id = $1 AND sms_log_id = $2::uuid
+`
+
+type ForgetVerificationCodeParams struct {
+	OrgID    frontdesk.OrgID
+	SmsLogID uuid.UUID
+}
+
+func (q *Queries) ForgetVerificationCode(ctx context.Context, arg ForgetVerificationCodeParams) error {
+	_, err := q.db.Exec(ctx, ForgetVerificationCode, arg.OrgID, arg.SmsLogID)
+	return err
 }
 
 const ListCallbackRequests = `-- name: ListCallbackRequests :many
@@ -363,4 +383,21 @@ type RecordVerificationTryParams struct {
 func (q *Queries) RecordVerificationTry(ctx context.Context, arg RecordVerificationTryParams) error {
 	_, err := q.db.Exec(ctx, RecordVerificationTry, arg.Matched, arg.OrgID, arg.ID)
 	return err
+}
+
+const VerificationCodeOfText = `-- name: VerificationCodeOfText :one
+SELECT code_sealed FROM call_verifications WHERE org_id = $1 AND sms_log_id = $2::uuid
+`
+
+type VerificationCodeOfTextParams struct {
+	OrgID    frontdesk.OrgID
+	SmsLogID uuid.UUID
+}
+
+// The sealed code a verification text carries, until it is sent.
+func (q *Queries) VerificationCodeOfText(ctx context.Context, arg VerificationCodeOfTextParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, VerificationCodeOfText, arg.OrgID, arg.SmsLogID)
+	var code_sealed []byte
+	err := row.Scan(&code_sealed)
+	return code_sealed, err
 }

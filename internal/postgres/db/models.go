@@ -126,6 +126,8 @@ type CallVerification struct {
 	CallID     frontdesk.CallID
 	Phone      string
 	CodeHash   []byte
+	CodeSealed []byte
+	SmsLogID   uuid.NullUUID
 	Attempts   int32
 	ExpiresAt  time.Time
 	VerifiedAt *time.Time
@@ -263,6 +265,7 @@ type SmsConfirmationLog struct {
 	ErrorMessage string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	CallID       frontdesk.CallID
 }
 
 type SmsInbound struct {

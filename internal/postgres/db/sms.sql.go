@@ -14,6 +14,39 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const AddCallSMSLog = `-- name: AddCallSMSLog :one
+INSERT INTO sms_confirmation_logs (org_id, call_id, kind, to_number, body, status, error_message)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id
+`
+
+type AddCallSMSLogParams struct {
+	OrgID    frontdesk.OrgID
+	CallID   frontdesk.CallID
+	Kind     string
+	ToNumber string
+	Body     string
+	Status   string
+	Reason   string
+}
+
+// A text about a call, not a booking (a one-time code); status 'skipped'
+// with the reason when the rules refused it.
+func (q *Queries) AddCallSMSLog(ctx context.Context, arg AddCallSMSLogParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, AddCallSMSLog,
+		arg.OrgID,
+		arg.CallID,
+		arg.Kind,
+		arg.ToNumber,
+		arg.Body,
+		arg.Status,
+		arg.Reason,
+	)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
 const AddSMSLog = `-- name: AddSMSLog :one
 INSERT INTO sms_confirmation_logs (org_id, booking_id, kind, to_number, body, send_at)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -410,8 +443,9 @@ func (q *Queries) RecordInboundSMS(ctx context.Context, arg RecordInboundSMSPara
 }
 
 const SMSLog = `-- name: SMSLog :one
-SELECT l.id, l.booking_id, l.kind, l.to_number, l.body, l.status, l.message_sid, l.send_at, b.status AS booking_status
-FROM sms_confirmation_logs l JOIN bookings b ON b.org_id = l.org_id AND b.id = l.booking_id
+SELECT l.id, l.booking_id, l.kind, l.to_number, l.body, l.status, l.message_sid, l.send_at,
+       coalesce(b.status, '')::text AS booking_status
+FROM sms_confirmation_logs l LEFT JOIN bookings b ON b.org_id = l.org_id AND b.id = l.booking_id
 WHERE l.org_id = $1 AND l.id = $2
 `
 

@@ -27,20 +27,36 @@ CREATE POLICY tenant_isolation ON call_transfers
     WITH CHECK (org_id = nullif(current_setting('app.org_id', true), '')::uuid);
 GRANT SELECT, INSERT ON call_transfers TO frontdesk_app;
 
--- One-time codes texted on a call (sendVerificationCode): stored as an
--- HMAC, never in clear; 10 minutes, 5 tries; verified_at once entered.
+-- Texts that are not about a booking: one-time codes sent on a call.
+ALTER TABLE sms_confirmation_logs
+    ALTER COLUMN booking_id DROP NOT NULL,
+    ADD COLUMN call_id uuid,
+    ADD FOREIGN KEY (org_id, call_id) REFERENCES call_logs (org_id, id) ON DELETE CASCADE,
+    DROP CONSTRAINT sms_confirmation_logs_kind_check,
+    ADD CONSTRAINT sms_confirmation_logs_kind_check CHECK (kind IN ('confirmation', 'reminder', 'verification')),
+    ADD CONSTRAINT sms_confirmation_logs_subject_check
+        CHECK (CASE WHEN kind = 'verification' THEN booking_id IS NULL AND call_id IS NOT NULL ELSE booking_id IS NOT NULL END);
+
+-- One-time codes texted on a call (sendVerificationCode) so a caller can
+-- act for a number they are not calling from: kept as an HMAC under the
+-- server's key; the code itself only sealed, and only until its text is
+-- sent. 10 minutes, 5 tries; verified_at once entered.
 CREATE TABLE call_verifications (
     org_id      uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     id          uuid NOT NULL DEFAULT gen_random_uuid(),
     call_id     uuid NOT NULL,
     phone       text NOT NULL,
     code_hash   bytea NOT NULL,
+    code_sealed bytea,
+    sms_log_id  uuid,
     attempts    integer NOT NULL DEFAULT 0 CHECK (attempts BETWEEN 0 AND 5),
     expires_at  timestamptz NOT NULL,
     verified_at timestamptz,
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id, id),
-    FOREIGN KEY (org_id, call_id) REFERENCES call_logs (org_id, id) ON DELETE CASCADE
+    UNIQUE (org_id, sms_log_id),
+    FOREIGN KEY (org_id, call_id) REFERENCES call_logs (org_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (org_id, sms_log_id) REFERENCES sms_confirmation_logs (org_id, id) ON DELETE CASCADE
 );
 CREATE INDEX call_verifications_call_idx ON call_verifications (org_id, call_id, created_at DESC);
 ALTER TABLE call_verifications ENABLE ROW LEVEL SECURITY;
@@ -49,7 +65,7 @@ CREATE POLICY tenant_isolation ON call_verifications
     USING (org_id = nullif(current_setting('app.org_id', true), '')::uuid)
     WITH CHECK (org_id = nullif(current_setting('app.org_id', true), '')::uuid);
 GRANT SELECT, INSERT ON call_verifications TO frontdesk_app;
-GRANT UPDATE (attempts, verified_at) ON call_verifications TO frontdesk_app;
+GRANT UPDATE (attempts, verified_at, code_sealed) ON call_verifications TO frontdesk_app;
 
 -- The clinic's Vapi private API key, sealed like every provider secret.
 CREATE TABLE vapi_accounts (

@@ -34,13 +34,20 @@ FROM call_transfers WHERE org_id = @org_id AND call_id = @call_id ORDER BY creat
 -- name: AddCallVerification :one
 -- A code texted on a call; at most three per call (the caller checks the
 -- count first, in the same transaction, under the call's row lock).
-INSERT INTO call_verifications (org_id, call_id, phone, code_hash, expires_at)
-VALUES (@org_id, @call_id, @phone, @code_hash, @expires_at)
+INSERT INTO call_verifications (org_id, call_id, phone, code_hash, code_sealed, sms_log_id, expires_at)
+VALUES (@org_id, @call_id, @phone, @code_hash, @code_sealed, @sms_log_id, @expires_at)
 RETURNING id;
+
+-- name: VerificationCodeOfText :one
+-- The sealed code a verification text carries, until it is sent.
+SELECT code_sealed FROM call_verifications WHERE org_id = @org_id AND sms_log_id = @sms_log_id::uuid;
+
+-- name: ForgetVerificationCode :exec
+UPDATE call_verifications SET code_sealed = NULL WHERE org_id = @org_id AND sms_log_id = @sms_log_id::uuid;
 
 -- name: CallVerifications :many
 -- The call's codes, newest first, its row locked so tries are counted once.
-SELECT id, phone, code_hash, attempts, expires_at, verified_at
+SELECT id, phone, code_hash, attempts, expires_at, verified_at, created_at
 FROM call_verifications WHERE org_id = @org_id AND call_id = @call_id
 ORDER BY created_at DESC, id
 FOR UPDATE;

@@ -34,9 +34,17 @@ ON CONFLICT (org_id, booking_id, kind) DO NOTHING
 RETURNING id;
 
 -- name: SMSLog :one
-SELECT l.id, l.booking_id, l.kind, l.to_number, l.body, l.status, l.message_sid, l.send_at, b.status AS booking_status
-FROM sms_confirmation_logs l JOIN bookings b ON b.org_id = l.org_id AND b.id = l.booking_id
+SELECT l.id, l.booking_id, l.kind, l.to_number, l.body, l.status, l.message_sid, l.send_at,
+       coalesce(b.status, '')::text AS booking_status
+FROM sms_confirmation_logs l LEFT JOIN bookings b ON b.org_id = l.org_id AND b.id = l.booking_id
 WHERE l.org_id = @org_id AND l.id = @id;
+
+-- name: AddCallSMSLog :one
+-- A text about a call, not a booking (a one-time code); status 'skipped'
+-- with the reason when the rules refused it.
+INSERT INTO sms_confirmation_logs (org_id, call_id, kind, to_number, body, status, error_message)
+VALUES (@org_id, @call_id, @kind, @to_number, @body, @status, @reason)
+RETURNING id;
 
 -- name: MarkSMSSent :exec
 UPDATE sms_confirmation_logs SET message_sid = @message_sid, status = @status, updated_at = now()
