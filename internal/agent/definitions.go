@@ -54,6 +54,8 @@ var Definitions = []Definition{
 		object([]string{"code"}, map[string]any{"code": str("the six digits the caller read out")}), "change"},
 	{"lookupKnowledge", "Look up the clinic's own information (parking, insurance, prices, policies) to answer a question.",
 		object([]string{"query"}, map[string]any{"query": str("the caller's question, in a few words")}), "answer"},
+	{"openingHours", "Say when the clinic is open on a day (closures included), from its current hours.",
+		object([]string{}, map[string]any{"date": str("the day, as YYYY-MM-DD; today if left out")}), "answer"},
 	{"takeMessage", "Leave the staff a message to call the caller back.",
 		object([]string{"reason"}, map[string]any{"reason": str("what the message is about"),
 			"urgency":         map[string]any{"type": "string", "enum": []string{"routine", "urgent"}, "description": "urgent when a patient has worrying symptoms"},

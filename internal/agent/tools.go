@@ -53,6 +53,7 @@ var tools = map[string]func(*turn) (string, error){
 	"rescheduleAppointment": (*turn).rescheduleAppointment,
 	"lookupKnowledge":       (*turn).lookupKnowledge,
 	"takeMessage":           (*turn).takeMessage,
+	"openingHours":          (*turn).openingHours,
 	"sendVerificationCode":  (*turn).sendVerificationCode,
 	"verifyCode":            (*turn).verifyCode,
 }
@@ -279,6 +280,27 @@ func (t *turn) lookupKnowledge() (string, error) {
 		parts = append(parts, fmt.Sprintf("%s: %s", h.Title, h.Text))
 	}
 	return strings.Join(parts, " | "), nil
+}
+
+// openingHours says when the clinic opens on a day, from its hours and
+// closures as they are now.
+func (t *turn) openingHours() (string, error) {
+	day, err := t.date("date")
+	if err != nil {
+		return "", err
+	}
+	hours, err := scheduling.ReadClinicHours(t.ctx, t.tx, day)
+	if err != nil {
+		return "", err
+	}
+	ranges, closure := hours.On(scheduling.DateOf(day, t.loc()))
+	switch {
+	case closure != nil && closure.Reason != "":
+		return fmt.Sprintf("The clinic is closed on %s (%s).", dayWords(day), closure.Reason), nil
+	case len(ranges) == 0:
+		return fmt.Sprintf("The clinic is closed on %s.", dayWords(day)), nil
+	}
+	return fmt.Sprintf("The clinic is open on %s from %s.", dayWords(day), scheduling.RangesWords(ranges)), nil
 }
 
 // takeMessage leaves the staff a message to call the caller back: why,

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgtype"
-
 	"frontdesk"
 	"frontdesk/internal/agent"
 	"frontdesk/internal/postgres"
@@ -135,7 +133,7 @@ func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 		// No fixed destinations: Vapi asks Frontdesk where to transfer
 		// (transfer-destination-request), which decides by the hours at
 		// that moment and records the transfer on the call.
-		tools = append(tools, map[string]any{"type": "transferCall", "function": map[string]any{"name": "transferCall",
+		tools = append(tools, map[string]any{"type": "transferCall", "server": server, "function": map[string]any{"name": "transferCall",
 			"description": "Transfer the caller to a person at the clinic, when the rules say to."}})
 	}
 	first := p.Greeting
@@ -169,7 +167,6 @@ var ServerMessages = []string{"status-update", "end-of-call-report", "hang", "to
 // clinicFacts are the live data the prompt states.
 type clinicFacts struct {
 	hours      scheduling.Week
-	closed     []scheduling.DayRange
 	open       bool // open at the moment the facts were read
 	closures   []string
 	services   []string
@@ -179,36 +176,25 @@ type clinicFacts struct {
 func readFacts(ctx context.Context, tx *postgres.Tx, now time.Time) (clinicFacts, error) {
 	var f clinicFacts
 	org := tx.Org
-	hours, err := tx.ListOpeningHours(ctx, org.ID)
+	hours, err := scheduling.ReadClinicHours(ctx, tx, now)
 	if err != nil {
 		return f, err
 	}
-	for _, h := range hours {
-		if h.ResourceID.IsZero() {
-			f.hours[h.Weekday] = append(f.hours[h.Weekday], scheduling.Range{Opens: scheduling.ClockOf(h.Opens), Closes: scheduling.ClockOf(h.Closes)})
-		}
-	}
-	closures, err := tx.ListClosures(ctx, db.ListClosuresParams{OrgID: org.ID, FromDay: pgtype.Date{Time: now.In(org.Location), Valid: true}})
-	if err != nil {
-		return f, err
-	}
+	f.hours, f.open = hours.Week, hours.OpenAt(now)
 	horizon := now.AddDate(0, 0, 28)
-	for _, c := range closures {
-		if c.ResourceID.IsZero() {
-			f.closed = append(f.closed, scheduling.DayRange{First: scheduling.DateOf(c.FirstDay.Time, time.UTC), Last: scheduling.DateOf(c.LastDay.Time, time.UTC)})
+	for _, c := range hours.Closures {
+		if !c.First.Time(org.Location).Before(horizon) {
+			continue
 		}
-		if c.ResourceID.IsZero() && c.FirstDay.Time.Before(horizon) {
-			span := c.FirstDay.Time.Format("Monday 2 January")
-			if !c.LastDay.Time.Equal(c.FirstDay.Time) {
-				span += " to " + c.LastDay.Time.Format("Monday 2 January")
-			}
-			if c.Reason != "" {
-				span += " (" + c.Reason + ")"
-			}
-			f.closures = append(f.closures, span)
+		span := c.First.Time(org.Location).Format("Monday 2 January")
+		if c.Last != c.First {
+			span += " to " + c.Last.Time(org.Location).Format("Monday 2 January")
 		}
+		if c.Reason != "" {
+			span += " (" + c.Reason + ")"
+		}
+		f.closures = append(f.closures, span)
 	}
-	f.open = scheduling.OpenAt(now, org.Location, f.hours, f.closed)
 	resources, err := tx.ListResources(ctx, org.ID)
 	if err != nil {
 		return f, err
@@ -249,7 +235,7 @@ func prompt(p Profile, c frontdesk.Clinic, f clinicFacts, now time.Time) string 
 	b.WriteString("Opening hours:")
 	for i := range 7 {
 		d := time.Weekday((i + 1) % 7) // Monday first
-		fmt.Fprintf(&b, " %s %s;", d, rangesWords(f.hours[d]))
+		fmt.Fprintf(&b, " %s %s;", d, scheduling.RangesWords(f.hours[d]))
 	}
 	b.WriteString("\n")
 	if len(f.closures) > 0 {
@@ -301,28 +287,6 @@ func prompt(p Profile, c frontdesk.Clinic, f clinicFacts, now time.Time) string 
 		fmt.Fprintf(&b, "The clinic adds: %s\n", p.Instructions)
 	}
 	return b.String()
-}
-
-func rangesWords(rs []scheduling.Range) string {
-	if len(rs) == 0 {
-		return "closed"
-	}
-	var out []string
-	for _, r := range rs {
-		out = append(out, clockWords(r.Opens)+" to "+clockWords(r.Closes))
-	}
-	return strings.Join(out, " and ")
-}
-
-func clockWords(c scheduling.Clock) string {
-	t := time.Date(2000, 1, 1, 0, int(c), 0, 0, time.UTC)
-	if c == 24*60 {
-		return "midnight"
-	}
-	if t.Minute() == 0 {
-		return t.Format("3 PM")
-	}
-	return t.Format("3:04 PM")
 }
 
 func clip(s string, n int) string {

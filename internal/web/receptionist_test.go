@@ -57,6 +57,12 @@ func TestAssistantServedPerCall(t *testing.T) {
 		t.Fatalf("save the profile: %d %s", r.status, r.body)
 	}
 
+	closed := cs.day.AddDate(0, 0, 1)
+	if r := b.request(t, http.MethodPost, "/api/settings/closures", cs.token, map[string]any{"first_day": closed.Format(time.DateOnly),
+		"last_day": closed.Format(time.DateOnly), "reason": "Staff training"}); r.status != 201 {
+		t.Fatalf("closure: %d %s", r.status, r.body)
+	}
+
 	// assistant-request: verified like every message, answered whole.
 	if r := b.deliver(t, assistantRequest(numberA), "wrong-secret"); r.status != 401 {
 		t.Fatalf("unverified assistant-request: %d", r.status)
@@ -92,7 +98,8 @@ func TestAssistantServedPerCall(t *testing.T) {
 		t.Fatalf("assistant: %d %s", r.status, r.body)
 	}
 	prompt := a.Model.Messages[0].Content
-	for _, want := range []string{b.w.A.Name, "12 Elm Street", "America/New_York", "Cleaning (30 minutes)", "Dr A", "Dr B", "9 AM to 12 PM and 1 PM to 5 PM", "free parking"} {
+	for _, want := range []string{b.w.A.Name, "12 Elm Street", "America/New_York", "Cleaning (30 minutes)", "Dr A", "Dr B", "9 AM to 12 PM and 1 PM to 5 PM", "free parking",
+		"Closed in the coming weeks: " + closed.Format("Monday 2 January") + " (Staff training)"} {
 		if !strings.Contains(prompt, want) {
 			t.Errorf("the prompt lacks %q:\n%s", want, prompt)
 		}
@@ -110,7 +117,7 @@ func TestAssistantServedPerCall(t *testing.T) {
 			transfer = true
 		}
 	}
-	if len(functions) != 9 || !transfer || !strings.Contains(strings.Join(a.ServerMessages, ","), "transfer-destination-request") {
+	if len(functions) != 10 || !transfer || !strings.Contains(strings.Join(a.ServerMessages, ","), "transfer-destination-request") {
 		t.Errorf("tools: %v, transfer %v, messages %v", functions, transfer, a.ServerMessages)
 	}
 	// Only clinic A's facts and secret: nothing of clinic B.
@@ -121,6 +128,14 @@ func TestAssistantServedPerCall(t *testing.T) {
 	}
 	if rb := b.deliver(t, assistantRequest("+442079460001"), secretB); !bytes.Contains(rb.body, []byte(b.w.B.Name)) || bytes.Contains(rb.body, []byte(b.w.A.Name)) {
 		t.Errorf("clinic B's assistant: %s", rb.body)
+	}
+
+	// "Are you open on the 24th?" is answered from the hours as they are.
+	open := b.tools(t, secretA, [3]any{"h1", "openingHours", map[string]any{"date": cs.day.Format(time.DateOnly)}},
+		[3]any{"h2", "openingHours", map[string]any{"date": closed.Format(time.DateOnly)}})
+	if open.Results[0].Result != "The clinic is open on "+cs.day.Format("Monday 2 January")+" from 9 AM to 12 PM and 1 PM to 5 PM." ||
+		open.Results[1].Result != "The clinic is closed on "+closed.Format("Monday 2 January")+" (Staff training)." {
+		t.Errorf("opening hours: %+v", open.Results)
 	}
 
 	// What the profile does not allow is not offered.
