@@ -306,6 +306,11 @@ func printBanner(env *environment, f demo.Facts, d *databases, factsPath string)
 		fmt.Fprintf(w, "  # %s asks for a call of %s: 404, and `frontdesk audit` shows the attempt\n  curl -s %s/api/calls-dashboard/%s -H 'Authorization: Bearer %s'\n\n",
 			b.Name, a.Name, f.BaseURL, a.CallIDs[0], b.Users[0].Token)
 	}
+	fmt.Fprintf(w, "  # the receptionist %s serves on every call (Vapi's assistant-request): its profile, then the whole assistant\n"+
+		"  # (the assistant needs a server secret first: POST /api/voice/secret/rotate)\n"+
+		"  curl -s %s/api/voice/receptionist -H 'Authorization: Bearer %s'\n"+
+		"  curl -s -X POST %s/api/voice/secret/rotate -H 'Authorization: Bearer %s' && curl -s %s/api/voice/assistant -H 'Authorization: Bearer %s'\n\n",
+		a.Name, f.BaseURL, a.Users[0].Token, f.BaseURL, a.Users[0].Token, f.BaseURL, a.Users[0].Token)
 	fmt.Fprintf(w, "Tokens, ids and logins are in %s.\n", factsPath)
 	if d.cluster != nil {
 		fmt.Fprintf(w, "Database: psql '%s'\n", strings.ReplaceAll(d.ownerURL, "'", ""))

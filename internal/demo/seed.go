@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -13,6 +14,7 @@ import (
 	"frontdesk/internal/identity"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/receptionist"
 	"frontdesk/internal/scheduling"
 )
 
@@ -24,6 +26,13 @@ type clinicSpec struct {
 	services                              []serviceSpec
 	clinicians                            []string
 	articles                              [][2]string // title, body
+	receptionist                          receptionistSpec
+}
+
+// receptionistSpec is what the demo clinic changed in its receptionist
+// profile; the rest are the defaults.
+type receptionistSpec struct {
+	name, address, frontDesk, onCall, instructions string
 }
 
 type serviceSpec struct {
@@ -39,7 +48,9 @@ var clinics = []clinicSpec{
 			{"Parking", "Free parking is behind the building, entrance on Elm Street. Street parking is metered until 6 PM."},
 			{"Insurance and payment", "We accept Delta Dental, Cigna, Aetna and MetLife. Payment plans are available for treatment over $500."},
 			{"Cancellations", "Please cancel at least 24 hours ahead. Late cancellations may be charged a $50 fee."},
-		}},
+		},
+		receptionistSpec{"Riley", "41 Elm Street, New York, NY 10013", "+12125550142", "+12125550199",
+			"Offer new patients the Check-up first. For a dental emergency in the night, transfer to the dentist on call."}},
 	{"Harbor Physio", "Europe/London", "GB", "physio", "+442079460000",
 		[]serviceSpec{{"Initial assessment", 45, 15}, {"Follow-up session", 30, 10}, {"Sports massage", 60, 15}},
 		[]string{"Tom Hughes", "Priya Shah"},
@@ -47,7 +58,9 @@ var clinics = []clinicSpec{
 			{"Getting here", "We are on Quay Road, two minutes from Harbour station. The Quay car park gives two hours free with validation."},
 			{"What to wear", "Wear loose, comfortable clothing, and shorts for knee or hip appointments."},
 			{"Insurance", "We are recognised by Bupa, AXA Health and Vitality. Bring your authorisation number to your first visit."},
-		}},
+		},
+		receptionistSpec{"Alex", "7 Quay Road, London SE10 9HT", "+442079460042", "",
+			"Book new patients an Initial assessment before any Follow-up session."}},
 }
 
 type userSpec struct {
@@ -97,6 +110,9 @@ func Seed(ctx context.Context, admin *postgres.Admin, now time.Time) (bool, erro
 				return fmt.Errorf("insert calls: %w", err)
 			}
 			if err := seedCalendar(ctx, q, id, c); err != nil {
+				return err
+			}
+			if err := seedReceptionist(ctx, q, frontdesk.Clinic{ID: id, Name: c.name}, c); err != nil {
 				return err
 			}
 		}
@@ -218,4 +234,24 @@ func seedCalendar(ctx context.Context, q *db.Queries, org frontdesk.OrgID, c cli
 		}
 	}
 	return nil
+}
+
+// seedReceptionist routes the demo clinic's number to it and gives it a
+// receptionist profile of its own.
+func seedReceptionist(ctx context.Context, q *db.Queries, clinic frontdesk.Clinic, c clinicSpec) error {
+	if err := q.AddVoiceRoute(ctx, db.AddVoiceRouteParams{OrgID: clinic.ID, Kind: "phone_number", Value: c.number}); err != nil {
+		return err
+	}
+	p := receptionist.Defaults(clinic)
+	r := c.receptionist
+	p.AssistantName, p.Address, p.FrontDeskNumber, p.OnCallNumber, p.Instructions = r.name, r.address, r.frontDesk, r.onCall, r.instructions
+	p.Greeting = "Thank you for calling " + c.name + ", this is " + r.name + ". How can I help you today?"
+	if c.country == "GB" {
+		p.Languages, p.Tone = []string{"en-GB"}, "concise"
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return q.SaveReceptionistProfile(ctx, db.SaveReceptionistProfileParams{OrgID: clinic.ID, Profile: raw})
 }

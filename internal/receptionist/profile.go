@@ -47,7 +47,7 @@ func Defaults(c frontdesk.Clinic) Profile {
 		Languages: []string{"en"}, VoiceProvider: "11labs", VoiceID: "sarah", ModelProvider: "openai", Model: "gpt-4.1",
 		Tone: "warm", CanBook: true, CanChange: true, CanAnswer: true, CanTakeMessages: true,
 		TransferWhen:      []string{"asks_for_person", "urgent_symptoms"},
-		AfterHoursMessage: "The clinic is closed right now; offer to take a message so the staff call back when it opens.",
+		AfterHoursMessage: "Say that the clinic is closed and when it opens next, and offer to take a message so the staff call back.",
 		RecordingConsent:  true, ConsentSentence: "This call may be recorded to help us look after you.",
 		MaxCallMinutes: 15,
 	}

@@ -232,12 +232,12 @@ func prompt(p Profile, c frontdesk.Clinic, f clinicFacts, now time.Time) string 
 	}
 	fmt.Fprintf(&b, ". The clinic's time zone is %s; the call began on %s at %s there, when the clinic was %s.\n", c.Location,
 		local.Format("Monday 2 January 2006"), local.Format("3:04 PM"), state)
-	b.WriteString("Opening hours:")
+	var days []string
 	for i := range 7 {
 		d := time.Weekday((i + 1) % 7) // Monday first
-		fmt.Fprintf(&b, " %s %s;", d, scheduling.RangesWords(f.hours[d]))
+		days = append(days, d.String()+" "+scheduling.RangesWords(f.hours[d]))
 	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, "Opening hours: %s.\n", strings.Join(days, "; "))
 	if len(f.closures) > 0 {
 		fmt.Fprintf(&b, "Closed in the coming weeks: %s.\n", strings.Join(f.closures, "; "))
 	}
@@ -258,7 +258,7 @@ func prompt(p Profile, c frontdesk.Clinic, f clinicFacts, now time.Time) string 
 			" for an appointment booked under another number, text that number a code (sendVerificationCode) and check it (verifyCode) first;")
 	}
 	if p.CanAnswer {
-		b.WriteString(" answer questions from the clinic's information (lookupKnowledge), never from guesses;")
+		b.WriteString(" answer questions from the clinic's information (lookupKnowledge), never from guesses, and say when it is open on a given day (openingHours);")
 	}
 	if p.CanTakeMessages {
 		b.WriteString(" take a message for the staff (takeMessage);")

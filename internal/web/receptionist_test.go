@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"frontdesk"
 )
 
@@ -104,11 +106,12 @@ func TestAssistantServedPerCall(t *testing.T) {
 			t.Errorf("the prompt lacks %q:\n%s", want, prompt)
 		}
 	}
-	functions, transfer := map[string]bool{}, false
+	functions, transfer, schemas := map[string]bool{}, false, map[string]map[string]any{}
 	for _, tool := range a.Model.Tools {
 		switch tool.Type {
 		case "function":
 			functions[tool.Function.Name] = true
+			schemas[tool.Function.Name] = tool.Function.Parameters
 			if tool.Server.URL != "https://frontdesk.test/api/webhooks/vapi" || tool.Server.Headers["Authorization"] != "Bearer "+secretA ||
 				tool.Function.Parameters["type"] != "object" {
 				t.Errorf("tool %s: %+v", tool.Function.Name, tool)
@@ -187,6 +190,19 @@ func TestAssistantServedPerCall(t *testing.T) {
 		return m
 	}
 	hours("00:00", "24:00")
+	// On the first call the caller also leaves a message, with arguments
+	// checked against the schema the assistant was given.
+	msgArgs := map[string]any{"reason": "Wants to know if the crown is ready", "urgency": "routine"}
+	if err := validate(schemas["takeMessage"], msgArgs); err != nil {
+		t.Fatalf("takeMessage arguments against the served schema: %v", err)
+	}
+	if err := validate(schemas["takeMessage"], map[string]any{"urgency": "whenever"}); err == nil {
+		t.Fatal("the served takeMessage schema accepts anything")
+	}
+	call1 := map[string]any{"id": "call-tr-1", "type": "inboundPhoneCall", "customer": map[string]any{"number": "+15125550123"}}
+	if r := b.toolsOn(t, secretA, toolMessageOn(t, call1, [3]any{"msg-1", "takeMessage", msgArgs}), "msg-1"); !strings.Contains(r.Results[0].Result, "with the staff") {
+		t.Fatalf("takeMessage: %+v", r)
+	}
 	if r := b.deliver(t, transferRequest("call-tr-1"), secretA); r.status != 200 ||
 		!strings.Contains(string(r.body), `"destination":{"message":"I'm putting you through to the front desk now; please hold.","number":"+12125550142","type":"number"}`) {
 		t.Fatalf("transfer while open: %d %s", r.status, r.body)
@@ -215,16 +231,23 @@ func TestAssistantServedPerCall(t *testing.T) {
 		}
 	}
 	owner := b.owner(t)
-	for call, want := range map[string]string{"call-tr-1": `"destination":"front_desk","number":"+12125550142","outcome":"put_through"`,
-		"call-tr-2": `"destination":"none","outcome":"closed"`, "call-tr-3": `"destination":"on_call","number":"+12125550199","outcome":"put_through"`,
-		"call-tr-1 ": `"outcome":"transferred"`, "call-tr-2 ": `"outcome":"message_taken"`, "call-tr-3 ": `"outcome":"other"`} {
-		call = strings.TrimSpace(call)
+	// Each call shows its transfer, its outcome and its messages.
+	for _, c := range []struct{ call, want string }{
+		{"call-tr-1", `"destination":"front_desk","number":"+12125550142","outcome":"put_through"`},
+		{"call-tr-1", `"outcome":"transferred"`},
+		{"call-tr-1", `"reason":"Wants to know if the crown is ready","urgent":false,"status":"open"`},
+		{"call-tr-2", `"destination":"none","outcome":"closed"`},
+		{"call-tr-2", `"outcome":"message_taken"`},
+		{"call-tr-3", `"destination":"on_call","number":"+12125550199","outcome":"put_through"`},
+		{"call-tr-3", `"outcome":"other"`},
+	} {
+		call, want := c.call, c.want
 		var id string
 		if err := owner.QueryRow(t.Context(), "SELECT id FROM call_logs WHERE provider_call_id = $1", call).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		if r := b.get(t, "/api/calls-dashboard/"+id, staffA); !strings.Contains(string(r.body), want) {
-			t.Errorf("%s: the call does not show its transfer %s: %s", call, want, r.body)
+			t.Errorf("%s: the call does not show %s: %s", call, want, r.body)
 		}
 		if r := b.get(t, "/api/calls-dashboard/"+id, b.token(t, b.w.B.Staff, frontdesk.OrgID{})); r.status != 404 {
 			t.Errorf("clinic B reads clinic A's call: %d", r.status)
@@ -238,4 +261,27 @@ func TestAssistantServedPerCall(t *testing.T) {
 	if r := b.get(t, "/api/voice/assistant", cs.token); r.status != 200 || !bytes.Contains(r.body, []byte(`"lookupKnowledge"`)) {
 		t.Errorf("export: %d %s", r.status, r.body)
 	}
+}
+
+// validate checks args against a tool's parameters as JSON Schema.
+func validate(schema map[string]any, args map[string]any) error {
+	raw, _ := json.Marshal(schema)
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("tool.json", doc); err != nil {
+		return err
+	}
+	sch, err := c.Compile("tool.json")
+	if err != nil {
+		return err
+	}
+	inst, _ := json.Marshal(args)
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(inst))
+	if err != nil {
+		return err
+	}
+	return sch.Validate(v)
 }
