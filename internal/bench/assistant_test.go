@@ -101,7 +101,9 @@ func BenchmarkAssistantRequest(b *testing.B) {
 		}
 	}
 	// Warm both paths (connections, plans), then measure them in turn.
-	assistant := func(out []byte) bool { return bytes.Contains(out, []byte(`"assistant":{`)) && bytes.Contains(out, []byte("Service 20 (")) }
+	assistant := func(out []byte) bool {
+		return bytes.Contains(out, []byte(`"assistant":{`)) && bytes.Contains(out, []byte("Service 20 ("))
+	}
 	status := func(out []byte) bool { return bytes.Contains(out, []byte(`"ok"`)) }
 	send("warm-up", message("assistant-request", ""), assistant)
 	plain := send("status-update", message("status-update", `"status":"ringing",`), status)
