@@ -49,6 +49,12 @@ func actors(t *testing.T, b *bundle) []actor {
 func TestEveryEndpointAsEveryUserLeaksNothing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	// Both clinics have a server secret, so each serves its assistant.
+	for _, c := range []testkit.Clinic{b.w.A, b.w.B} {
+		if r := b.request(t, http.MethodPost, "/api/voice/secret/rotate", b.token(t, c.Owner, frontdesk.OrgID{}), nil); r.status != 201 {
+			t.Fatalf("rotate: %d", r.status)
+		}
+	}
 	for _, a := range actors(t, b) {
 		t.Run(a.name, func(t *testing.T) {
 			paths := []string{
@@ -69,7 +75,8 @@ func TestEveryEndpointAsEveryUserLeaksNothing(t *testing.T) {
 			paths = append(paths, "/api/voice/phone-numbers", "/api/voice/assistants", "/api/settings/recordings",
 				"/api/settings/booking", "/api/settings/hours", "/api/settings/closures", "/api/services", "/api/resources",
 				"/api/bookings", "/api/knowledge-base", "/api/sms/messages", "/api/sms/inbound", "/api/integrations/twilio",
-				"/api/calendar/connections")
+				"/api/calendar/connections", "/api/voice/receptionist", "/api/voice/assistant", "/api/integrations/vapi",
+				"/api/voice/vapi-numbers", "/api/messages/callbacks")
 			if a.user != b.w.Both {
 				paths = append(paths, "/api/me") // Both legitimately sees both clinics' names there
 			}

@@ -254,6 +254,15 @@ func TestAssistantServedPerCall(t *testing.T) {
 		}
 	}
 
+	// A suspended clinic's callers hear a sentence, not silence.
+	if _, err := owner.Exec(t.Context(), "UPDATE organizations SET status = 'suspended' WHERE id = $1", b.w.B.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.deliver(t, assistantRequest("+442079460001"), secretB); r.status != 200 ||
+		!strings.HasPrefix(string(r.body), `{"error":"Sorry, this clinic cannot take calls`) {
+		t.Errorf("suspended clinic: %d %s", r.status, r.body)
+	}
+
 	// The same assistant, exported for a fixed assistant in Vapi: admins only.
 	if r := b.get(t, "/api/voice/assistant", staffA); r.status != 403 {
 		t.Errorf("staff exports the assistant: %d", r.status)
