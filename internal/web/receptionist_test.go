@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"frontdesk"
+	"frontdesk/internal/testkit"
 )
 
 // assistantRequest is Vapi's assistant-request for a call to number.
@@ -193,10 +192,10 @@ func TestAssistantServedPerCall(t *testing.T) {
 	// On the first call the caller also leaves a message, with arguments
 	// checked against the schema the assistant was given.
 	msgArgs := map[string]any{"reason": "Wants to know if the crown is ready", "urgency": "routine"}
-	if err := validate(schemas["takeMessage"], msgArgs); err != nil {
+	if err := testkit.ValidJSON(schemas["takeMessage"], msgArgs); err != nil {
 		t.Fatalf("takeMessage arguments against the served schema: %v", err)
 	}
-	if err := validate(schemas["takeMessage"], map[string]any{"urgency": "whenever"}); err == nil {
+	if err := testkit.ValidJSON(schemas["takeMessage"], map[string]any{"urgency": "whenever"}); err == nil {
 		t.Fatal("the served takeMessage schema accepts anything")
 	}
 	call1 := map[string]any{"id": "call-tr-1", "type": "inboundPhoneCall", "customer": map[string]any{"number": "+15125550123"}}
@@ -270,27 +269,4 @@ func TestAssistantServedPerCall(t *testing.T) {
 	if r := b.get(t, "/api/voice/assistant", cs.token); r.status != 200 || !bytes.Contains(r.body, []byte(`"lookupKnowledge"`)) {
 		t.Errorf("export: %d %s", r.status, r.body)
 	}
-}
-
-// validate checks args against a tool's parameters as JSON Schema.
-func validate(schema map[string]any, args map[string]any) error {
-	raw, _ := json.Marshal(schema)
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("tool.json", doc); err != nil {
-		return err
-	}
-	sch, err := c.Compile("tool.json")
-	if err != nil {
-		return err
-	}
-	inst, _ := json.Marshal(args)
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(inst))
-	if err != nil {
-		return err
-	}
-	return sch.Validate(v)
 }
