@@ -19,8 +19,10 @@ type Transfer struct {
 // Transfer decides, at the moment the assistant asks, where the call
 // goes: the front desk while the clinic is open (by its hours and
 // closures), the on-call number otherwise; with neither, the assistant
-// takes a message instead. The decision is recorded on the call.
-func (s *Service) Transfer(ctx context.Context, org frontdesk.OrgID, call frontdesk.CallID, now time.Time) (Transfer, error) {
+// takes a message instead. The decision is recorded on the call, once
+// per request (key: the provider's request, told apart from its
+// redeliveries).
+func (s *Service) Transfer(ctx context.Context, org frontdesk.OrgID, call frontdesk.CallID, key string, now time.Time) (Transfer, error) {
 	var out Transfer
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		p, err := profileTx(ctx, tx)
@@ -31,7 +33,7 @@ func (s *Service) Transfer(ctx context.Context, org frontdesk.OrgID, call frontd
 		if err != nil {
 			return err
 		}
-		rec := db.AddCallTransferParams{OrgID: org, CallID: call, Destination: "none"}
+		rec := db.AddCallTransferParams{OrgID: org, CallID: call, Destination: "none", EventKey: key}
 		switch {
 		case f.open && p.FrontDeskNumber != "":
 			rec.Destination, rec.Number = "front_desk", p.FrontDeskNumber

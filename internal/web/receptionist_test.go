@@ -189,6 +189,7 @@ func TestAssistantServedPerCall(t *testing.T) {
 		return m
 	}
 	hours("00:00", "24:00")
+	redelivered := transferRequest("call-tr-1")
 	// On the first call the caller also leaves a message, with arguments
 	// checked against the schema the assistant was given.
 	msgArgs := map[string]any{"reason": "Wants to know if the crown is ready", "urgency": "routine"}
@@ -202,10 +203,11 @@ func TestAssistantServedPerCall(t *testing.T) {
 	if r := b.toolsOn(t, secretA, toolMessageOn(t, call1, [3]any{"msg-1", "takeMessage", msgArgs}), "msg-1"); !strings.Contains(r.Results[0].Result, "with the staff") {
 		t.Fatalf("takeMessage: %+v", r)
 	}
-	if r := b.deliver(t, transferRequest("call-tr-1"), secretA); r.status != 200 ||
+	if r := b.deliver(t, redelivered, secretA); r.status != 200 ||
 		!strings.Contains(string(r.body), `"destination":{"message":"I'm putting you through to the front desk now; please hold.","number":"+12125550142","type":"number"}`) {
 		t.Fatalf("transfer while open: %d %s", r.status, r.body)
 	}
+	b.deliver(t, redelivered, secretA) // a redelivery records nothing new
 	// Closed, no on-call number: no transfer; the assistant takes a message.
 	hours("", "")
 	if r := b.deliver(t, transferRequest("call-tr-2"), secretA); r.status != 200 || !strings.Contains(string(r.body), `{"error":"The front desk is closed right now`) {
@@ -230,6 +232,9 @@ func TestAssistantServedPerCall(t *testing.T) {
 		}
 	}
 	owner := b.owner(t)
+	if n := count(t, owner, "SELECT count(*) FROM call_transfers"); n != 3 {
+		t.Errorf("%d transfers recorded for 3 requests (one redelivered)", n)
+	}
 	// Each call shows its transfer, its outcome and its messages.
 	for _, c := range []struct{ call, want string }{
 		{"call-tr-1", `"destination":"front_desk","number":"+12125550142","outcome":"put_through"`},

@@ -69,7 +69,7 @@ func (s *Server) vapiWebhook(w http.ResponseWriter, r *http.Request, _ member) e
 		var call frontdesk.CallID
 		if call, err = s.app.Voice.OpenCall(ctx, org, check, msg.CallEvent); err == nil {
 			var t receptionist.Transfer
-			if t, err = s.app.Receptionist.Transfer(ctx, org, call, time.Now()); err == nil {
+			if t, err = s.app.Receptionist.Transfer(ctx, org, call, msg.EventKey(), time.Now()); err == nil {
 				reply = vapi.TransferAnswer(t.Number, t.Message, t.Refusal)
 			}
 		}

@@ -15,8 +15,9 @@ import (
 )
 
 const AddCallTransfer = `-- name: AddCallTransfer :exec
-INSERT INTO call_transfers (org_id, call_id, destination, number, outcome)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO call_transfers (org_id, call_id, destination, number, outcome, event_key)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (org_id, event_key) DO NOTHING
 `
 
 type AddCallTransferParams struct {
@@ -25,6 +26,7 @@ type AddCallTransferParams struct {
 	Destination string
 	Number      string
 	Outcome     string
+	EventKey    string
 }
 
 func (q *Queries) AddCallTransfer(ctx context.Context, arg AddCallTransferParams) error {
@@ -34,6 +36,7 @@ func (q *Queries) AddCallTransfer(ctx context.Context, arg AddCallTransferParams
 		arg.Destination,
 		arg.Number,
 		arg.Outcome,
+		arg.EventKey,
 	)
 	return err
 }

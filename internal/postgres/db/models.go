@@ -117,6 +117,7 @@ type CallTransfer struct {
 	Destination string
 	Number      string
 	Outcome     string
+	EventKey    string
 	CreatedAt   time.Time
 }
 

@@ -15,8 +15,11 @@ CREATE TABLE call_transfers (
     destination text NOT NULL CHECK (destination IN ('front_desk', 'on_call', 'none')),
     number      text NOT NULL DEFAULT '',
     outcome     text NOT NULL CHECK (outcome IN ('put_through', 'closed', 'no_number')),
+    -- The provider's request it answers: a redelivery records nothing new.
+    event_key   text NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id, id),
+    UNIQUE (org_id, event_key),
     FOREIGN KEY (org_id, call_id) REFERENCES call_logs (org_id, id) ON DELETE CASCADE
 );
 CREATE INDEX call_transfers_call_idx ON call_transfers (org_id, call_id, created_at);

@@ -24,8 +24,9 @@ SELECT id, call_id, caller_number, callback_number, reason, urgency, status, cre
 FROM callback_requests WHERE org_id = @org_id AND call_id = @call_id ORDER BY created_at, id;
 
 -- name: AddCallTransfer :exec
-INSERT INTO call_transfers (org_id, call_id, destination, number, outcome)
-VALUES (@org_id, @call_id, @destination, @number, @outcome);
+INSERT INTO call_transfers (org_id, call_id, destination, number, outcome, event_key)
+VALUES (@org_id, @call_id, @destination, @number, @outcome, @event_key)
+ON CONFLICT (org_id, event_key) DO NOTHING;
 
 -- name: CallTransfers :many
 SELECT destination, number, outcome, created_at

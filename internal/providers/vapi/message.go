@@ -243,7 +243,7 @@ func (m Message) EventKey() string {
 	switch m.Type {
 	case TypeStatusUpdate:
 		return m.Call.ID + ":" + m.Type + ":" + m.Status
-	case TypeHang:
+	case TypeHang, TypeTransferDestinationRequest: // several a call, told apart by their time
 		return m.Call.ID + ":" + m.Type + ":" + strconv.FormatInt(m.Timestamp.UnixMilli(), 10)
 	}
 	return m.Call.ID + ":" + m.Type
