@@ -68,7 +68,10 @@ func (s *Service) setPassword(ctx context.Context, user frontdesk.UserID, old, n
 	if err != nil {
 		return frontdesk.Invalid("new_password", "%s", err.Error())
 	}
-	return s.store.SetOwnPassword(ctx, user, hash)
+	if err := s.store.SetOwnPassword(ctx, user, hash); err != nil {
+		return err
+	}
+	return s.store.EndWebSessions(ctx, user) // every dashboard session of the old password ends
 }
 
 // Session is what a successful login hands out.
@@ -84,46 +87,56 @@ type Session struct {
 // in PostgreSQL) before its password is checked, so a burst past a limit
 // costs no password checks; a right password gives its attempt back.
 func (s *Service) Login(ctx context.Context, email, password, newPassword, clientAddr string) (Session, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	if email == "" {
-		return Session{}, frontdesk.Invalid("email", "is required")
-	}
-	if password == "" {
-		return Session{}, frontdesk.Invalid("password", "is required")
-	}
-	wait, err := s.store.LoginReserve(ctx, email, clientAddr)
+	user, err := s.authenticate(ctx, email, password, newPassword, clientAddr)
 	if err != nil {
 		return Session{}, err
-	}
-	if wait > 0 {
-		return Session{}, &RateLimitedError{RetryAfter: wait}
-	}
-	acct, err := s.store.LoginLookup(ctx, email)
-	if err != nil && !errors.Is(err, frontdesk.ErrNotFound) {
-		return Session{}, err
-	}
-	if !CheckPassword(acct.PasswordHash, password) || err != nil {
-		return Session{}, ErrBadCredentials
-	}
-	if err := s.store.LoginRelease(ctx, email, clientAddr); err != nil {
-		return Session{}, err
-	}
-	user := acct.User
-	// A one-time password signs in only together with the new password
-	// that replaces it.
-	if acct.MustChange || newPassword != "" {
-		if newPassword == "" {
-			return Session{}, ErrPasswordChangeRequired
-		}
-		if err := s.setPassword(ctx, user, password, newPassword); err != nil {
-			return Session{}, err
-		}
 	}
 	token, err := s.issuer.Issue(user, frontdesk.OrgID{}, s.ttl)
 	if err != nil {
 		return Session{}, err
 	}
 	return Session{Token: token, ExpiresIn: s.ttl, User: user}, nil
+}
+
+// authenticate is the user an email and password sign in, under the
+// failure limits; a one-time password signs in only with its replacement.
+func (s *Service) authenticate(ctx context.Context, email, password, newPassword, clientAddr string) (frontdesk.UserID, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return frontdesk.UserID{}, frontdesk.Invalid("email", "is required")
+	}
+	if password == "" {
+		return frontdesk.UserID{}, frontdesk.Invalid("password", "is required")
+	}
+	wait, err := s.store.LoginReserve(ctx, email, clientAddr)
+	if err != nil {
+		return frontdesk.UserID{}, err
+	}
+	if wait > 0 {
+		return frontdesk.UserID{}, &RateLimitedError{RetryAfter: wait}
+	}
+	acct, err := s.store.LoginLookup(ctx, email)
+	if err != nil && !errors.Is(err, frontdesk.ErrNotFound) {
+		return frontdesk.UserID{}, err
+	}
+	if !CheckPassword(acct.PasswordHash, password) || err != nil {
+		return frontdesk.UserID{}, ErrBadCredentials
+	}
+	if err := s.store.LoginRelease(ctx, email, clientAddr); err != nil {
+		return frontdesk.UserID{}, err
+	}
+	user := acct.User
+	// A one-time password signs in only together with the new password
+	// that replaces it.
+	if acct.MustChange || newPassword != "" {
+		if newPassword == "" {
+			return frontdesk.UserID{}, ErrPasswordChangeRequired
+		}
+		if err := s.setPassword(ctx, user, password, newPassword); err != nil {
+			return frontdesk.UserID{}, err
+		}
+	}
+	return user, nil
 }
 
 // Profile is a signed-in user and the clinics they belong to.

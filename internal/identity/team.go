@@ -145,6 +145,9 @@ func (s *Service) ResetPassword(ctx context.Context, m Member, user frontdesk.Us
 		}
 		return teamAudit(ctx, tx, m, "password_reset", user)
 	})
+	if err == nil { // the old password's sessions end with it
+		err = s.store.EndWebSessions(ctx, user)
+	}
 	return password, err
 }
 

@@ -31,6 +31,7 @@ var infraTables = map[string]string{
 	"river_notification": "the job queue's notifications",
 	"secret_key_check":   "a value sealed with the secret key, to refuse a process started with another key",
 	"login_failures":     "failed sign-in counts per account and address; the app role has no grant, only auth_login_reserve and auth_login_release touch it",
+	"web_sessions":       "dashboard sign-in sessions (a user's, not a clinic's); the app role has no grant, only the web_session_* functions touch it, by token",
 }
 
 // appGrants is every privilege the app role may hold, and must hold.
@@ -79,7 +80,8 @@ var appGrants = []string{
 // cross-tenant reads), and the only functions the app role may execute.
 var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org",
 	"recording_sweep_orgs", "kb_search", "twilio_route_org", "silent_call_orgs",
-	"auth_login_reserve", "auth_login_release", "auth_set_own_password", "team_add", "team_reset_password"}
+	"auth_login_reserve", "auth_login_release", "auth_set_own_password", "team_add", "team_reset_password",
+	"web_session_start", "web_session_get", "web_session_set_org", "web_session_end", "web_session_end_user"}
 
 // infraFunctions are the job queue's own helpers, executable by everyone as
 // River creates them; they touch no clinic data.

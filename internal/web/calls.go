@@ -36,7 +36,13 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, m member) 
 	if err != nil {
 		return err
 	}
-	audio, err := s.app.Calls.Recording(r.Context(), m.Org, id)
+	return s.streamRecording(w, r, m.Org, id)
+}
+
+// streamRecording serves a call's stored recording as the audio its bytes
+// are, with Range (players seek), to the API and the dashboard alike.
+func (s *Server) streamRecording(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID, id frontdesk.CallID) error {
+	audio, err := s.app.Calls.Recording(r.Context(), org, id)
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,32 @@ func (s *Server) routes() []route {
 		{"POST /api/webhooks/twilio/status", public, s.twilioStatus},
 		{"POST /api/webhooks/twilio/inbound", public, s.twilioInbound},
 
-		{"/", public, s.notFound},
+		{"/api/", public, s.notFound},
+	}
+}
+
+// pages lists every page of the staff dashboard, one line each, with who
+// may open it (signed in with a session; forms need its token too).
+func (s *Server) pages() []page {
+	return []page{
+		{"GET /{$}", public, s.home},
+		{"GET /login", public, s.loginPage},
+		{"POST /login", public, s.loginSubmit},
+		{"POST /logout", signedIn, s.logout},
+		{"GET /clinics", signedIn, s.clinicsPage},
+		{"POST /clinics", signedIn, s.switchClinic},
+		{"GET /password", signedIn, s.passwordPage},
+		{"POST /password", signedIn, s.passwordSubmit},
+
+		{"GET /calls", staff, s.callsPage},
+		{"GET /calls/{callId}", staff, s.callPage},
+		{"GET /calls/{callId}/recording", staff, s.callRecording},
+		{"POST /callbacks/{id}/done", staff, s.callbackDonePage},
+
+		{"GET /settings/receptionist", admin, s.receptionistPage},
+		{"POST /settings/receptionist", admin, s.receptionistSubmit},
+
+		{"/", public, s.notFoundPage},
 	}
 }
 
@@ -114,6 +139,7 @@ func (s *Server) mux() *http.ServeMux {
 	for _, rt := range s.routes() {
 		mux.HandleFunc(rt.pattern, s.handle(s.guard(rt)))
 	}
+	mux.Handle("/", s.pagesHandler())
 	return mux
 }
 

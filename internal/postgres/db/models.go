@@ -331,6 +331,16 @@ type VoiceSecret struct {
 	ExpiresAt  *time.Time
 }
 
+type WebSession struct {
+	TokenHash  []byte
+	UserID     frontdesk.UserID
+	OrgID      frontdesk.OrgID
+	Csrf       string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
 type WebhookEvent struct {
 	OrgID      frontdesk.OrgID
 	Provider   string

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"frontdesk"
+	"frontdesk/internal/calls"
+)
+
+// The calls pages: the list with its filters, one call with its recording.
+
+type callsPage struct {
+	Query  url.Values
+	Errors map[string]string
+	Page   calls.Page
+	// Next is the next page's URL, with the same filters.
+	Next     string
+	Statuses []string
+}
+
+func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	v.nav = "calls"
+	q := r.URL.Query()
+	for k, vs := range q { // an empty filter field is no filter
+		if len(vs) == 1 && strings.TrimSpace(vs[0]) == "" {
+			q.Del(k)
+		}
+	}
+	data := callsPage{Query: q, Statuses: calls.Statuses}
+	page, err := s.app.Calls.List(r.Context(), v.m.Org, q)
+	var ve *frontdesk.ValidationError
+	status := http.StatusOK
+	switch {
+	case errors.As(err, &ve):
+		data.Errors, status = map[string]string{ve.Field: ve.Message}, http.StatusUnprocessableEntity
+	case err != nil:
+		return err
+	default:
+		data.Page = page
+		if page.NextCursor != nil {
+			next := url.Values{}
+			for k, vs := range q {
+				next[k] = vs
+			}
+			next.Set("cursor", *page.NextCursor)
+			data.Next = "/calls?" + next.Encode()
+		}
+	}
+	return s.render(w, v, status, "calls", "Calls", data)
+}
+
+type callPage struct {
+	Call  calls.Detail
+	Turns []turn
+}
+
+// turn is one speaker's line of a transcript.
+type turn struct{ Speaker, Text string }
+
+// turns splits a transcript ("AI: ...\nUser: ...") into speaker turns.
+func turns(transcript string) []turn {
+	var out []turn
+	for _, line := range strings.Split(transcript, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		who, text, ok := strings.Cut(line, ": ")
+		switch {
+		case ok && (who == "AI" || who == "Assistant" || who == "Bot"):
+			out = append(out, turn{"Receptionist", text})
+		case ok && (who == "User" || who == "Customer" || who == "Caller"):
+			out = append(out, turn{"Caller", text})
+		case len(out) > 0:
+			out[len(out)-1].Text += " " + line
+		default:
+			out = append(out, turn{"", line})
+		}
+	}
+	return out
+}
+
+func (s *Server) callPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	v.nav = "calls"
+	id, err := frontdesk.ParseCallID(r.PathValue("callId"))
+	if err != nil {
+		return frontdesk.ErrNotFound
+	}
+	c, err := s.app.Calls.Get(r.Context(), v.m.Org, id)
+	if err != nil {
+		return err
+	}
+	return s.render(w, v, http.StatusOK, "call", "Call from "+callerWords(c.Call), callPage{Call: c, Turns: turns(c.Transcript)})
+}
+
+func callerWords(c calls.Call) string {
+	who := c.FromNumber
+	if c.Direction == "outbound" {
+		who = c.ToNumber
+	}
+	if c.CallerName != "" {
+		who = c.CallerName + " (" + who + ")"
+	}
+	if who == "" {
+		who = "an unknown number"
+	}
+	return who
+}
+
+// callRecording streams the call's recording to the signed-in browser,
+// with Range (the player seeks).
+func (s *Server) callRecording(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := frontdesk.ParseCallID(r.PathValue("callId"))
+	if err != nil {
+		return frontdesk.ErrNotFound
+	}
+	return s.streamRecording(w, r, v.m.Org, id)
+}
+
+// callbackDonePage marks a message done and goes back to its call.
+func (s *Server) callbackDonePage(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return frontdesk.ErrNotFound
+	}
+	if err := s.app.Calls.CallbackDone(r.Context(), v.m.Org, v.m.User, id); err != nil && !errors.Is(err, frontdesk.ErrConflict) {
+		return err
+	}
+	back := "/calls"
+	if c, err := frontdesk.ParseCallID(r.PostFormValue("call")); err == nil {
+		back = "/calls/" + c.String()
+	}
+	return errRedirect(back)
+}
