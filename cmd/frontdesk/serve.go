@@ -246,10 +246,9 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer admin.Close()
-	if loaded, err := demo.Seed(ctx, admin, time.Now()); err != nil {
+	loaded, err := demo.Seed(ctx, admin, time.Now())
+	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
-	} else if loaded {
-		fmt.Fprintln(env.stderr, "loaded demo data: 2 clinics, 5 users, calls of the last 30 days")
 	}
 	store, err := openStore(ctx, d.appURL, c.pool)
 	if err != nil {
@@ -261,6 +260,12 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer api.bucket.Close()
+	if loaded {
+		if err := demo.Recordings(ctx, admin, api.bucket, time.Now()); err != nil {
+			return fmt.Errorf("demo recordings: %w", err)
+		}
+		fmt.Fprintln(env.stderr, "loaded demo data: 2 clinics, 5 users, calls of the last 30 days, a few with recordings")
+	}
 	// The worker runs in this process too, stopped after the server.
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan error, 1)

@@ -65,6 +65,7 @@ type Detail struct {
 	LastHangAt     *time.Time `json:"last_hang_at"`
 	ToolCalls      []ToolCall `json:"tool_calls"`
 	Transfers      []Transfer `json:"transfers"`
+	Bookings       []Booking  `json:"bookings"`
 	Callbacks      []Callback `json:"callbacks"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
@@ -98,6 +99,16 @@ type Transfer struct {
 	Number      string    `json:"number,omitempty"`
 	Outcome     string    `json:"outcome"` // put_through, closed or no_number
 	At          time.Time `json:"at"`
+}
+
+// Booking is a booking or hold made (or moved to) on a call.
+type Booking struct {
+	ID          frontdesk.BookingID `json:"id"`
+	Service     string              `json:"service"`
+	Clinician   string              `json:"clinician"`
+	Status      string              `json:"status"`
+	Start       time.Time           `json:"start"`
+	PatientName string              `json:"patient_name"`
 }
 
 // RawJSON is JSON kept as received.
@@ -181,6 +192,7 @@ func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.Cal
 			UpdatedAt:  c.UpdatedAt.In(loc),
 			ToolCalls:  []ToolCall{},
 			Transfers:  []Transfer{},
+			Bookings:   []Booking{},
 			Callbacks:  []Callback{},
 		}
 		tools, err := tx.CallToolCalls(ctx, db.CallToolCallsParams{OrgID: org, CallID: c.ID})
@@ -197,6 +209,14 @@ func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.Cal
 		}
 		for _, t := range transfers {
 			out.Transfers = append(out.Transfers, Transfer{Destination: t.Destination, Number: t.Number, Outcome: t.Outcome, At: t.CreatedAt.In(loc)})
+		}
+		bookings, err := tx.CallBookings(ctx, db.CallBookingsParams{OrgID: org, CallID: c.ID})
+		if err != nil {
+			return err
+		}
+		for _, b := range bookings {
+			out.Bookings = append(out.Bookings, Booking{ID: b.ID, Service: b.ServiceName, Clinician: b.ResourceName, Status: b.Status,
+				Start: b.StartsAt.In(loc), PatientName: b.PatientName})
 		}
 		callbacks, err := tx.CallCallbackRequests(ctx, db.CallCallbackRequestsParams{OrgID: org, CallID: c.ID})
 		if err != nil {

@@ -20,31 +20,31 @@ var lastNames = []string{"Garcia", "Smith", "Khan", "Brown", "Patel", "Murphy", 
 	"Wright", "Taylor", "Silva", "Cohen", "Okafor", "Evans", "Kowalski", "Lee", "Hughes", "Martin"}
 
 type scenario struct {
-	reason  string
+	outcome string
 	summary string
 	lines   []string
 }
 
 var scenarios = []scenario{
-	{"book", "Caller booked a %s for %s.", []string{
+	{"booked", "Caller booked a %s for %s.", []string{
 		"AI: Thank you for calling %s, this is the virtual receptionist. How can I help?",
 		"Caller: Hi, I'd like to book a %s, please.",
 		"AI: Of course. I have %s available. Would that work?",
 		"Caller: Yes, that's perfect.",
 		"AI: Great, you're booked in. You'll get a text confirmation shortly.",
 		"Caller: Thanks, bye."}},
-	{"reschedule", "Caller moved their %s to %s.", []string{
+	{"rescheduled", "Caller moved their %s to %s.", []string{
 		"AI: Thank you for calling %s. How can I help today?",
 		"Caller: I need to move my %s, something came up.",
 		"AI: No problem. The next opening is %s. Shall I move it there?",
 		"Caller: Yes please.",
 		"AI: Done. Your appointment has been moved."}},
-	{"hours", "Caller asked about opening hours; no booking (%s, %s).", []string{
+	{"question_answered", "Caller asked about opening hours; no booking (%s, %s).", []string{
 		"AI: Thank you for calling %s. How can I help?",
 		"Caller: What time do you close today? I was thinking about a %s.",
 		"AI: We're open until 6pm today, and %s is still free if you'd like it.",
 		"Caller: I'll call back, thanks."}},
-	{"cancel", "Caller cancelled their %s on %s.", []string{
+	{"cancelled", "Caller cancelled their %s on %s.", []string{
 		"AI: Thank you for calling %s. How can I help?",
 		"Caller: I have to cancel my %s.",
 		"AI: I've cancelled your appointment on %s. Would you like to rebook?",
@@ -88,6 +88,7 @@ func call(r *rand.Rand, org frontdesk.OrgID, clinic, kind, clinicNumber, country
 	switch n := r.IntN(20); {
 	case n == 0:
 		p.EndedReason, p.Summary = "silence-timed-out", "Caller stayed silent; the call timed out."
+		p.Outcome = pgtype.Text{String: "other", Valid: true}
 		return p
 	case n == 1 && direction == "outbound":
 		p.EndedReason, p.Summary = "customer-did-not-answer", "Reminder call not answered."
@@ -106,6 +107,7 @@ func call(r *rand.Rand, org frontdesk.OrgID, clinic, kind, clinicNumber, country
 	svc := services[kind][r.IntN(len(services[kind]))]
 	slot := at.AddDate(0, 0, 1+r.IntN(10)).Format("Monday 2 January") + " at " + []string{"9:00", "10:30", "2:15", "4:00"}[r.IntN(4)]
 	p.Summary = fmt.Sprintf(sc.summary, svc, slot)
+	p.Outcome = pgtype.Text{String: sc.outcome, Valid: true}
 	var b strings.Builder
 	for i, line := range sc.lines {
 		switch i {

@@ -79,6 +79,56 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (frontde
 	return id, err
 }
 
+const DemoCallsToRecord = `-- name: DemoCallsToRecord :many
+SELECT id, outcome, started_at, from_number, caller_name, summary FROM call_logs
+WHERE org_id = $1 AND status = 'ended' AND transcript <> '' AND recording_status = 'none'
+ORDER BY outcome IS NOT DISTINCT FROM 'booked' AND started_at > now() - interval '7 days' DESC, started_at DESC
+LIMIT $2
+`
+
+type DemoCallsToRecordParams struct {
+	OrgID    frontdesk.OrgID
+	RowLimit int32
+}
+
+type DemoCallsToRecordRow struct {
+	ID         frontdesk.CallID
+	Outcome    pgtype.Text
+	StartedAt  time.Time
+	FromNumber string
+	CallerName string
+	Summary    string
+}
+
+// The clinic's latest ended calls with a transcript, to give recordings:
+// the latest that made a booking among them.
+func (q *Queries) DemoCallsToRecord(ctx context.Context, arg DemoCallsToRecordParams) ([]DemoCallsToRecordRow, error) {
+	rows, err := q.db.Query(ctx, DemoCallsToRecord, arg.OrgID, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DemoCallsToRecordRow
+	for rows.Next() {
+		var i DemoCallsToRecordRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Outcome,
+			&i.StartedAt,
+			&i.FromNumber,
+			&i.CallerName,
+			&i.Summary,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 type InsertCallsParams struct {
 	OrgID           frontdesk.OrgID
 	ID              frontdesk.CallID
@@ -97,6 +147,7 @@ type InsertCallsParams struct {
 	Transcript      string
 	RecordingStatus string
 	CostUsd         pgtype.Numeric
+	Outcome         pgtype.Text
 }
 
 const ListAuditEvents = `-- name: ListAuditEvents :many

@@ -14,6 +14,57 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const CallBookings = `-- name: CallBookings :many
+SELECT b.id, s.name AS service_name, r.name AS resource_name, b.status, b.starts_at, b.patient_name
+FROM bookings b
+JOIN services s ON s.org_id = b.org_id AND s.id = b.service_id
+JOIN resources r ON r.org_id = b.org_id AND r.id = b.resource_id
+WHERE b.org_id = $1 AND b.call_id = $2
+ORDER BY b.created_at, b.id
+`
+
+type CallBookingsParams struct {
+	OrgID  frontdesk.OrgID
+	CallID frontdesk.CallID
+}
+
+type CallBookingsRow struct {
+	ID           frontdesk.BookingID
+	ServiceName  string
+	ResourceName string
+	Status       string
+	StartsAt     time.Time
+	PatientName  string
+}
+
+// The bookings and holds a call made or moved.
+func (q *Queries) CallBookings(ctx context.Context, arg CallBookingsParams) ([]CallBookingsRow, error) {
+	rows, err := q.db.Query(ctx, CallBookings, arg.OrgID, arg.CallID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CallBookingsRow
+	for rows.Next() {
+		var i CallBookingsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ServiceName,
+			&i.ResourceName,
+			&i.Status,
+			&i.StartsAt,
+			&i.PatientName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const CallStats = `-- name: CallStats :many
 SELECT direction, status, count(*) AS calls, count(duration_seconds) AS timed_calls,
        coalesce(sum(duration_seconds), 0)::bigint AS duration_seconds

@@ -46,6 +46,7 @@ func (r iteratorForInsertCalls) Values() ([]interface{}, error) {
 		r.rows[0].Transcript,
 		r.rows[0].RecordingStatus,
 		r.rows[0].CostUsd,
+		r.rows[0].Outcome,
 	}, nil
 }
 
@@ -54,5 +55,5 @@ func (r iteratorForInsertCalls) Err() error {
 }
 
 func (q *Queries) InsertCalls(ctx context.Context, arg []InsertCallsParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"call_logs"}, []string{"org_id", "id", "provider", "provider_call_id", "direction", "status", "from_number", "to_number", "caller_name", "started_at", "ended_at", "duration_seconds", "ended_reason", "summary", "transcript", "recording_status", "cost_usd"}, &iteratorForInsertCalls{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"call_logs"}, []string{"org_id", "id", "provider", "provider_call_id", "direction", "status", "from_number", "to_number", "caller_name", "started_at", "ended_at", "duration_seconds", "ended_reason", "summary", "transcript", "recording_status", "cost_usd", "outcome"}, &iteratorForInsertCalls{rows: arg})
 }

@@ -25,10 +25,18 @@ SELECT count(*) FROM organizations;
 -- name: InsertCalls :copyfrom
 INSERT INTO call_logs (org_id, id, provider, provider_call_id, direction, status, from_number, to_number,
                        caller_name, started_at, ended_at, duration_seconds, ended_reason, summary,
-                       transcript, recording_status, cost_usd)
+                       transcript, recording_status, cost_usd, outcome)
 VALUES (@org_id, @id, @provider, @provider_call_id, @direction, @status, @from_number, @to_number,
         @caller_name, @started_at, @ended_at, @duration_seconds, @ended_reason, @summary,
-        @transcript, @recording_status, @cost_usd);
+        @transcript, @recording_status, @cost_usd, @outcome);
+
+-- name: DemoCallsToRecord :many
+-- The clinic's latest ended calls with a transcript, to give recordings:
+-- the latest that made a booking among them.
+SELECT id, outcome, started_at, from_number, caller_name, summary FROM call_logs
+WHERE org_id = @org_id AND status = 'ended' AND transcript <> '' AND recording_status = 'none'
+ORDER BY outcome IS NOT DISTINCT FROM 'booked' AND started_at > now() - interval '7 days' DESC, started_at DESC
+LIMIT @row_limit;
 
 -- name: ListAuditEvents :many
 -- Newest first. cross_tenant says whether the object asked for exists in

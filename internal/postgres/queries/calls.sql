@@ -75,3 +75,12 @@ SELECT ((SELECT coalesce(sum(cc.calls), 0) FROM call_counts cc
            AND (sqlc.narg(status)::text IS NULL OR t.status = sqlc.narg(status))
            AND sqlc.narg(tail_from)::timestamptz IS NOT NULL
            AND t.started_at >= sqlc.narg(tail_from) AND t.started_at < sqlc.narg(tail_before)::timestamptz))::bigint AS total;
+
+-- name: CallBookings :many
+-- The bookings and holds a call made or moved.
+SELECT b.id, s.name AS service_name, r.name AS resource_name, b.status, b.starts_at, b.patient_name
+FROM bookings b
+JOIN services s ON s.org_id = b.org_id AND s.id = b.service_id
+JOIN resources r ON r.org_id = b.org_id AND r.id = b.resource_id
+WHERE b.org_id = @org_id AND b.call_id = @call_id
+ORDER BY b.created_at, b.id;
