@@ -16,9 +16,11 @@ build: tools-check
 run: build
 	@exec ./bin/frontdesk dev $(ARGS)
 
-## test: formatting, vet, generated code, the whole test suite, a short fuzz
+## test: formatting, vet, generated code, the whole test suite (the browser
+## tests' screenshots land in .data/test-artifacts), a short fuzz
 test: check
-	$(GO) test -count=1 ./...
+	@mkdir -p .data/test-artifacts
+	$(GO) test -count=1 -artifacts -outputdir $(CURDIR)/.data/test-artifacts ./...
 	$(GO) test -run '^$$' -fuzz FuzzParseListFilter -fuzztime $(FUZZTIME) ./internal/calls
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/providers/vapi
 	$(GO) test -run '^$$' -fuzz FuzzToolArguments -fuzztime $(FUZZTIME) ./internal/providers/vapi

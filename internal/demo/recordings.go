@@ -34,7 +34,7 @@ func Recordings(ctx context.Context, admin *postgres.Admin, bucket *blob.Bucket,
 	if err != nil {
 		return err
 	}
-	audio := tone(3 * time.Second)
+	audio := ToneWAV(3 * time.Second)
 	sum := sha256.Sum256(audio)
 	for _, o := range orgs {
 		calls, err := admin.DemoCallsToRecord(ctx, db.DemoCallsToRecordParams{OrgID: o.ID, RowLimit: RecordedCalls})
@@ -116,8 +116,8 @@ func book(ctx context.Context, admin *postgres.Admin, org frontdesk.OrgID, tz st
 	return err
 }
 
-// tone is a WAV file (8 kHz, 16-bit mono) of two soft alternating notes.
-func tone(d time.Duration) []byte {
+// ToneWAV is a WAV file (8 kHz, 16-bit mono) of two soft alternating notes.
+func ToneWAV(d time.Duration) []byte {
 	const rate = 8000
 	n := int(d.Seconds() * rate)
 	var pcm bytes.Buffer

@@ -208,6 +208,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, pg page, v *view
 		return err
 	}
 	v.m = member{User: sess.User, Org: sess.Org} // the clinic is checked below, for clinic pages
+	for _, ms := range v.user.Memberships {
+		if ms.OrgID == sess.Org {
+			v.clinic = ms.OrgName
+		}
+	}
 	if pg.access != signedIn {
 		if sess.Org.IsZero() {
 			return errRedirect("/clinics")
@@ -222,11 +227,6 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, pg page, v *view
 		v.m = m
 		if ri := info(ctx); ri != nil {
 			ri.org = m.Org.String()
-		}
-		for _, ms := range v.user.Memberships {
-			if ms.OrgID == m.Org {
-				v.clinic = ms.OrgName
-			}
 		}
 		if !m.Role.AtLeast(minRole[pg.access]) {
 			return frontdesk.ErrForbidden

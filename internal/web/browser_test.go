@@ -1,0 +1,234 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"frontdesk/internal/app"
+	"frontdesk/internal/demo"
+	"frontdesk/internal/testkit"
+	"frontdesk/internal/web"
+)
+
+// pageChecks is what every page keeps, run in the page: its language,
+// title and viewport, a label on every field, no horizontal scrolling at
+// 375 px (measured by the caller), a visible focus style.
+const pageChecks = `(() => {
+  const out = [];
+  if (!document.documentElement.lang) out.push("no lang");
+  if (!document.title) out.push("no title");
+  const vp = document.querySelector('meta[name="viewport"]');
+  if (!vp || !vp.content.includes("width=device-width")) out.push("no viewport");
+  for (const el of document.querySelectorAll("input, select, textarea")) {
+    if (el.type === "hidden") continue;
+    const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]')) || el.closest("label") || el.getAttribute("aria-label");
+    if (!labelled) out.push("unlabelled " + (el.name || el.id));
+  }
+  return out.join("; ");
+})()`
+
+// The dashboard as a person uses it, in Chromium: sign in, choose and
+// switch clinics without losing the choice, filter calls, play a
+// recording, see a refused edit keep what was typed, meet another clinic's
+// call as a plain 404, sign out. Every page keeps the conventions, logs no
+// error and fits 375 px; a screenshot of each is kept (go test -artifacts).
+func TestDashboardInTheBrowser(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var ranges atomic.Int32
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if strings.HasSuffix(r.URL.Path, "/recording") && rec.status == http.StatusPartialContent {
+			ranges.Add(1)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	h = web.New(web.Config{App: app.New(b.cfg), Verifier: b.verify, Log: b.log, PublicURL: srv.URL}).Handler()
+	callB := b.w.B.Calls[0]
+	b.storeRecording(t, b.w.B.ID, callB.ID, demo.ToneWAV(3*time.Second))
+
+	br := testkit.NewBrowser(t)
+	ctx := br.Ctx
+	shots := t.ArtifactDir()
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	// follow clicks sel and waits for the page it leads to.
+	follow := func(step, sel string) {
+		t.Helper()
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+	location := func() string {
+		t.Helper()
+		u, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimPrefix(u, srv.URL)
+	}
+	// page checks the page's conventions and keeps its screenshot.
+	page := func(name string) {
+		t.Helper()
+		problems, err := chromedp.Run(ctx, chromedp.Evaluate[string](pageChecks))
+		if err != nil || problems != "" {
+			t.Errorf("%s: %s %v", name, problems, err)
+		}
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(shots, name+".png"), shot, 0o644)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+		do("narrow", chromedp.EmulateViewport(375, 800))
+		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
+		if err != nil || !fits {
+			t.Errorf("%s scrolls sideways at 375 px (%v)", name, err)
+		}
+		shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err == nil {
+			_ = os.WriteFile(filepath.Join(shots, name+"-375.png"), shot, 0o644)
+		}
+		do("wide", chromedp.EmulateViewport(1440, 900))
+		if errs := br.Errors(srv.URL + location()); len(errs) > 0 {
+			t.Errorf("%s logged errors: %v", name, errs)
+		}
+	}
+	clinic := func() string { t.Helper(); return text("#current-clinic") }
+
+	// Signed out, / leads to the sign-in form; a wrong password and an
+	// unknown email read the same.
+	do("open", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`input[type="password"]`)))
+	if !strings.HasPrefix(location(), "/login") {
+		t.Fatalf("signed out, / is %s", location())
+	}
+	page("login")
+	signIn := func(email, password string) {
+		t.Helper()
+		do("sign in", chromedp.SetValue(chromedp.CSS("#email"), email), chromedp.SetValue(chromedp.CSS("#password"), password))
+		follow("sign in", `form button[type="submit"]`)
+	}
+	signIn(b.w.Both.Email, "wrong password")
+	wrong := text(`[role="alert"]`)
+	signIn("nobody@nowhere.test", "wrong password")
+	if unknown := text(`[role="alert"]`); wrong != "Wrong email or password." || unknown != wrong {
+		t.Fatalf("wrong password %q, unknown email %q", wrong, unknown)
+	}
+	page("login-refused") // answered 401
+
+	// A user of two clinics chooses one, then switches from any page.
+	signIn(b.w.Both.Email, testkit.Password)
+	if location() != "/clinics" {
+		t.Fatalf("after sign-in: %s: %s", location(), text("main"))
+	}
+	page("clinics")
+	do("choose A", chromedp.SetValue(chromedp.CSS("#org"), b.w.A.ID.String()))
+	follow("choose A", "main button")
+	if location() != "/calls" || clinic() != b.w.A.Name {
+		t.Fatalf("after choosing A: %s, clinic %q", location(), clinic())
+	}
+	page("calls")
+	do("switch to B", chromedp.SetValue(chromedp.CSS("#switch-org"), b.w.B.ID.String()))
+	follow("switch to B", ".switcher button")
+	// Five pages through links and back: the clinic stays B.
+	for i, link := range []string{`table.calls a[href^="/calls/"]`, `a[href="/settings/receptionist"]`, `a[href="/password"]`,
+		`nav a[href="/calls"]`, `a.brand`} {
+		follow("navigate", link)
+		if c := clinic(); c != b.w.B.Name {
+			t.Fatalf("page %d (%s) acts for %q", i+1, location(), c)
+		}
+		if i == 0 {
+			page("call")
+		}
+		if i == 1 {
+			page("receptionist")
+		}
+		if i == 2 {
+			page("password")
+		}
+	}
+
+	// Filter by the caller's number, in another spelling.
+	national := "0" + strings.TrimPrefix(callB.FromNumber, "+44")
+	do("all calls", chromedp.SetValue(chromedp.CSS("#call_type"), "all"), chromedp.SetValue(chromedp.CSS("#q"), national))
+	follow("filter", ".filters button")
+	if got := text("#total"); got != "1 call" {
+		t.Fatalf("filtered by %s: %q", national, got)
+	}
+
+	// The recording plays and seeks through the session.
+	do("open the call", chromedp.Navigate(srv.URL+"/calls/"+callB.ID.String()), chromedp.WaitReady(chromedp.CSS("#recording")))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.getElementById("recording").play()`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("play: %v", err)
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		at, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.getElementById("recording").currentTime`))
+		return at > 0.5
+	})
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`(() => { const a = document.getElementById("recording"); a.currentTime = 2.2; return a.currentTime })()`)); err != nil {
+		t.Fatal(err)
+	}
+	if ranges.Load() == 0 {
+		t.Error("the player's Range requests were not answered 206")
+	}
+
+	// A refused edit says why next to the field and keeps what was typed.
+	do("edit the receptionist", chromedp.Navigate(srv.URL+"/settings/receptionist"), chromedp.WaitReady(chromedp.CSS("#assistant_name")),
+		chromedp.SetValue(chromedp.CSS("#assistant_name"), "Robin"), chromedp.SetValue(chromedp.CSS("#max_call_minutes"), "0"))
+	follow("save the receptionist", `form.stack button[type="submit"]`)
+	name, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#assistant_name")))
+	if msg := text("#max_call_minutes-error"); !strings.Contains(msg, "from 1 to 60") || name != "Robin" {
+		t.Fatalf("refused edit: %q, name kept %q", msg, name)
+	}
+	page("receptionist-error")
+
+	// Another clinic's call reads exactly like a call that does not exist.
+	do("A's call", chromedp.Navigate(srv.URL+"/calls/"+b.w.A.Calls[0].ID.String()), chromedp.WaitReady(chromedp.CSS("main")))
+	foreign := text("main")
+	page("not-found-foreign")
+	do("no call", chromedp.Navigate(srv.URL+"/calls/"+"00000000-0000-4000-8000-000000000000"), chromedp.WaitReady(chromedp.CSS("main")))
+	if missing := text("main"); !strings.HasPrefix(foreign, "Not found") || foreign != missing {
+		t.Fatalf("another clinic's call %q, a missing one %q", foreign, missing)
+	}
+	page("not-found")
+
+	// Sign out: every page leads to the sign-in page again.
+	follow("sign out", ".who button.link")
+	do("calls again", chromedp.Navigate(srv.URL+"/calls"), chromedp.WaitVisible(chromedp.CSS("#password")))
+	if !strings.HasPrefix(location(), "/login") {
+		t.Fatalf("after sign-out, /calls is %s", location())
+	}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
