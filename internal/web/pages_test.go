@@ -1,0 +1,223 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"frontdesk"
+	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/testkit"
+)
+
+// browserLike is a signed-in dashboard visitor: a cookie jar, and the
+// form token of its session.
+type browserLike struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+	csrf   string
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// signInPage signs u in through the sign-in form and, for a user of
+// several clinics, chooses org.
+func (b *bundle) signInPage(t *testing.T, u testkit.User, org frontdesk.OrgID) *browserLike {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	v := &browserLike{t: t, base: b.srv.URL, client: &http.Client{Jar: jar}}
+	res := v.post("/login", url.Values{"email": {u.Email}, "password": {testkit.Password}})
+	if res.status != 200 {
+		t.Fatalf("sign in %s: %d %s", u.Email, res.status, res.body)
+	}
+	if strings.Contains(res.url, "/clinics") {
+		if res = v.post("/clinics", url.Values{"org": {org.String()}}); !strings.HasSuffix(res.url, "/calls") {
+			t.Fatalf("choose %s: %d %s", org, res.status, res.body)
+		}
+	}
+	return v
+}
+
+type pageResponse struct {
+	status int
+	body   []byte
+	url    string
+}
+
+func (v *browserLike) do(req *http.Request) pageResponse {
+	v.t.Helper()
+	res, err := v.client.Do(req)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if m := csrfField.FindSubmatch(body); m != nil {
+		v.csrf = string(m[1])
+	}
+	if res.StatusCode >= 500 {
+		v.t.Errorf("%s %s: %d", req.Method, req.URL.Path, res.StatusCode)
+	}
+	return pageResponse{res.StatusCode, body, res.Request.URL.String()}
+}
+
+func (v *browserLike) get(path string) pageResponse {
+	req, _ := http.NewRequest(http.MethodGet, v.base+path, nil)
+	return v.do(req)
+}
+
+// post sends a form as the browser would from this site, with the
+// session's token unless form has its own.
+func (v *browserLike) post(path string, form url.Values, headers ...string) pageResponse {
+	if !form.Has("csrf") && v.csrf != "" {
+		form.Set("csrf", v.csrf)
+	}
+	req, _ := http.NewRequest(http.MethodPost, v.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", v.base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return v.do(req)
+}
+
+// Every page as every user of two clinics: the acting clinic's data, no
+// byte of the other's; another clinic's call by URL is the same 404 page
+// as a missing one, and audited.
+func TestEveryPageAsEveryUserLeaksNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	w := b.w
+	for _, a := range []struct {
+		name       string
+		user       testkit.User
+		own, other testkit.Clinic
+	}{
+		{"A owner", w.A.Owner, w.A, w.B}, {"A staff", w.A.Staff, w.A, w.B}, {"B owner", w.B.Owner, w.B, w.A},
+		{"B staff", w.B.Staff, w.B, w.A}, {"both, acting for A", w.Both, w.A, w.B}, {"both, acting for B", w.Both, w.B, w.A},
+	} {
+		t.Run(a.name, func(t *testing.T) {
+			v := b.signInPage(t, a.user, a.own.ID)
+			paths := []string{"/calls", "/calls?call_type=all&limit=100", "/calls?status=ended&call_type=all",
+				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics"}
+			for _, c := range a.own.Calls {
+				paths = append(paths, "/calls/"+c.ID.String())
+			}
+			for _, c := range a.other.Calls {
+				paths = append(paths, "/calls/"+c.ID.String(), "/calls/"+c.ID.String()+"/recording")
+			}
+			for _, p := range paths {
+				res := v.get(p)
+				for _, s := range clinicData(a.other) {
+					if a.user == w.Both && (s == a.other.Name || s == a.other.ID.String()) {
+						continue // the switcher rightly names both of Both's clinics
+					}
+					if bytes.Contains(res.body, []byte(s)) {
+						t.Errorf("GET %s: the other clinic's %q", p, s)
+					}
+				}
+			}
+			all := v.get("/calls?call_type=all&limit=100")
+			for _, c := range a.own.Calls {
+				if !bytes.Contains(all.body, []byte(c.ID.String())) {
+					t.Errorf("own call %s missing from the list", c.ID)
+				}
+			}
+			foreign := v.get("/calls/" + a.other.Calls[0].ID.String())
+			missing := v.get("/calls/" + frontdesk.NewCallID().String())
+			if foreign.status != 404 || missing.status != 404 || !bytes.Equal(foreign.body, missing.body) {
+				t.Errorf("another clinic's call: %d, a missing one: %d; bodies equal: %v", foreign.status, missing.status, bytes.Equal(foreign.body, missing.body))
+			}
+		})
+	}
+	events, err := b.db.Admin.ListAuditEvents(context.Background(), db.ListAuditEventsParams{RowLimit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreignReads := 0
+	for _, e := range events {
+		if e.CrossTenant && e.ResourceType == "call" {
+			foreignReads++
+		}
+	}
+	if foreignReads < 6 {
+		t.Errorf("%d audited reads of another clinic's call, want one per visitor at least", foreignReads)
+	}
+}
+
+// Forms: a cross-origin post and a post without the session's token are
+// refused (4xx, no redirect) and change nothing; a role below the page's
+// is refused before the form is read; the session is no API token and a
+// token opens no page.
+func TestFormsAreRefusedWithoutTheirToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	admin := b.signInPage(t, b.w.A.Owner, b.w.A.ID)
+	staff := b.signInPage(t, b.w.A.Staff, b.w.A.ID)
+	admin.get("/settings/receptionist")
+	form := url.Values{"assistant_name": {"Mallory"}, "greeting": {"Hi"}, "languages": {"en"}, "voice_provider": {"11labs"},
+		"voice_id": {"sarah"}, "model_provider": {"openai"}, "model": {"gpt-4.1"}, "tone": {"warm"}, "max_call_minutes": {"10"}}
+	name := func() string {
+		var out struct{ AssistantName string `json:"assistant_name"` }
+		b.get(t, "/api/voice/receptionist", b.token(t, b.w.A.Owner, frontdesk.OrgID{})).json(t, &out)
+		return out.AssistantName
+	}
+	for _, c := range []struct {
+		name    string
+		v       *browserLike
+		form    url.Values
+		headers []string
+		status  int
+	}{
+		{"cross-origin", admin, form, []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, 403},
+		{"no token", admin, url.Values{"csrf": {""}, "assistant_name": {"Mallory"}}, nil, 403},
+		{"another session's token", admin, url.Values{"csrf": {staff.csrf}, "assistant_name": {"Mallory"}}, nil, 403},
+		{"staff", staff, form, nil, 403},
+	} {
+		res := c.v.post("/settings/receptionist", c.form, c.headers...)
+		if res.status != c.status || strings.Contains(res.url, "/login") {
+			t.Errorf("%s: %d at %s", c.name, res.status, res.url)
+		}
+	}
+	if n := name(); n == "Mallory" {
+		t.Fatal("a refused form changed the profile")
+	}
+	if res := admin.post("/settings/receptionist", form); res.status != 200 || !strings.Contains(res.url, "saved") || name() != "Mallory" {
+		t.Fatalf("a proper form: %d %s", res.status, res.url)
+	}
+
+	// Signed out, a form is a 401, not a redirect.
+	anon := &browserLike{t: t, base: b.srv.URL, client: &http.Client{}}
+	if res := anon.post("/logout", url.Values{}); res.status != 401 {
+		t.Errorf("signed-out post: %d at %s", res.status, res.url)
+	}
+	// The session cookie is no API token; a token opens no page.
+	req, _ := http.NewRequest(http.MethodGet, b.srv.URL+"/api/calls-dashboard", nil)
+	if res := admin.do(req); res.status != 401 {
+		t.Errorf("the API with a session cookie: %d", res.status)
+	}
+	req, _ = http.NewRequest(http.MethodGet, b.srv.URL+"/calls", nil)
+	req.Header.Set("Authorization", "Bearer "+b.token(t, b.w.A.Owner, frontdesk.OrgID{}))
+	if res := anon.do(req); !strings.Contains(res.url, "/login") {
+		t.Errorf("a page with a bearer token: %d at %s", res.status, res.url)
+	}
+	// Sign out ends the session for good: its cookie, replayed, opens nothing.
+	cookies := admin.client.Jar.Cookies(req.URL)
+	admin.post("/logout", url.Values{})
+	replay := &browserLike{t: t, base: b.srv.URL, client: &http.Client{}}
+	req, _ = http.NewRequest(http.MethodGet, b.srv.URL+"/calls", nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	if res := replay.do(req); !strings.Contains(res.url, "/login") {
+		t.Errorf("a signed-out session's cookie replayed: %d at %s", res.status, res.url)
+	}
+}
