@@ -166,7 +166,9 @@ func TestFormsAreRefusedWithoutTheirToken(t *testing.T) {
 	form := url.Values{"assistant_name": {"Mallory"}, "greeting": {"Hi"}, "languages": {"en"}, "voice_provider": {"11labs"},
 		"voice_id": {"sarah"}, "model_provider": {"openai"}, "model": {"gpt-4.1"}, "tone": {"warm"}, "max_call_minutes": {"10"}}
 	name := func() string {
-		var out struct{ AssistantName string `json:"assistant_name"` }
+		var out struct {
+			AssistantName string `json:"assistant_name"`
+		}
 		b.get(t, "/api/voice/receptionist", b.token(t, b.w.A.Owner, frontdesk.OrgID{})).json(t, &out)
 		return out.AssistantName
 	}
