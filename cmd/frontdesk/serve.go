@@ -293,7 +293,7 @@ func cmdDev(ctx context.Context, env *environment, args []string) error {
 
 func printBanner(env *environment, f demo.Facts, d *databases, factsPath string) {
 	w := env.stdout
-	fmt.Fprintf(w, "\nFrontdesk is running at %s\n\n", f.BaseURL)
+	fmt.Fprintf(w, "\nFrontdesk is running at %s: open it in a browser and sign in as a demo user below\n\n", f.BaseURL)
 	fmt.Fprintf(w, "Demo logins (password for all: %s):\n", demo.Password)
 	for _, o := range f.Orgs {
 		fmt.Fprintf(w, "  %s  (org %s, %d calls)\n", o.Name, o.ID, len(o.CallIDs))
