@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -56,25 +58,43 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	h = web.New(web.Config{App: app.New(b.cfg), Verifier: b.verify, Log: b.log, PublicURL: srv.URL}).Handler()
 	callB := b.w.B.Calls[0]
 	b.storeRecording(t, b.w.B.ID, callB.ID, demo.ToneWAV(3*time.Second))
+	// The receptionist took a message for clinic B's staff.
+	secretB := voiceSetup(t, b, b.w.B, "+442079460001")
+	msg, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "tool-calls", "timestamp": time.Now().UnixMilli(),
+		"toolCallList": []any{map[string]any{"id": "msg-b", "type": "function", "function": map[string]any{"name": "takeMessage",
+			"arguments": map[string]any{"reason": "Asks whether the knee brace can be collected Friday", "urgency": "urgent"}}}},
+		"call": map[string]any{"id": "call-msg-b", "type": "inboundPhoneCall", "customer": map[string]any{"number": "+447700900123"}},
+		"phoneNumber": map[string]any{"number": "+442079460001"}}})
+	if r := b.deliver(t, msg, secretB); r.status != 200 || !strings.Contains(string(r.body), "with the staff") {
+		t.Fatalf("takeMessage: %d %s", r.status, r.body)
+	}
 
 	br := testkit.NewBrowser(t)
-	ctx := br.Ctx
+	// step bounds each browser step: a selector that never appears fails
+	// the test in seconds instead of hanging it.
+	step := func() (context.Context, context.CancelFunc) { return context.WithTimeout(br.Ctx, 20*time.Second) }
 	shots := t.ArtifactDir()
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
+		ctx, cancel := step()
+		defer cancel()
 		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
+			t.Fatalf("%s: %v", what, err)
 		}
 	}
 	// follow clicks sel and waits for the page it leads to.
-	follow := func(step, sel string) {
+	follow := func(what, sel string) {
 		t.Helper()
+		ctx, cancel := step()
+		defer cancel()
 		if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
-			t.Fatalf("%s: %v", step, err)
+			t.Fatalf("%s: %v", what, err)
 		}
 	}
 	text := func(sel string) string {
 		t.Helper()
+		ctx, cancel := step()
+		defer cancel()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 		if err != nil {
 			t.Fatalf("text of %s: %v", sel, err)
@@ -83,6 +103,8 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	}
 	location := func() string {
 		t.Helper()
+		ctx, cancel := step()
+		defer cancel()
 		u, err := chromedp.Run(ctx, chromedp.Location())
 		if err != nil {
 			t.Fatal(err)
@@ -92,6 +114,8 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	// page checks the page's conventions and keeps its screenshot.
 	page := func(name string) {
 		t.Helper()
+		ctx, cancel := step()
+		defer cancel()
 		problems, err := chromedp.Run(ctx, chromedp.Evaluate[string](pageChecks))
 		if err != nil || problems != "" {
 			t.Errorf("%s: %s %v", name, problems, err)
@@ -171,7 +195,19 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		}
 	}
 
+	// The message for the staff, marked done.
+	follow("messages", `nav a[href="/messages"]`)
+	if !strings.Contains(text(".card.urgent"), "knee brace") {
+		t.Fatalf("messages: %s", text("main"))
+	}
+	page("messages")
+	follow("mark done", ".card.urgent button")
+	if location() != "/messages" || !strings.Contains(text("main"), "Nothing to call back.") {
+		t.Fatalf("after marking done: %s %s", location(), text("main"))
+	}
+
 	// Filter by the caller's number, in another spelling.
+	follow("calls", `nav a[href="/calls"]`)
 	national := "0" + strings.TrimPrefix(callB.FromNumber, "+44")
 	do("all calls", chromedp.SetValue(chromedp.CSS("#call_type"), "all"), chromedp.SetValue(chromedp.CSS("#q"), national))
 	follow("filter", ".filters button")
@@ -179,6 +215,8 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		t.Fatalf("filtered by %s: %q", national, got)
 	}
 
+	ctx, cancel := context.WithTimeout(br.Ctx, time.Minute)
+	defer cancel()
 	// The recording plays and seeks through the session.
 	do("open the call", chromedp.Navigate(srv.URL+"/calls/"+callB.ID.String()), chromedp.WaitReady(chromedp.CSS("#recording")))
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.getElementById("recording").play()`, chromedp.EvalAwaitPromise)); err != nil {

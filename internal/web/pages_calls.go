@@ -122,7 +122,8 @@ func (s *Server) callRecording(w http.ResponseWriter, r *http.Request, v *view) 
 	return s.streamRecording(w, r, v.m.Org, id)
 }
 
-// callbackDonePage marks a message done and goes back to its call.
+// callbackDonePage marks a message done and goes back to its call, or to
+// the messages page.
 func (s *Server) callbackDonePage(w http.ResponseWriter, r *http.Request, v *view) error {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
@@ -131,7 +132,7 @@ func (s *Server) callbackDonePage(w http.ResponseWriter, r *http.Request, v *vie
 	if err := s.app.Calls.CallbackDone(r.Context(), v.m.Org, v.m.User, id); err != nil && !errors.Is(err, frontdesk.ErrConflict) {
 		return err
 	}
-	back := "/calls"
+	back := "/messages"
 	if c, err := frontdesk.ParseCallID(r.PostFormValue("call")); err == nil {
 		back = "/calls/" + c.String()
 	}

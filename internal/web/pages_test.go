@@ -107,7 +107,7 @@ func TestEveryPageAsEveryUserLeaksNothing(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			v := b.signInPage(t, a.user, a.own.ID)
 			paths := []string{"/calls", "/calls?call_type=all&limit=100", "/calls?status=ended&call_type=all",
-				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics"}
+				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done"}
 			for _, c := range a.own.Calls {
 				paths = append(paths, "/calls/"+c.ID.String())
 			}

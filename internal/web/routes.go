@@ -125,6 +125,7 @@ func (s *Server) pages() []page {
 		{"GET /calls/{callId}", staff, s.callPage},
 		{"GET /calls/{callId}/recording", staff, s.callRecording},
 		{"POST /callbacks/{id}/done", staff, s.callbackDonePage},
+		{"GET /messages", staff, s.messagesPage},
 
 		{"GET /settings/receptionist", admin, s.receptionistPage},
 		{"POST /settings/receptionist", admin, s.receptionistSubmit},
