@@ -63,7 +63,7 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	msg, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "tool-calls", "timestamp": time.Now().UnixMilli(),
 		"toolCallList": []any{map[string]any{"id": "msg-b", "type": "function", "function": map[string]any{"name": "takeMessage",
 			"arguments": map[string]any{"reason": "Asks whether the knee brace can be collected Friday", "urgency": "urgent"}}}},
-		"call": map[string]any{"id": "call-msg-b", "type": "inboundPhoneCall", "customer": map[string]any{"number": "+447700900123"}},
+		"call":        map[string]any{"id": "call-msg-b", "type": "inboundPhoneCall", "customer": map[string]any{"number": "+447700900123"}},
 		"phoneNumber": map[string]any{"number": "+442079460001"}}})
 	if r := b.deliver(t, msg, secretB); r.status != 200 || !strings.Contains(string(r.body), "with the staff") {
 		t.Fatalf("takeMessage: %d %s", r.status, r.body)
