@@ -195,6 +195,9 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		}
 	}
 
+	follow("team", `nav a[href="/team"]`)
+	page("team")
+
 	// The message for the staff, marked done.
 	follow("messages", `nav a[href="/messages"]`)
 	if !strings.Contains(text(".card.urgent"), "knee brace") {

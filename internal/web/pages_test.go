@@ -223,3 +223,49 @@ func TestFormsAreRefusedWithoutTheirToken(t *testing.T) {
 		t.Errorf("a signed-out session's cookie replayed: %d at %s", res.status, res.url)
 	}
 }
+
+// The team page: an owner adds a person, who signs in with the one-time
+// password shown once and chooses their own; roles change; another
+// clinic's member is the 404 page; staff cannot open it.
+func TestTeamPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	owner := b.signInPage(t, b.w.A.Owner, b.w.A.ID)
+	owner.get("/team")
+	res := owner.post("/team", url.Values{"email": {"not an email"}, "role": {"staff"}})
+	if res.status != 422 || !bytes.Contains(res.body, []byte(`id="email-error"`)) || !bytes.Contains(res.body, []byte(`value="not an email"`)) {
+		t.Fatalf("a bad email: %d", res.status)
+	}
+	res = owner.post("/team", url.Values{"email": {"new.hire@alpha.test"}, "name": {"New Hire"}, "role": {"staff"}})
+	m := regexp.MustCompile(`id="one-time" readonly value="([^"]+)"`).FindSubmatch(res.body)
+	if res.status != 200 || m == nil {
+		t.Fatalf("add: %d %s", res.status, res.body)
+	}
+	if again := owner.get("/team"); bytes.Contains(again.body, m[1]) {
+		t.Fatal("the one-time password is shown twice")
+	}
+	// The new person signs in: first their own password, then the calls.
+	jar, _ := cookiejar.New(nil)
+	hire := &browserLike{t: t, base: b.srv.URL, client: &http.Client{Jar: jar}}
+	first := hire.post("/login", url.Values{"email": {"new.hire@alpha.test"}, "password": {string(m[1])}})
+	if !bytes.Contains(first.body, []byte(`id="new_password"`)) {
+		t.Fatalf("first sign-in asks for no new password: %d", first.status)
+	}
+	done := hire.post("/login", url.Values{"email": {"new.hire@alpha.test"}, "password": {string(m[1])}, "new_password": {"a fresh passphrase"}})
+	if !strings.HasSuffix(done.url, "/calls") || !bytes.Contains(done.body, []byte(b.w.A.Name)) {
+		t.Fatalf("after choosing a password: %s", done.url)
+	}
+	// Another clinic's member, by URL, is the 404 page; staff see no team.
+	both := b.signInPage(t, b.w.Both, b.w.B.ID)
+	both.get("/team")
+	if res := both.post("/team/"+b.w.A.Staff.ID.String()+"/role", url.Values{"role": {"admin"}}); res.status != 404 {
+		t.Errorf("B's admin changes A's staff: %d", res.status)
+	}
+	staff := b.signInPage(t, b.w.A.Staff, b.w.A.ID)
+	if res := staff.get("/team"); res.status != 403 {
+		t.Errorf("staff opens the team page: %d", res.status)
+	}
+	if bytes.Contains(staff.get("/calls").body, []byte(`href="/team"`)) {
+		t.Error("staff are shown the team link")
+	}
+}

@@ -127,6 +127,12 @@ func (s *Server) pages() []page {
 		{"POST /callbacks/{id}/done", staff, s.callbackDonePage},
 		{"GET /messages", staff, s.messagesPage},
 
+		{"GET /team", admin, s.teamPage},
+		{"POST /team", admin, s.teamAdd},
+		{"POST /team/{userId}/role", admin, s.teamSetRole},
+		{"POST /team/{userId}/remove", admin, s.teamRemove},
+		{"POST /team/{userId}/password", admin, s.teamResetPassword},
+
 		{"GET /settings/receptionist", admin, s.receptionistPage},
 		{"POST /settings/receptionist", admin, s.receptionistSubmit},
 
