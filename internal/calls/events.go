@@ -76,6 +76,9 @@ func (s *Service) ApplyTx(ctx context.Context, tx *postgres.Tx, ev Event) error 
 	if err != nil || fresh == 0 {
 		return err // a redelivery: already applied
 	}
+	if err := notifyTx(ctx, tx); err != nil {
+		return err
+	}
 	callID := pgtype.Text{String: ev.ProviderCallID, Valid: true}
 	at := ev.at()
 	from, to := ev.numbers(tx.Org)
@@ -122,6 +125,9 @@ func (s *Service) ApplyTx(ctx context.Context, tx *postgres.Tx, ev Event) error 
 func (s *Service) EnsureTx(ctx context.Context, tx *postgres.Tx, ev Event) (frontdesk.CallID, error) {
 	from, to := ev.numbers(tx.Org)
 	callID := pgtype.Text{String: ev.ProviderCallID, Valid: true}
+	if err := notifyTx(ctx, tx); err != nil {
+		return frontdesk.CallID{}, err
+	}
 	if err := tx.EnsureCall(ctx, db.EnsureCallParams{OrgID: tx.Org.ID, ProviderCallID: callID, Direction: ev.Direction,
 		FromNumber: from, ToNumber: to, StartedAt: ev.at()}); err != nil {
 		return frontdesk.CallID{}, err

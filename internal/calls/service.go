@@ -25,9 +25,10 @@ type Outbox interface {
 // Service owns calls: the dashboard's list and detail, recordings and
 // their retention, and the provider events that create and update calls.
 type Service struct {
-	store  *postgres.Store
-	outbox Outbox
-	bucket *blob.Bucket
+	store    *postgres.Store
+	outbox   Outbox
+	bucket   *blob.Bucket
+	watchers watchers
 }
 
 // NewService returns the calls service.

@@ -418,3 +418,31 @@ func (s *Store) CheckSecretKey(ctx context.Context, seal func() []byte, open fun
 	}
 	return nil
 }
+
+// Listen calls fn with the payload of every notification on channel, on
+// a connection of its own (not one of the pool's), until ctx ends. After
+// each (re)connection it calls fn("") once: notifications sent while it
+// was away are lost, so a listener then looks for itself.
+func (s *Store) Listen(ctx context.Context, channel string, fn func(payload string)) {
+	for wait := time.Second; ctx.Err() == nil; wait = min(2*wait, 30*time.Second) {
+		conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+		if err == nil {
+			if _, err = conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err == nil {
+				wait = time.Second
+				fn("")
+				for {
+					n, err := conn.WaitForNotification(ctx)
+					if err != nil {
+						break
+					}
+					fn(n.Payload)
+				}
+			}
+			conn.Close(context.WithoutCancel(ctx))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+}

@@ -195,6 +195,35 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		}
 	}
 
+	// A call comes in while the list is open: it appears, then changes,
+	// without a reload.
+	live := func(status string) {
+		t.Helper()
+		m, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "status-update", "status": status, "timestamp": time.Now().UnixMilli(),
+			"call": map[string]any{"id": "live-call-b", "type": "inboundPhoneCall", "customer": map[string]any{"number": "+447700900555"}},
+			"phoneNumber": map[string]any{"number": "+442079460001"}, "customer": map[string]any{"number": "+447700900555"}}})
+		if r := b.deliver(t, m, secretB); r.status != 200 {
+			t.Fatalf("status-update: %d %s", r.status, r.body)
+		}
+	}
+	rowText := func() string {
+		ctx, cancel := step()
+		defer cancel()
+		s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("table.calls tbody tr")).map(r => r.innerText).join("\n")`))
+		return s
+	}
+	if location() != "/calls" {
+		t.Fatalf("not on the calls page: %s", location())
+	}
+	live("ringing")
+	testkit.Eventually(t, 10*time.Second, func() bool { return strings.Contains(rowText(), "+447700900555") })
+	live("in-progress")
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		rows := rowText()
+		return strings.Contains(rows, "in progress") && strings.Count(rows, "+447700900555") == 1
+	})
+	page("calls-live")
+
 	follow("team", `nav a[href="/team"]`)
 	page("team")
 
@@ -273,3 +302,5 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

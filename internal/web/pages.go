@@ -83,7 +83,7 @@ var templates = func() map[string]*template.Template {
 		},
 		"clock":    func(t time.Time) string { return t.Format("3:04:05 PM") },
 		"duration": durationWords,
-		"label":    func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"label":    func(s string) string { return strings.NewReplacer("_", " ", "-", " ").Replace(s) },
 		"list":     func(v ...string) []string { return v },
 		// field is one form field: its name, label, value and error.
 		"field": func(form any, name, label string, value any) formField {

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -21,6 +24,10 @@ type callsPage struct {
 	// Next is the next page's URL, with the same filters.
 	Next     string
 	Statuses []string
+	// Live is where the page hears of changes to its calls; Insert, on the
+	// first page without filters, which new calls it adds (their
+	// direction, or "all").
+	Live, Insert string
 }
 
 func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -32,6 +39,14 @@ func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 		}
 	}
 	data := callsPage{Query: q, Statuses: calls.Statuses}
+	since := calls.Position{UpdatedAt: time.Now()}
+	data.Live = "/calls/live?since=" + url.QueryEscape(since.String())
+	if len(q) == 0 || (len(q) == 1 && q.Has("call_type")) {
+		data.Insert = q.Get("call_type")
+		if data.Insert == "" {
+			data.Insert = "inbound"
+		}
+	}
 	page, err := s.app.Calls.List(r.Context(), v.m.Org, q)
 	var ve *frontdesk.ValidationError
 	status := http.StatusOK
@@ -52,6 +67,59 @@ func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 		}
 	}
 	return s.render(w, v, status, "calls", "Calls", data)
+}
+
+// callsLive streams changes to the clinic's calls to an open calls page
+// (server-sent events, each a row as the page renders it). EventSource
+// reconnects with the last event's id, and the stream goes on from there:
+// nothing is lost. The stream holds no transaction: it wakes on the
+// clinic's notifications (and every 20 s), then reads what changed.
+func (s *Server) callsLive(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	from := r.Header.Get("Last-Event-ID")
+	if from == "" {
+		from = r.URL.Query().Get("since")
+	}
+	pos := calls.ParsePosition(from, time.Now())
+	wake := s.app.Calls.Watch(ctx, v.m.Org)
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	tick := time.NewTicker(20 * time.Second)
+	defer tick.Stop()
+	for {
+		changes, err := s.app.Calls.Changes(ctx, v.m.Org, pos)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.WarnContext(ctx, "live calls stream ended", "err", err)
+			}
+			return nil // the browser reconnects from its last event
+		}
+		for _, c := range changes {
+			var row strings.Builder
+			if err := templates["calls"].ExecuteTemplate(&row, "row", c.Call); err != nil {
+				return err
+			}
+			data, _ := json.Marshal(map[string]string{"id": c.ID.String(), "direction": c.Direction, "html": row.String()})
+			fmt.Fprintf(w, "id: %s\nevent: call\ndata: %s\n\n", c.At, data)
+			pos = c.At
+		}
+		if len(changes) == 100 {
+			continue // more changed than one read returns
+		}
+		_ = rc.SetWriteDeadline(time.Now().Add(time.Minute))
+		if err := rc.Flush(); err != nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-tick.C:
+			fmt.Fprint(w, ": still here\n\n")
+		}
+	}
 }
 
 type callPage struct {

@@ -122,6 +122,7 @@ func (s *Server) pages() []page {
 		{"POST /password", signedIn, s.passwordSubmit},
 
 		{"GET /calls", staff, s.callsPage},
+		{"GET /calls/live", staff, s.callsLive},
 		{"GET /calls/{callId}", staff, s.callPage},
 		{"GET /calls/{callId}/recording", staff, s.callRecording},
 		{"POST /callbacks/{id}/done", staff, s.callbackDonePage},

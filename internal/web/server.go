@@ -120,6 +120,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController flush a stream through the recorder.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 // contextHandler adds request_id and org_id from the context to every record.
 type contextHandler struct{ slog.Handler }
 

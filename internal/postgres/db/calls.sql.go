@@ -116,6 +116,75 @@ func (q *Queries) CallStats(ctx context.Context, arg CallStatsParams) ([]CallSta
 	return items, nil
 }
 
+const CallsChangedSince = `-- name: CallsChangedSince :many
+SELECT id, direction, status, from_number, to_number, caller_name, started_at,
+       ended_at, duration_seconds, ended_reason, recording_status, cost_usd, outcome, updated_at
+FROM call_logs
+WHERE org_id = $1 AND (updated_at, id) > ($2::timestamptz, $3::uuid)
+ORDER BY updated_at, id
+LIMIT 100
+`
+
+type CallsChangedSinceParams struct {
+	OrgID          frontdesk.OrgID
+	AfterUpdatedAt time.Time
+	AfterID        uuid.UUID
+}
+
+type CallsChangedSinceRow struct {
+	ID              frontdesk.CallID
+	Direction       string
+	Status          string
+	FromNumber      string
+	ToNumber        string
+	CallerName      string
+	StartedAt       time.Time
+	EndedAt         *time.Time
+	DurationSeconds pgtype.Int4
+	EndedReason     string
+	RecordingStatus string
+	CostUsd         pgtype.Numeric
+	Outcome         pgtype.Text
+	UpdatedAt       time.Time
+}
+
+// The clinic's calls changed after a position (updated_at, id), oldest
+// change first.
+func (q *Queries) CallsChangedSince(ctx context.Context, arg CallsChangedSinceParams) ([]CallsChangedSinceRow, error) {
+	rows, err := q.db.Query(ctx, CallsChangedSince, arg.OrgID, arg.AfterUpdatedAt, arg.AfterID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CallsChangedSinceRow
+	for rows.Next() {
+		var i CallsChangedSinceRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Direction,
+			&i.Status,
+			&i.FromNumber,
+			&i.ToNumber,
+			&i.CallerName,
+			&i.StartedAt,
+			&i.EndedAt,
+			&i.DurationSeconds,
+			&i.EndedReason,
+			&i.RecordingStatus,
+			&i.CostUsd,
+			&i.Outcome,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const CountCalls = `-- name: CountCalls :one
 SELECT count(*)
 FROM call_logs
@@ -398,4 +467,15 @@ func (q *Queries) ListCalls(ctx context.Context, arg ListCallsParams) ([]ListCal
 		return nil, err
 	}
 	return items, nil
+}
+
+const NotifyCallsChanged = `-- name: NotifyCallsChanged :exec
+SELECT pg_notify('frontdesk_calls', $1::text)
+`
+
+// Wakes the clinic's live calls pages, at commit (a hint: they read what
+// changed themselves).
+func (q *Queries) NotifyCallsChanged(ctx context.Context, orgID string) error {
+	_, err := q.db.Exec(ctx, NotifyCallsChanged, orgID)
+	return err
 }

@@ -84,3 +84,18 @@ JOIN services s ON s.org_id = b.org_id AND s.id = b.service_id
 JOIN resources r ON r.org_id = b.org_id AND r.id = b.resource_id
 WHERE b.org_id = @org_id AND b.call_id = @call_id
 ORDER BY b.created_at, b.id;
+
+-- name: NotifyCallsChanged :exec
+-- Wakes the clinic's live calls pages, at commit (a hint: they read what
+-- changed themselves).
+SELECT pg_notify('frontdesk_calls', @org_id::text);
+
+-- name: CallsChangedSince :many
+-- The clinic's calls changed after a position (updated_at, id), oldest
+-- change first.
+SELECT id, direction, status, from_number, to_number, caller_name, started_at,
+       ended_at, duration_seconds, ended_reason, recording_status, cost_usd, outcome, updated_at
+FROM call_logs
+WHERE org_id = @org_id AND (updated_at, id) > (@after_updated_at::timestamptz, @after_id::uuid)
+ORDER BY updated_at, id
+LIMIT 100;
