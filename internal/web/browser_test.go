@@ -200,7 +200,7 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	live := func(status string) {
 		t.Helper()
 		m, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "status-update", "status": status, "timestamp": time.Now().UnixMilli(),
-			"call": map[string]any{"id": "live-call-b", "type": "inboundPhoneCall", "customer": map[string]any{"number": "+447700900555"}},
+			"call":        map[string]any{"id": "live-call-b", "type": "inboundPhoneCall", "customer": map[string]any{"number": "+447700900555"}},
 			"phoneNumber": map[string]any{"number": "+442079460001"}, "customer": map[string]any{"number": "+447700900555"}}})
 		if r := b.deliver(t, m, secretB); r.status != 200 {
 			t.Fatalf("status-update: %d %s", r.status, r.body)
