@@ -3,13 +3,18 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"frontdesk"
 	"frontdesk/internal/postgres/db"
@@ -267,5 +272,56 @@ func TestTeamPage(t *testing.T) {
 	}
 	if bytes.Contains(staff.get("/calls").body, []byte(`href="/team"`)) {
 		t.Error("staff are shown the team link")
+	}
+}
+
+// The live stream resumes from the last event it gave: calls that changed
+// while the page was away come first, and only the clinic's own.
+func TestLiveCallsResumeLosingNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	secretA := voiceSetup(t, b, b.w.A, numberA)
+	secretB := voiceSetup(t, b, b.w.B, "+442079460001")
+	v := b.signInPage(t, b.w.A.Staff, b.w.A.ID)
+	before := time.Now().Add(-time.Second)
+	status := func(secret, number, call string) {
+		m, _ := json.Marshal(map[string]any{"message": map[string]any{"type": "status-update", "status": "ringing", "timestamp": time.Now().UnixMilli(),
+			"call": map[string]any{"id": call, "type": "inboundPhoneCall"}, "phoneNumber": map[string]any{"number": number},
+			"customer": map[string]any{"number": "+15125550177"}}})
+		if r := b.deliver(t, m, secret); r.status != 200 {
+			t.Fatalf("status-update: %d", r.status)
+		}
+	}
+	// While no page listens, a call of A and one of B change.
+	status(secretA, numberA, "away-a")
+	status(secretB, "+442079460001", "away-b")
+	// The page comes back with the id of the last event it had.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.srv.URL+"/calls/live", nil)
+	req.Header.Set("Last-Event-ID", strconv.FormatInt(before.UnixMicro(), 10)+"."+uuid.Nil.String())
+	res, err := v.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	owner := b.owner(t)
+	var idA, idB string
+	owner.QueryRow(context.Background(), "SELECT id FROM call_logs WHERE provider_call_id = 'away-a'").Scan(&idA)
+	owner.QueryRow(context.Background(), "SELECT id FROM call_logs WHERE provider_call_id = 'away-b'").Scan(&idB)
+	var got strings.Builder
+	buf := make([]byte, 4096)
+	for idA == "" || !strings.Contains(got.String(), idA) {
+		n, err := res.Body.Read(buf)
+		got.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	if !strings.Contains(got.String(), "event: call") || !strings.Contains(got.String(), idA) || strings.Contains(got.String(), idB) {
+		t.Fatalf("resumed stream: %q (A's call %s, B's %s)", got.String(), idA, idB)
 	}
 }
