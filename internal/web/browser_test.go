@@ -226,6 +226,17 @@ func TestDashboardInTheBrowser(t *testing.T) {
 
 	follow("team", `nav a[href="/team"]`)
 	page("team")
+	follow("integrations", `nav a[href="/integrations"]`)
+	page("integrations")
+	// The confirmation is the browser's own dialog: answered yes.
+	if _, err := chromedp.Run(br.Ctx, chromedp.Evaluate[any](`window.confirm = () => true`)); err != nil {
+		t.Fatal(err)
+	}
+	follow("new secret", `form[action="/integrations/secret"] button`)
+	if secret, _ := chromedp.Run(br.Ctx, chromedp.Value(chromedp.CSS("#secret"))); len(secret) < 40 {
+		t.Fatalf("the new secret is not shown: %q", secret)
+	}
+	page("integrations-secret")
 
 	// The message for the staff, marked done.
 	follow("messages", `nav a[href="/messages"]`)

@@ -110,7 +110,8 @@ var templates = func() map[string]*template.Template {
 		if name == "layout" {
 			continue
 		}
-		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(ui, "ui/templates/layout.html", n))
+		// Each page with the frame and the parts every page shares (*.tmpl).
+		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(ui, "ui/templates/layout.html", "ui/templates/*.tmpl", n))
 	}
 	return out
 }()

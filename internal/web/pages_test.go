@@ -112,7 +112,7 @@ func TestEveryPageAsEveryUserLeaksNothing(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			v := b.signInPage(t, a.user, a.own.ID)
 			paths := []string{"/calls", "/calls?call_type=all&limit=100", "/calls?status=ended&call_type=all",
-				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done"}
+				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done", "/integrations", "/team"}
 			for _, c := range a.own.Calls {
 				paths = append(paths, "/calls/"+c.ID.String())
 			}
@@ -323,5 +323,38 @@ func TestLiveCallsResumeLosingNothing(t *testing.T) {
 	}
 	if !strings.Contains(got.String(), "event: call") || !strings.Contains(got.String(), idA) || strings.Contains(got.String(), idB) {
 		t.Fatalf("resumed stream: %q (A's call %s, B's %s)", got.String(), idA, idB)
+	}
+}
+
+// The integrations page: a refused Twilio form says why next to the field,
+// keeps what was typed and never shows the token back; a saved one tells
+// Twilio's URLs; Vapi's key is write-only.
+func TestIntegrationsPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	v := b.signInPage(t, b.w.A.Owner, b.w.A.ID)
+	v.get("/integrations")
+	bad := v.post("/integrations/twilio", url.Values{"account_sid": {sidA}, "auth_token": {tokenA}, "from_number": {"555-1234"},
+		"reminder_template": {"See you {when}"}})
+	if bad.status != 422 || !bytes.Contains(bad.body, []byte(`id="from_number-error"`)) || !bytes.Contains(bad.body, []byte("See you {when}")) ||
+		bytes.Contains(bad.body, []byte(tokenA)) {
+		t.Fatalf("a refused Twilio form: %d", bad.status)
+	}
+	ok := v.post("/integrations/twilio", url.Values{"account_sid": {sidA}, "auth_token": {tokenA}, "from_number": {"+15125550100"}})
+	if !strings.Contains(ok.url, "done=twilio") || !bytes.Contains(ok.body, []byte("Twilio account saved.")) ||
+		!bytes.Contains(ok.body, []byte(b.srv.URL)) && !bytes.Contains(ok.body, []byte("/api/webhooks/twilio/inbound")) || bytes.Contains(ok.body, []byte(tokenA)) {
+		t.Fatalf("a saved Twilio form: %d %s", ok.status, ok.url)
+	}
+	key := "vapi-private-" + b.w.A.ID.String()
+	b.vapi.Own(key, numberA)
+	connected := v.post("/integrations/vapi", url.Values{"api_key": {key}})
+	if !bytes.Contains(connected.body, []byte("Vapi account connected.")) || bytes.Contains(connected.body, []byte(key)) {
+		t.Fatalf("connect Vapi: %d", connected.status)
+	}
+	if reg := v.post("/integrations/numbers", url.Values{"number": {numberA}}); !bytes.Contains(reg.body, []byte("Registered")) {
+		t.Fatalf("register a number: %d", reg.status)
+	}
+	if v.get("/integrations?done=<script>").status != 200 || bytes.Contains(v.get("/integrations?done=Call+us+now").body, []byte("Call us now")) {
+		t.Fatal("the page repeats words from its URL")
 	}
 }

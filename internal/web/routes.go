@@ -134,6 +134,15 @@ func (s *Server) pages() []page {
 		{"POST /team/{userId}/remove", admin, s.teamRemove},
 		{"POST /team/{userId}/password", admin, s.teamResetPassword},
 
+		{"GET /integrations", admin, s.integrationsPage},
+		{"POST /integrations/vapi", admin, s.vapiKeySubmit},
+		{"POST /integrations/vapi/disconnect", admin, s.vapiDisconnect},
+		{"POST /integrations/numbers", admin, s.numberSubmit},
+		{"POST /integrations/numbers/remove", admin, s.numberRemove},
+		{"POST /integrations/secret", admin, s.secretRotate},
+		{"POST /integrations/twilio", admin, s.twilioSubmit},
+		{"POST /integrations/twilio/disconnect", admin, s.twilioDisconnect},
+
 		{"GET /settings/receptionist", admin, s.receptionistPage},
 		{"POST /settings/receptionist", admin, s.receptionistSubmit},
 
