@@ -3,6 +3,7 @@ package scheduling
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ func (s *Service) SetHours(ctx context.Context, org frontdesk.OrgID, resource fr
 		o, ok1 := ParseClock(h.Opens)
 		c, ok2 := ParseClock(h.Closes)
 		if h.Weekday < 0 || h.Weekday > 6 || !ok1 || !ok2 || o >= c {
-			return frontdesk.Invalid("hours", "entry %d: weekday 0-6 (0 = Sunday), opens before closes, times as HH:MM", i)
+			return frontdesk.Invalid(fmt.Sprintf("hours[%d]", i), "weekday 0-6 (0 = Sunday), opens before closes, times as HH:MM")
 		}
 		ranges = append(ranges, parsed{h.Weekday, o, c})
 	}

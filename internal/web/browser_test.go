@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"frontdesk"
 	"frontdesk/internal/app"
 	"frontdesk/internal/demo"
 	"frontdesk/internal/testkit"
@@ -223,6 +224,27 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		return strings.Contains(rows, "in progress") && strings.Count(rows, "+447700900555") == 1
 	})
 	page("calls-live")
+
+	// Hours: a range closing before it opens is marked where it was typed;
+	// a proper one is saved and the receptionist answers from it.
+	follow("hours", `nav a[href="/settings/hours"]`)
+	page("hours")
+	do("Saturday backwards", chromedp.SetValue(chromedp.CSS("#opens-6-0"), "10:00"), chromedp.SetValue(chromedp.CSS("#closes-6-0"), "09:00"))
+	follow("save hours", `form.hours button`)
+	if msg := text("#opens-6-0-error"); !strings.Contains(msg, "opening before closing") {
+		t.Fatalf("backwards range: %q", msg)
+	}
+	page("hours-error")
+	do("Saturday morning", chromedp.SetValue(chromedp.CSS("#closes-6-0"), "13:00"))
+	follow("save hours", `form.hours button`)
+	if !strings.Contains(text("main"), "Saved.") {
+		t.Fatalf("hours not saved: %s", text("main"))
+	}
+	var week struct{ Hours []struct{ Weekday int16 } }
+	b.get(t, "/api/settings/hours", b.token(t, b.w.B.Owner, frontdesk.OrgID{})).json(t, &week)
+	if len(week.Hours) != 1 || week.Hours[0].Weekday != 6 {
+		t.Fatalf("hours after saving: %+v", week)
+	}
 
 	follow("team", `nav a[href="/team"]`)
 	page("team")

@@ -143,6 +143,11 @@ func (s *Server) pages() []page {
 		{"POST /integrations/twilio", admin, s.twilioSubmit},
 		{"POST /integrations/twilio/disconnect", admin, s.twilioDisconnect},
 
+		{"GET /settings/hours", admin, s.hoursPage},
+		{"POST /settings/hours", admin, s.hoursSubmit},
+		{"POST /settings/closures", admin, s.closureSubmit},
+		{"POST /settings/closures/{id}/delete", admin, s.closureDelete},
+
 		{"GET /settings/receptionist", admin, s.receptionistPage},
 		{"POST /settings/receptionist", admin, s.receptionistSubmit},
 
