@@ -57,6 +57,7 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	h = web.New(web.Config{App: app.New(b.cfg), Verifier: b.verify, Log: b.log, PublicURL: srv.URL}).Handler()
+	cs := setupCalendar(t, b, b.w.B, "Europe/London")
 	callB := b.w.B.Calls[0]
 	b.storeRecording(t, b.w.B.ID, callB.ID, demo.ToneWAV(3*time.Second))
 	// The receptionist took a message for clinic B's staff.
@@ -225,6 +226,39 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	})
 	page("calls-live")
 
+	// Calendar: book a free time; a time taken meanwhile offers the
+	// nearest free ones, and one of them books; cancel.
+	do("calendar", chromedp.Navigate(srv.URL+"/calendar?day="+cs.day.Format(time.DateOnly)), chromedp.WaitReady(chromedp.CSS("#day")))
+	page("calendar")
+	do("choose the service", chromedp.SetValue(chromedp.CSS("#service"), cs.service))
+	follow("free times", "#show-free")
+	nine := cs.at(9, 0).Format("2006-01-02 15:04")
+	do("fill the booking", chromedp.SetValue(chromedp.CSS("#start"), nine), chromedp.SetValue(chromedp.CSS("#patient_name"), "Ruth Okafor"),
+		chromedp.SetValue(chromedp.CSS("#patient_phone"), "07911 123456"))
+	page("calendar-book")
+	// Meanwhile both clinicians' nine o'clock goes, by phone.
+	for _, res := range cs.resources {
+		if r := b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(res, cs.at(9, 0))); r.status != 201 {
+			t.Fatalf("book by API: %d %s", r.status, r.body)
+		}
+	}
+	follow("book", `form[action="/calendar/book"] button`)
+	if !strings.Contains(text("main"), "That time was just taken") {
+		t.Fatalf("a taken time: %s", text("main"))
+	}
+	page("calendar-taken")
+	follow("take an alternative", `ul.choices button`)
+	if !strings.Contains(text("main"), "Booked.") || !strings.Contains(text("main"), "Ruth Okafor") {
+		t.Fatalf("after booking an alternative: %s", text("main"))
+	}
+	if _, err := chromedp.Run(br.Ctx, chromedp.Evaluate[any](`window.confirm = () => true`)); err != nil {
+		t.Fatal(err)
+	}
+	follow("cancel", `form[action$="/cancel"] button`)
+	if !strings.Contains(text("main"), "Cancelled.") {
+		t.Fatalf("after cancelling: %s", text("main"))
+	}
+
 	// Hours: a range closing before it opens is marked where it was typed;
 	// a proper one is saved and the receptionist answers from it.
 	follow("hours", `nav a[href="/settings/hours"]`)
@@ -240,9 +274,20 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	if !strings.Contains(text("main"), "Saved.") {
 		t.Fatalf("hours not saved: %s", text("main"))
 	}
-	var week struct{ Hours []struct{ Weekday int16 } }
+	var week struct {
+		Hours []struct {
+			Weekday       int16
+			Opens, Closes string
+		}
+	}
 	b.get(t, "/api/settings/hours", b.token(t, b.w.B.Owner, frontdesk.OrgID{})).json(t, &week)
-	if len(week.Hours) != 1 || week.Hours[0].Weekday != 6 {
+	saturday := ""
+	for _, h := range week.Hours {
+		if h.Weekday == 6 {
+			saturday += h.Opens + "-" + h.Closes + " "
+		}
+	}
+	if len(week.Hours) != 14 || saturday != "10:00-13:00 13:00-17:00 " {
 		t.Fatalf("hours after saving: %+v", week)
 	}
 

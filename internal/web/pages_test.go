@@ -112,7 +112,7 @@ func TestEveryPageAsEveryUserLeaksNothing(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			v := b.signInPage(t, a.user, a.own.ID)
 			paths := []string{"/calls", "/calls?call_type=all&limit=100", "/calls?status=ended&call_type=all",
-				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done", "/integrations", "/team", "/settings/hours"}
+				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done", "/integrations", "/team", "/settings/hours", "/calendar"}
 			for _, c := range a.own.Calls {
 				paths = append(paths, "/calls/"+c.ID.String())
 			}

@@ -127,6 +127,10 @@ func (s *Server) pages() []page {
 		{"GET /calls/{callId}/recording", staff, s.callRecording},
 		{"POST /callbacks/{id}/done", staff, s.callbackDonePage},
 		{"GET /messages", staff, s.messagesPage},
+		{"GET /calendar", staff, s.calendarPage},
+		{"POST /calendar/book", staff, s.calendarBook},
+		{"POST /calendar/bookings/{id}/cancel", staff, s.calendarCancel},
+		{"POST /calendar/bookings/{id}/move", staff, s.calendarMove},
 
 		{"GET /team", admin, s.teamPage},
 		{"POST /team", admin, s.teamAdd},
