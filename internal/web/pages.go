@@ -85,6 +85,14 @@ var templates = func() map[string]*template.Template {
 		"duration": durationWords,
 		"label":    func(s string) string { return strings.NewReplacer("_", " ", "-", " ").Replace(s) },
 		"list":     func(v ...string) []string { return v },
+		// args names a shared part's values: (args "Key" value ...).
+		"args": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
 		// field is one form field: its name, label, value and error.
 		"field": func(form any, name, label string, value any) formField {
 			f := formField{Name: name, Label: label, Value: fmt.Sprint(value)}
