@@ -291,6 +291,8 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		t.Fatalf("hours after saving: %+v", week)
 	}
 
+	follow("insights", `nav a[href="/insights"]`)
+	page("insights")
 	follow("team", `nav a[href="/team"]`)
 	page("team")
 	follow("integrations", `nav a[href="/integrations"]`)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -112,7 +113,7 @@ func TestEveryPageAsEveryUserLeaksNothing(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			v := b.signInPage(t, a.user, a.own.ID)
 			paths := []string{"/calls", "/calls?call_type=all&limit=100", "/calls?status=ended&call_type=all",
-				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done", "/integrations", "/team", "/settings/hours", "/calendar"}
+				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done", "/integrations", "/team", "/settings/hours", "/calendar", "/insights", "/insights?from=2020-01-01&to=2030-01-01"}
 			for _, c := range a.own.Calls {
 				paths = append(paths, "/calls/"+c.ID.String())
 			}
@@ -356,5 +357,28 @@ func TestIntegrationsPage(t *testing.T) {
 	}
 	if v.get("/integrations?done=<script>").status != 200 || bytes.Contains(v.get("/integrations?done=Call+us+now").body, []byte("Call us now")) {
 		t.Fatal("the page repeats words from its URL")
+	}
+}
+
+// Insights count the clinic's own calls in the range, per day and hour in
+// its zone, and refuse a range they cannot draw.
+func TestInsightsPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	v := b.signInPage(t, b.w.A.Staff, b.w.A.ID)
+	first := b.w.A.Calls[0].StartedAt
+	for _, c := range b.w.A.Calls {
+		if c.StartedAt.Before(first) {
+			first = c.StartedAt
+		}
+	}
+	day := first.Format("2006-01-02")
+	res := v.get("/insights?from=" + day + "&to=" + first.AddDate(0, 0, 2).Format("2006-01-02"))
+	want := fmt.Sprintf("<dt>Calls</dt><dd>%d</dd>", len(b.w.A.Calls))
+	if res.status != 200 || !bytes.Contains(res.body, []byte(want)) || !bytes.Contains(res.body, []byte("<svg class=\"chart\"")) {
+		t.Fatalf("insights: %d, want %s in\n%s", res.status, want, res.body)
+	}
+	if bad := v.get("/insights?from=2020-01-01&to=2026-01-01"); bad.status != 422 || !bytes.Contains(bad.body, []byte(`id="from-error"`)) {
+		t.Fatalf("a range over a year: %d", bad.status)
 	}
 }

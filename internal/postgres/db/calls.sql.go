@@ -116,6 +116,162 @@ func (q *Queries) CallStats(ctx context.Context, arg CallStatsParams) ([]CallSta
 	return items, nil
 }
 
+const CallTotals = `-- name: CallTotals :one
+SELECT count(*) AS calls, coalesce(avg(duration_seconds), 0)::float8 AS avg_seconds,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM bookings b WHERE b.org_id = c.org_id AND b.call_id = c.id
+                                       AND b.status <> 'held')) AS booked
+FROM call_logs c
+WHERE c.org_id = $1 AND c.started_at >= $2 AND c.started_at < $3
+`
+
+type CallTotalsParams struct {
+	OrgID  frontdesk.OrgID
+	FromAt time.Time
+	ToAt   time.Time
+}
+
+type CallTotalsRow struct {
+	Calls      int64
+	AvgSeconds float64
+	Booked     int64
+}
+
+// Calls in a range, their average length, and how many made a booking.
+func (q *Queries) CallTotals(ctx context.Context, arg CallTotalsParams) (CallTotalsRow, error) {
+	row := q.db.QueryRow(ctx, CallTotals, arg.OrgID, arg.FromAt, arg.ToAt)
+	var i CallTotalsRow
+	err := row.Scan(&i.Calls, &i.AvgSeconds, &i.Booked)
+	return i, err
+}
+
+const CallsByDay = `-- name: CallsByDay :many
+SELECT (started_at AT TIME ZONE $1::text)::date AS day, count(*) AS calls
+FROM call_logs
+WHERE org_id = $2 AND started_at >= $3 AND started_at < $4
+GROUP BY 1 ORDER BY 1
+`
+
+type CallsByDayParams struct {
+	Tz     string
+	OrgID  frontdesk.OrgID
+	FromAt time.Time
+	ToAt   time.Time
+}
+
+type CallsByDayRow struct {
+	Day   pgtype.Date
+	Calls int64
+}
+
+// Calls per day of the clinic's zone in a range.
+func (q *Queries) CallsByDay(ctx context.Context, arg CallsByDayParams) ([]CallsByDayRow, error) {
+	rows, err := q.db.Query(ctx, CallsByDay,
+		arg.Tz,
+		arg.OrgID,
+		arg.FromAt,
+		arg.ToAt,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CallsByDayRow
+	for rows.Next() {
+		var i CallsByDayRow
+		if err := rows.Scan(&i.Day, &i.Calls); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const CallsByHour = `-- name: CallsByHour :many
+SELECT extract(hour FROM started_at AT TIME ZONE $1::text)::int AS hour, count(*) AS calls
+FROM call_logs
+WHERE org_id = $2 AND started_at >= $3 AND started_at < $4
+GROUP BY 1 ORDER BY 1
+`
+
+type CallsByHourParams struct {
+	Tz     string
+	OrgID  frontdesk.OrgID
+	FromAt time.Time
+	ToAt   time.Time
+}
+
+type CallsByHourRow struct {
+	Hour  int32
+	Calls int64
+}
+
+// Calls per hour of the day, clinic time, in a range.
+func (q *Queries) CallsByHour(ctx context.Context, arg CallsByHourParams) ([]CallsByHourRow, error) {
+	rows, err := q.db.Query(ctx, CallsByHour,
+		arg.Tz,
+		arg.OrgID,
+		arg.FromAt,
+		arg.ToAt,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CallsByHourRow
+	for rows.Next() {
+		var i CallsByHourRow
+		if err := rows.Scan(&i.Hour, &i.Calls); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const CallsByOutcome = `-- name: CallsByOutcome :many
+SELECT coalesce(outcome, 'not reported')::text AS outcome, count(*) AS calls
+FROM call_logs
+WHERE org_id = $1 AND started_at >= $2 AND started_at < $3
+GROUP BY 1 ORDER BY 2 DESC
+`
+
+type CallsByOutcomeParams struct {
+	OrgID  frontdesk.OrgID
+	FromAt time.Time
+	ToAt   time.Time
+}
+
+type CallsByOutcomeRow struct {
+	Outcome string
+	Calls   int64
+}
+
+func (q *Queries) CallsByOutcome(ctx context.Context, arg CallsByOutcomeParams) ([]CallsByOutcomeRow, error) {
+	rows, err := q.db.Query(ctx, CallsByOutcome, arg.OrgID, arg.FromAt, arg.ToAt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CallsByOutcomeRow
+	for rows.Next() {
+		var i CallsByOutcomeRow
+		if err := rows.Scan(&i.Outcome, &i.Calls); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const CallsChangedSince = `-- name: CallsChangedSince :many
 SELECT id, direction, status, from_number, to_number, caller_name, started_at,
        ended_at, duration_seconds, ended_reason, recording_status, cost_usd, outcome, updated_at

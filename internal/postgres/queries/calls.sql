@@ -99,3 +99,31 @@ FROM call_logs
 WHERE org_id = @org_id AND (updated_at, id) > (@after_updated_at::timestamptz, @after_id::uuid)
 ORDER BY updated_at, id
 LIMIT 100;
+
+-- name: CallsByDay :many
+-- Calls per day of the clinic's zone in a range.
+SELECT (started_at AT TIME ZONE @tz::text)::date AS day, count(*) AS calls
+FROM call_logs
+WHERE org_id = @org_id AND started_at >= @from_at AND started_at < @to_at
+GROUP BY 1 ORDER BY 1;
+
+-- name: CallsByHour :many
+-- Calls per hour of the day, clinic time, in a range.
+SELECT extract(hour FROM started_at AT TIME ZONE @tz::text)::int AS hour, count(*) AS calls
+FROM call_logs
+WHERE org_id = @org_id AND started_at >= @from_at AND started_at < @to_at
+GROUP BY 1 ORDER BY 1;
+
+-- name: CallsByOutcome :many
+SELECT coalesce(outcome, 'not reported')::text AS outcome, count(*) AS calls
+FROM call_logs
+WHERE org_id = @org_id AND started_at >= @from_at AND started_at < @to_at
+GROUP BY 1 ORDER BY 2 DESC;
+
+-- name: CallTotals :one
+-- Calls in a range, their average length, and how many made a booking.
+SELECT count(*) AS calls, coalesce(avg(duration_seconds), 0)::float8 AS avg_seconds,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM bookings b WHERE b.org_id = c.org_id AND b.call_id = c.id
+                                       AND b.status <> 'held')) AS booked
+FROM call_logs c
+WHERE c.org_id = @org_id AND c.started_at >= @from_at AND c.started_at < @to_at;
