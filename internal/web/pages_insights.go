@@ -84,7 +84,8 @@ func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if busiest.N > 0 {
 		d.Busiest = fmt.Sprintf("%s (%d calls)", busiest.Label, busiest.N)
 	}
-	secs := int32(in.AvgSeconds)
-	d.AvgDuration = durationWords(&secs)
+	if secs := int32(in.AvgSeconds + 0.5); secs > 0 {
+		d.AvgDuration = durationWords(&secs)
+	}
 	return s.render(w, v, status, "insights", "Insights", d)
 }
