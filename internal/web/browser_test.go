@@ -291,6 +291,10 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		t.Fatalf("hours after saving: %+v", week)
 	}
 
+	follow("patients", `nav a[href="/patients"]`)
+	do("a patient", chromedp.SetValue(chromedp.CSS("#phone"), callB.FromNumber))
+	follow("show the patient", `main form button`)
+	page("patient")
 	follow("insights", `nav a[href="/insights"]`)
 	page("insights")
 	follow("team", `nav a[href="/team"]`)

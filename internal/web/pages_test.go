@@ -113,7 +113,8 @@ func TestEveryPageAsEveryUserLeaksNothing(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			v := b.signInPage(t, a.user, a.own.ID)
 			paths := []string{"/calls", "/calls?call_type=all&limit=100", "/calls?status=ended&call_type=all",
-				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done", "/integrations", "/team", "/settings/hours", "/calendar", "/insights", "/insights?from=2020-01-01&to=2030-01-01"}
+				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done", "/integrations", "/team", "/settings/hours", "/calendar", "/insights", "/insights?from=2020-01-01&to=2030-01-01",
+				"/patients?phone=" + url.QueryEscape(a.other.Calls[0].FromNumber), "/patients?phone=" + url.QueryEscape(a.own.Calls[0].FromNumber)}
 			for _, c := range a.own.Calls {
 				paths = append(paths, "/calls/"+c.ID.String())
 			}
@@ -380,5 +381,22 @@ func TestInsightsPage(t *testing.T) {
 	}
 	if bad := v.get("/insights?from=2020-01-01&to=2026-01-01"); bad.status != 422 || !bytes.Contains(bad.body, []byte(`id="from-error"`)) {
 		t.Fatalf("a range over a year: %d", bad.status)
+	}
+}
+
+// A patient's page gathers the clinic's own calls with that number; the
+// other clinic's patient is an empty page.
+func TestPatientPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	v := b.signInPage(t, b.w.A.Staff, b.w.A.ID)
+	own := b.w.A.Calls[0]
+	res := v.get("/patients?phone=" + url.QueryEscape(own.FromNumber))
+	if res.status != 200 || !bytes.Contains(res.body, []byte("/calls/"+own.ID.String())) {
+		t.Fatalf("own patient: %d", res.status)
+	}
+	other := v.get("/patients?phone=" + url.QueryEscape(b.w.B.Calls[0].FromNumber))
+	if !bytes.Contains(other.body, []byte("Nothing with this number.")) || bytes.Contains(other.body, []byte(b.w.B.Calls[0].ID.String())) {
+		t.Fatalf("the other clinic's patient: %d", other.status)
 	}
 }

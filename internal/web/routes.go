@@ -127,6 +127,7 @@ func (s *Server) pages() []page {
 		{"GET /calls/{callId}/recording", staff, s.callRecording},
 		{"POST /callbacks/{id}/done", staff, s.callbackDonePage},
 		{"GET /messages", staff, s.messagesPage},
+		{"GET /patients", staff, s.patientPage},
 		{"GET /insights", staff, s.insightsPage},
 		{"GET /calendar", staff, s.calendarPage},
 		{"POST /calendar/book", staff, s.calendarBook},
