@@ -189,3 +189,24 @@ func OneTimePassword() string {
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// AuditEntry is one line of a clinic's audit trail.
+type AuditEntry struct {
+	At                         time.Time
+	User, Action, What, Client string
+}
+
+// AuditLog is the clinic's audit trail, newest first: requests for
+// objects it does not have, and changes to its team.
+func (s *Service) AuditLog(ctx context.Context, org frontdesk.OrgID) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		rows, err := tx.ClinicAuditEvents(ctx, org)
+		for _, r := range rows {
+			out = append(out, AuditEntry{At: r.OccurredAt.In(tx.Org.Location), User: r.UserEmail, Action: r.Action,
+				What: r.ResourceType + " " + r.ResourceID, Client: r.RemoteAddr})
+		}
+		return err
+	})
+	return out, err
+}

@@ -134,3 +134,13 @@ func (s *Server) teamResetPassword(w http.ResponseWriter, r *http.Request, v *vi
 	}
 	return s.team(w, r, v, teamPage{Shown: password, ShownFor: email}, http.StatusOK)
 }
+
+// auditPage is the clinic's audit trail (owners).
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	v.nav = "audit"
+	entries, err := s.app.Identity.AuditLog(r.Context(), v.m.Org)
+	if err != nil {
+		return err
+	}
+	return s.render(w, v, http.StatusOK, "audit", "Audit", entries)
+}

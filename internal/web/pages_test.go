@@ -158,6 +158,16 @@ func TestEveryPageAsEveryUserLeaksNothing(t *testing.T) {
 	if foreignReads < 6 {
 		t.Errorf("%d audited reads of another clinic's call, want one per visitor at least", foreignReads)
 	}
+	// Each clinic's owner sees its own people's misses, not the other's.
+	for _, c := range []struct{ own, other testkit.Clinic }{{w.A, w.B}, {w.B, w.A}} {
+		page := b.signInPage(t, c.own.Owner, c.own.ID).get("/audit")
+		if page.status != 200 || !bytes.Contains(page.body, []byte(c.own.Staff.Email)) || bytes.Contains(page.body, []byte(c.other.Staff.Email)) {
+			t.Errorf("%s's audit page: %d", c.own.Name, page.status)
+		}
+	}
+	if res := b.signInPage(t, w.A.Staff, w.A.ID).get("/audit"); res.status != 403 {
+		t.Errorf("staff open the audit page: %d", res.status)
+	}
 }
 
 // Forms: a cross-origin post and a post without the session's token are

@@ -149,6 +149,8 @@ func (s *Server) pages() []page {
 		{"POST /integrations/twilio", admin, s.twilioSubmit},
 		{"POST /integrations/twilio/disconnect", admin, s.twilioDisconnect},
 
+		{"GET /audit", owner, s.auditPage},
+
 		{"GET /settings/hours", admin, s.hoursPage},
 		{"POST /settings/hours", admin, s.hoursSubmit},
 		{"POST /settings/closures", admin, s.closureSubmit},

@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"frontdesk"
 	"github.com/google/uuid"
@@ -52,6 +53,51 @@ INSERT INTO secret_key_check (sealed) VALUES ($1) ON CONFLICT (id) DO NOTHING
 func (q *Queries) AddSecretKeyCheck(ctx context.Context, sealed []byte) error {
 	_, err := q.db.Exec(ctx, AddSecretKeyCheck, sealed)
 	return err
+}
+
+const ClinicAuditEvents = `-- name: ClinicAuditEvents :many
+SELECT a.occurred_at, coalesce(u.email, '')::text AS user_email, a.action, a.resource_type, a.resource_id, a.remote_addr
+FROM audit_events a LEFT JOIN users u ON u.id = a.user_id
+WHERE a.org_id = $1
+ORDER BY a.occurred_at DESC
+LIMIT 300
+`
+
+type ClinicAuditEventsRow struct {
+	OccurredAt   time.Time
+	UserEmail    string
+	Action       string
+	ResourceType string
+	ResourceID   string
+	RemoteAddr   string
+}
+
+// The clinic's audit trail, newest first.
+func (q *Queries) ClinicAuditEvents(ctx context.Context, orgID frontdesk.OrgID) ([]ClinicAuditEventsRow, error) {
+	rows, err := q.db.Query(ctx, ClinicAuditEvents, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ClinicAuditEventsRow
+	for rows.Next() {
+		var i ClinicAuditEventsRow
+		if err := rows.Scan(
+			&i.OccurredAt,
+			&i.UserEmail,
+			&i.Action,
+			&i.ResourceType,
+			&i.ResourceID,
+			&i.RemoteAddr,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const LoginLookup = `-- name: LoginLookup :one

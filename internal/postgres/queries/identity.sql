@@ -47,3 +47,11 @@ INSERT INTO secret_key_check (sealed) VALUES (@sealed) ON CONFLICT (id) DO NOTHI
 
 -- name: SetOwnPassword :exec
 SELECT auth_set_own_password(@user_id::uuid, @password_hash::text);
+
+-- name: ClinicAuditEvents :many
+-- The clinic's audit trail, newest first.
+SELECT a.occurred_at, coalesce(u.email, '')::text AS user_email, a.action, a.resource_type, a.resource_id, a.remote_addr
+FROM audit_events a LEFT JOIN users u ON u.id = a.user_id
+WHERE a.org_id = @org_id
+ORDER BY a.occurred_at DESC
+LIMIT 300;
