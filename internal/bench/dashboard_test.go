@@ -240,6 +240,12 @@ func load(b *testing.B, client *http.Client, url, token string, n int) result {
 
 // loadN sends n GET requests from conc concurrent clients.
 func loadN(b *testing.B, client *http.Client, url, token string, n, conc int) result {
+	return loadWith(b, client, url, n, conc, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) })
+}
+
+// loadWith sends n GET requests from conc concurrent clients, each signed
+// in by sign.
+func loadWith(b *testing.B, client *http.Client, url string, n, conc int, sign func(*http.Request)) result {
 	var mu sync.Mutex
 	lat := make([]time.Duration, 0, n)
 	work := make(chan struct{}, n)
@@ -255,7 +261,7 @@ func loadN(b *testing.B, client *http.Client, url, token string, n, conc int) re
 			defer wg.Done()
 			for range work {
 				req, _ := http.NewRequest(http.MethodGet, url, nil)
-				req.Header.Set("Authorization", "Bearer "+token)
+				sign(req)
 				t0 := time.Now()
 				res, err := client.Do(req)
 				if err != nil {

@@ -180,6 +180,12 @@ func (s *Service) Acting(ctx context.Context, user frontdesk.UserID, named, toke
 	if err != nil {
 		return Member{}, err
 	}
+	return ActingIn(ms, user, named, tokenDefault)
+}
+
+// ActingIn picks the acting clinic among the user's memberships, as
+// Acting does, for a caller that has read them already.
+func ActingIn(ms []postgres.Membership, user frontdesk.UserID, named, tokenDefault frontdesk.OrgID) (Member, error) {
 	want := named
 	if want.IsZero() {
 		want = tokenDefault

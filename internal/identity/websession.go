@@ -59,17 +59,28 @@ func (s *Service) startWebSession(ctx context.Context, user frontdesk.UserID) (s
 	return token, err
 }
 
-// WebSessionOf is the live session of a cookie's token;
-// frontdesk.ErrUnauthorized when there is none.
-func (s *Service) WebSessionOf(ctx context.Context, token string) (WebSession, error) {
+// WebVisit is a page's visitor: their live session, who they are and the
+// clinics they belong to.
+type WebVisit struct {
+	Session WebSession
+	Profile Profile
+}
+
+// WebVisitOf reads the visitor of a cookie's token in one round trip (the
+// session with its user and memberships); frontdesk.ErrUnauthorized when
+// the session is not live.
+func (s *Service) WebVisitOf(ctx context.Context, token string) (WebVisit, error) {
 	if token == "" {
-		return WebSession{}, frontdesk.ErrUnauthorized
+		return WebVisit{}, frontdesk.ErrUnauthorized
 	}
 	ws, err := s.store.WebSessionOf(ctx, hashToken(token), WebSessionIdle)
 	if errors.Is(err, frontdesk.ErrNotFound) {
-		return ws, frontdesk.ErrUnauthorized
+		return WebVisit{}, frontdesk.ErrUnauthorized
 	}
-	return ws, err
+	if err != nil {
+		return WebVisit{}, err
+	}
+	return WebVisit{Session: ws, Profile: Profile{ID: ws.User, Email: ws.Email, Name: ws.Name, Memberships: ws.Memberships}}, nil
 }
 
 // SwitchClinic makes org the session's acting clinic; a clinic the user

@@ -13,9 +13,12 @@ import (
 // WebSession is a live dashboard session: its user, acting clinic (zero
 // until one is chosen) and form token.
 type WebSession struct {
-	User frontdesk.UserID
-	Org  frontdesk.OrgID
-	CSRF string
+	User        frontdesk.UserID
+	Org         frontdesk.OrgID
+	CSRF        string
+	Email, Name string
+	// Memberships are the user's active clinics, as UserMemberships lists them.
+	Memberships []Membership
 }
 
 // StartWebSession keeps a new session under the token's hash.
@@ -39,7 +42,14 @@ func (s *Store) WebSessionOf(ctx context.Context, hash []byte, idle time.Duratio
 	if len(rows) == 0 {
 		return WebSession{}, frontdesk.ErrNotFound
 	}
-	return WebSession{User: frontdesk.UserID(rows[0].UserID), Org: frontdesk.OrgID(rows[0].OrgID), CSRF: rows[0].Csrf}, nil
+	r := rows[0]
+	ws := WebSession{User: frontdesk.UserID(r.UserID), Org: frontdesk.OrgID(r.OrgID), CSRF: r.Csrf, Email: r.Email, Name: r.Name,
+		Memberships: []Membership{}}
+	for i := range r.MemberOrgIds {
+		ws.Memberships = append(ws.Memberships, Membership{OrgID: frontdesk.OrgID(r.MemberOrgIds[i]), OrgName: r.MemberOrgNames[i],
+			Role: frontdesk.Role(r.MemberRoles[i])})
+	}
+	return ws, nil
 }
 
 // SetWebSessionOrg makes org the session's acting clinic; ErrForbidden

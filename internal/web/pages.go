@@ -202,7 +202,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, pg page, v *view
 		return s.signedOut(r)
 	}
 	ctx := r.Context()
-	sess, err := s.app.Identity.WebSessionOf(ctx, c.Value)
+	visit, err := s.app.Identity.WebVisitOf(ctx, c.Value)
 	if errors.Is(err, frontdesk.ErrUnauthorized) {
 		clearSession(w, s.secureCookies())
 		return s.signedOut(r)
@@ -210,12 +210,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, pg page, v *view
 	if err != nil {
 		return err
 	}
-	v.token, v.csrf = c.Value, sess.CSRF
+	sess := visit.Session
+	v.token, v.csrf, v.user = c.Value, sess.CSRF, visit.Profile
 	ctx = identity.ActingAs(ctx, sess.User)
 	*r = *r.WithContext(ctx)
-	if v.user, err = s.app.Identity.Me(ctx, sess.User); err != nil {
-		return err
-	}
 	v.m = member{User: sess.User, Org: sess.Org} // the clinic is checked below, for clinic pages
 	for _, ms := range v.user.Memberships {
 		if ms.OrgID == sess.Org {
@@ -226,7 +224,9 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, pg page, v *view
 		if sess.Org.IsZero() {
 			return errRedirect("/clinics")
 		}
-		m, err := s.app.Identity.Acting(ctx, sess.User, sess.Org, frontdesk.OrgID{})
+		// The membership, checked again now (InTenant checks it once more
+		// in every transaction).
+		m, err := identity.ActingIn(v.user.Memberships, sess.User, sess.Org, frontdesk.OrgID{})
 		if errors.Is(err, frontdesk.ErrForbidden) { // no longer a member: choose again
 			return errRedirect("/clinics")
 		}

@@ -30,7 +30,8 @@ func (q *Queries) WebSessionEndUser(ctx context.Context, userID uuid.UUID) error
 }
 
 const WebSessionGet = `-- name: WebSessionGet :many
-SELECT s.user_id::uuid AS user_id, s.org_id::uuid AS org_id, s.csrf::text AS csrf
+SELECT s.user_id::uuid AS user_id, s.org_id::uuid AS org_id, s.csrf::text AS csrf, s.email::text AS email, s.name::text AS name,
+       s.member_org_ids::uuid[] AS member_org_ids, s.member_org_names::text[] AS member_org_names, s.member_roles::text[] AS member_roles
 FROM web_session_get($1::bytea, $2::integer) AS s
 `
 
@@ -40,9 +41,14 @@ type WebSessionGetParams struct {
 }
 
 type WebSessionGetRow struct {
-	UserID uuid.UUID
-	OrgID  uuid.UUID
-	Csrf   string
+	UserID         uuid.UUID
+	OrgID          uuid.UUID
+	Csrf           string
+	Email          string
+	Name           string
+	MemberOrgIds   []uuid.UUID
+	MemberOrgNames []string
+	MemberRoles    []string
 }
 
 func (q *Queries) WebSessionGet(ctx context.Context, arg WebSessionGetParams) ([]WebSessionGetRow, error) {
@@ -54,7 +60,16 @@ func (q *Queries) WebSessionGet(ctx context.Context, arg WebSessionGetParams) ([
 	var items []WebSessionGetRow
 	for rows.Next() {
 		var i WebSessionGetRow
-		if err := rows.Scan(&i.UserID, &i.OrgID, &i.Csrf); err != nil {
+		if err := rows.Scan(
+			&i.UserID,
+			&i.OrgID,
+			&i.Csrf,
+			&i.Email,
+			&i.Name,
+			&i.MemberOrgIds,
+			&i.MemberOrgNames,
+			&i.MemberRoles,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

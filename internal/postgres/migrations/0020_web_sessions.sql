@@ -29,18 +29,27 @@ BEGIN
 END
 $$;
 
--- web_session_get is the live session of this token, seen now; an idle or
--- expired one is deleted and nothing comes back.
+-- web_session_get is the live session of this token, seen now (the time
+-- kept to the minute, so most requests write nothing), with its user's
+-- email, name and active memberships (as auth_user_memberships lists
+-- them): a page's visitor in one round trip. An idle or expired session
+-- is deleted and nothing comes back.
 CREATE FUNCTION web_session_get(p_hash bytea, p_idle_seconds integer)
-RETURNS TABLE (user_id uuid, org_id uuid, csrf text)
+RETURNS TABLE (user_id uuid, org_id uuid, csrf text, email text, name text,
+               member_org_ids uuid[], member_org_names text[], member_roles text[])
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     DELETE FROM web_sessions s WHERE s.token_hash = p_hash
         AND (s.expires_at <= now() OR s.last_seen_at <= now() - make_interval(secs => p_idle_seconds));
-    RETURN QUERY
     UPDATE web_sessions s SET last_seen_at = now()
-    WHERE s.token_hash = p_hash
-    RETURNING s.user_id, s.org_id, s.csrf;
+    WHERE s.token_hash = p_hash AND s.last_seen_at < now() - interval '1 minute';
+    RETURN QUERY
+    SELECT s.user_id, s.org_id, s.csrf, u.email, u.name,
+           coalesce(ms.ids, '{}'), coalesce(ms.names, '{}'), coalesce(ms.roles, '{}')
+    FROM web_sessions s JOIN users u ON u.id = s.user_id
+    LEFT JOIN LATERAL (SELECT array_agg(m.org_id) AS ids, array_agg(m.org_name) AS names, array_agg(m.role) AS roles
+                       FROM auth_user_memberships(s.user_id) m) ms ON true
+    WHERE s.token_hash = p_hash;
 END
 $$;
 

@@ -4,7 +4,8 @@
 SELECT web_session_start(@token_hash::bytea, @user_id::uuid, @csrf::text, @lifetime_seconds::integer);
 
 -- name: WebSessionGet :many
-SELECT s.user_id::uuid AS user_id, s.org_id::uuid AS org_id, s.csrf::text AS csrf
+SELECT s.user_id::uuid AS user_id, s.org_id::uuid AS org_id, s.csrf::text AS csrf, s.email::text AS email, s.name::text AS name,
+       s.member_org_ids::uuid[] AS member_org_ids, s.member_org_names::text[] AS member_org_names, s.member_roles::text[] AS member_roles
 FROM web_session_get(@token_hash::bytea, @idle_seconds::integer) AS s;
 
 -- name: WebSessionSetOrg :one
