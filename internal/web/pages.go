@@ -83,7 +83,7 @@ var templates = func() map[string]*template.Template {
 		},
 		"clock":    func(t time.Time) string { return t.Format("3:04:05 PM") },
 		"duration": durationWords,
-		"label":    func(s string) string { return strings.NewReplacer("_", " ", "-", " ").Replace(s) },
+		"label":    words,
 		"list":     func(v ...string) []string { return v },
 		// args names a shared part's values: (args "Key" value ...).
 		"args": func(kv ...any) map[string]any {
@@ -123,6 +123,10 @@ var templates = func() map[string]*template.Template {
 	}
 	return out
 }()
+
+// words is a code as words: "in-progress" and "question_answered" read
+// "in progress" and "question answered".
+func words(code string) string { return strings.NewReplacer("_", " ", "-", " ").Replace(code) }
 
 // formField is one labelled input of a form, with its error.
 type formField struct{ Name, Label, Value, Error string }

@@ -21,6 +21,7 @@ type callsPage struct {
 	Query  url.Values
 	Errors map[string]string
 	Page   calls.Page
+	Rows   []callRow
 	// Next is the next page's URL, with the same filters.
 	Next     string
 	Statuses []string
@@ -57,6 +58,9 @@ func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 		return err
 	default:
 		data.Page = page
+		for _, c := range page.Calls {
+			data.Rows = append(data.Rows, rowOf(c))
+		}
 		if page.NextCursor != nil {
 			next := url.Values{}
 			for k, vs := range q {
@@ -67,6 +71,31 @@ func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 		}
 	}
 	return s.render(w, v, status, "calls", "Calls", data)
+}
+
+// callRow is one row of the calls list, its words ready: the list and
+// the live stream render the same rows.
+type callRow struct {
+	ID, When, Caller, Number, Status, StatusWords, Length, Outcome, Recording string
+}
+
+func rowOf(c calls.Call) callRow {
+	r := callRow{ID: c.ID.String(), When: c.StartedAt.Format("Mon 2 Jan 2006, 3:04 PM"), Caller: c.CallerName, Number: c.FromNumber,
+		Status: c.Status, StatusWords: words(c.Status), Length: durationWords(c.DurationSeconds)}
+	if c.Direction == "outbound" {
+		r.Number = "to " + c.ToNumber
+	}
+	if c.Outcome != nil {
+		r.Outcome = words(*c.Outcome)
+	}
+	switch c.RecordingStatus {
+	case "stored":
+		r.Recording = "▶ stored"
+	case "none":
+	default:
+		r.Recording = c.RecordingStatus
+	}
+	return r
 }
 
 // callsLive streams changes to the clinic's calls to an open calls page
@@ -98,7 +127,7 @@ func (s *Server) callsLive(w http.ResponseWriter, r *http.Request, v *view) erro
 		}
 		for _, c := range changes {
 			var row strings.Builder
-			if err := templates["calls"].ExecuteTemplate(&row, "row", c.Call); err != nil {
+			if err := templates["calls"].ExecuteTemplate(&row, "row", rowOf(c.Call)); err != nil {
 				return err
 			}
 			data, _ := json.Marshal(map[string]string{"id": c.ID.String(), "direction": c.Direction, "html": row.String()})
