@@ -33,6 +33,7 @@ const (
 type ListFilter struct {
 	Direction string
 	Status    string
+	Outcome   string // one of Outcomes
 	// From is inclusive, To exclusive.
 	From, To *time.Time
 	// Phone is an E.164 caller number; NamePrefix a caller-name prefix.
@@ -69,7 +70,7 @@ func DecodeCursor(s string) (Cursor, error) {
 	return Cursor{StartedAt: time.UnixMicro(us).UTC(), ID: callID}, nil
 }
 
-var listParams = map[string]bool{"call_type": true, "status": true, "from": true, "to": true, "q": true, "limit": true, "cursor": true}
+var listParams = map[string]bool{"call_type": true, "status": true, "outcome": true, "from": true, "to": true, "q": true, "limit": true, "cursor": true}
 
 // ParseListFilter validates the dashboard's query parameters.
 func ParseListFilter(q url.Values, c frontdesk.Clinic) (ListFilter, error) {
@@ -91,6 +92,12 @@ func ParseListFilter(q url.Values, c frontdesk.Clinic) (ListFilter, error) {
 			return f, frontdesk.Invalid("status", "must be one of %s, not %q", strings.Join(Statuses, ", "), clip(v))
 		}
 		f.Status = v
+	}
+	if v := q.Get("outcome"); v != "" {
+		if !contains(Outcomes, v) {
+			return f, frontdesk.Invalid("outcome", "must be one of %s, not %q", strings.Join(Outcomes, ", "), clip(v))
+		}
+		f.Outcome = v
 	}
 	var err error
 	if f.From, f.To, err = ParseRange(q, c.Location); err != nil {

@@ -24,7 +24,7 @@ type callsPage struct {
 	Rows   []callRow
 	// Next is the next page's URL, with the same filters.
 	Next     string
-	Statuses []string
+	Statuses, Outcomes []string
 	// Live is where the page hears of changes to its calls; Insert, on the
 	// first page without filters, which new calls it adds (their
 	// direction, or "all").
@@ -39,7 +39,7 @@ func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 			q.Del(k)
 		}
 	}
-	data := callsPage{Query: q, Statuses: calls.Statuses}
+	data := callsPage{Query: q, Statuses: calls.Statuses, Outcomes: calls.Outcomes}
 	since := calls.Position{UpdatedAt: time.Now()}
 	data.Live = "/calls/live?since=" + url.QueryEscape(since.String())
 	if len(q) == 0 || (len(q) == 1 && q.Has("call_type")) {

@@ -410,3 +410,31 @@ func TestPatientPage(t *testing.T) {
 		t.Fatalf("the other clinic's patient: %d", other.status)
 	}
 }
+
+// The calls list filters by outcome, in the API and on the page, with its
+// exact total; an unknown outcome is refused naming the field.
+func TestCallsByOutcome(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	owner := b.owner(t)
+	if _, err := owner.Exec(context.Background(), "UPDATE call_logs SET outcome = 'booked' WHERE id = ANY($1)",
+		[]string{b.w.A.Calls[0].ID.String(), b.w.A.Calls[1].ID.String(), b.w.B.Calls[0].ID.String()}); err != nil {
+		t.Fatal(err)
+	}
+	tok := b.token(t, b.w.A.Staff, frontdesk.OrgID{})
+	var page struct {
+		Total int
+		Calls []struct{ Outcome *string }
+	}
+	b.get(t, "/api/calls-dashboard?call_type=all&outcome=booked", tok).json(t, &page)
+	if page.Total != 2 || len(page.Calls) != 2 || *page.Calls[0].Outcome != "booked" {
+		t.Fatalf("booked calls: %+v", page)
+	}
+	if r := b.get(t, "/api/calls-dashboard?outcome=sold", tok); r.status != 422 || !bytes.Contains(r.body, []byte(`"field":"outcome"`)) {
+		t.Fatalf("an unknown outcome: %d %s", r.status, r.body)
+	}
+	v := b.signInPage(t, b.w.A.Staff, b.w.A.ID)
+	if res := v.get("/calls?call_type=all&outcome=booked"); !bytes.Contains(res.body, []byte(`id="total">2 calls`)) {
+		t.Fatalf("the page filtered by outcome: %d", res.status)
+	}
+}

@@ -347,18 +347,20 @@ FROM call_logs
 WHERE org_id = $1
   AND ($2::text IS NULL OR direction = $2)
   AND ($3::text IS NULL OR status = $3)
-  AND ($4::timestamptz IS NULL OR started_at >= $4)
-  AND ($5::timestamptz IS NULL OR started_at < $5)
-  AND ($6::text IS NULL OR from_number = $6)
-  AND ($7::text IS NULL
-       OR (caller_name_key ~>=~ lower($7)
-           AND caller_name_key ~<~ (lower($7) || chr(1114111))))
+  AND ($4::text IS NULL OR outcome = $4)
+  AND ($5::timestamptz IS NULL OR started_at >= $5)
+  AND ($6::timestamptz IS NULL OR started_at < $6)
+  AND ($7::text IS NULL OR from_number = $7)
+  AND ($8::text IS NULL
+       OR (caller_name_key ~>=~ lower($8)
+           AND caller_name_key ~<~ (lower($8) || chr(1114111))))
 `
 
 type CountCallsParams struct {
 	OrgID         frontdesk.OrgID
 	Direction     pgtype.Text
 	Status        pgtype.Text
+	Outcome       pgtype.Text
 	StartedFrom   *time.Time
 	StartedBefore *time.Time
 	FromNumber    pgtype.Text
@@ -370,6 +372,7 @@ func (q *Queries) CountCalls(ctx context.Context, arg CountCallsParams) (int64, 
 		arg.OrgID,
 		arg.Direction,
 		arg.Status,
+		arg.Outcome,
 		arg.StartedFrom,
 		arg.StartedBefore,
 		arg.FromNumber,
@@ -536,22 +539,24 @@ FROM call_logs
 WHERE org_id = $1
   AND ($2::text IS NULL OR direction = $2)
   AND ($3::text IS NULL OR status = $3)
-  AND ($4::timestamptz IS NULL OR started_at >= $4)
-  AND ($5::timestamptz IS NULL OR started_at < $5)
-  AND ($6::text IS NULL OR from_number = $6)
-  AND ($7::text IS NULL
-       OR (caller_name_key ~>=~ lower($7)
-           AND caller_name_key ~<~ (lower($7) || chr(1114111))))
-  AND ($8::timestamptz IS NULL
-       OR (started_at, id) < ($8, $9::uuid))
+  AND ($4::text IS NULL OR outcome = $4)
+  AND ($5::timestamptz IS NULL OR started_at >= $5)
+  AND ($6::timestamptz IS NULL OR started_at < $6)
+  AND ($7::text IS NULL OR from_number = $7)
+  AND ($8::text IS NULL
+       OR (caller_name_key ~>=~ lower($8)
+           AND caller_name_key ~<~ (lower($8) || chr(1114111))))
+  AND ($9::timestamptz IS NULL
+       OR (started_at, id) < ($9, $10::uuid))
 ORDER BY started_at DESC, id DESC
-LIMIT $10
+LIMIT $11
 `
 
 type ListCallsParams struct {
 	OrgID          frontdesk.OrgID
 	Direction      pgtype.Text
 	Status         pgtype.Text
+	Outcome        pgtype.Text
 	StartedFrom    *time.Time
 	StartedBefore  *time.Time
 	FromNumber     pgtype.Text
@@ -585,6 +590,7 @@ func (q *Queries) ListCalls(ctx context.Context, arg ListCallsParams) ([]ListCal
 		arg.OrgID,
 		arg.Direction,
 		arg.Status,
+		arg.Outcome,
 		arg.StartedFrom,
 		arg.StartedBefore,
 		arg.FromNumber,

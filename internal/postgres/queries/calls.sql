@@ -9,6 +9,7 @@ FROM call_logs
 WHERE org_id = @org_id
   AND (sqlc.narg(direction)::text IS NULL OR direction = sqlc.narg(direction))
   AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(outcome)::text IS NULL OR outcome = sqlc.narg(outcome))
   AND (sqlc.narg(started_from)::timestamptz IS NULL OR started_at >= sqlc.narg(started_from))
   AND (sqlc.narg(started_before)::timestamptz IS NULL OR started_at < sqlc.narg(started_before))
   AND (sqlc.narg(from_number)::text IS NULL OR from_number = sqlc.narg(from_number))
@@ -26,6 +27,7 @@ FROM call_logs
 WHERE org_id = @org_id
   AND (sqlc.narg(direction)::text IS NULL OR direction = sqlc.narg(direction))
   AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(outcome)::text IS NULL OR outcome = sqlc.narg(outcome))
   AND (sqlc.narg(started_from)::timestamptz IS NULL OR started_at >= sqlc.narg(started_from))
   AND (sqlc.narg(started_before)::timestamptz IS NULL OR started_at < sqlc.narg(started_before))
   AND (sqlc.narg(from_number)::text IS NULL OR from_number = sqlc.narg(from_number))
