@@ -23,7 +23,7 @@ type callsPage struct {
 	Page   calls.Page
 	Rows   []callRow
 	// Next is the next page's URL, with the same filters.
-	Next     string
+	Next               string
 	Statuses, Outcomes []string
 	// Live is where the page hears of changes to its calls; Insert, on the
 	// first page without filters, which new calls it adds (their
