@@ -204,10 +204,12 @@ func (s *Service) Messages(ctx context.Context, org frontdesk.OrgID) ([]Message,
 
 // Inbound is a text a patient sent the clinic.
 type Inbound struct {
+	ID         uuid.UUID `json:"id"`
 	From       string    `json:"from"`
 	Body       string    `json:"body"`
 	Action     string    `json:"action"` // opt_out, opt_in, confirm or message
 	ReceivedAt time.Time `json:"received_at"`
+	Handled    bool      `json:"handled"`
 }
 
 // InboundMessages shows staff what patients texted the clinic.
@@ -216,7 +218,7 @@ func (s *Service) InboundMessages(ctx context.Context, org frontdesk.OrgID) ([]I
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		rows, err := tx.ListInboundSMS(ctx, org)
 		for _, m := range rows {
-			out = append(out, Inbound{m.FromNumber, m.Body, m.Action, m.ReceivedAt.In(tx.Org.Location)})
+			out = append(out, Inbound{m.ID, m.FromNumber, m.Body, m.Action, m.ReceivedAt.In(tx.Org.Location), m.HandledAt != nil})
 		}
 		return err
 	})

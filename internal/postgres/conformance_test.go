@@ -67,7 +67,7 @@ var appGrants = []string{
 	"river_queue:DELETE", "river_queue:INSERT", "river_queue:SELECT", "river_queue:UPDATE",
 	"schema_migrations:SELECT",
 	"sms_confirmation_logs:INSERT", "sms_confirmation_logs:SELECT", "sms_confirmation_logs:UPDATE",
-	"sms_inbound:INSERT", "sms_inbound:SELECT",
+	"sms_inbound:INSERT", "sms_inbound:SELECT", "sms_inbound.handled_at:UPDATE", "sms_inbound.handled_by:UPDATE",
 	"sms_opt_outs:DELETE", "sms_opt_outs:INSERT", "sms_opt_outs:SELECT",
 	"twilio_accounts:DELETE", "twilio_accounts:INSERT", "twilio_accounts:SELECT", "twilio_accounts:UPDATE",
 	"users:SELECT",

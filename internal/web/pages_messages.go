@@ -1,7 +1,12 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+
+	"github.com/google/uuid"
+
+	"frontdesk"
 
 	"frontdesk/internal/calls"
 	"frontdesk/internal/messaging"
@@ -15,12 +20,21 @@ type messagesPage struct {
 	Texts     []messaging.Message
 	Replies   []messaging.Inbound
 	Done      bool // showing the messages already done
+	// A reply refused: to which text, why, and what was typed.
+	ReplyTo           uuid.UUID
+	ReplyError, Typed string
+	Notice            string
 }
 
 func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	return s.messages(w, r, v, messagesPage{Done: r.URL.Query().Get("show") == "done",
+		Notice: map[string]string{"sent": "Reply sent.", "handled": "Marked handled."}[r.URL.Query().Get("done")]}, http.StatusOK)
+}
+
+func (s *Server) messages(w http.ResponseWriter, r *http.Request, v *view, d messagesPage, code int) error {
 	v.nav = "messages"
 	status := "open"
-	if r.URL.Query().Get("show") == "done" {
+	if d.Done {
 		status = "done"
 	}
 	cbs, err := s.app.Calls.Callbacks(r.Context(), v.m.Org, status)
@@ -35,5 +49,41 @@ func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if err != nil {
 		return err
 	}
-	return s.render(w, v, http.StatusOK, "messages", "Messages", messagesPage{Callbacks: cbs, Texts: texts, Replies: replies, Done: status == "done"})
+	d.Callbacks, d.Texts, d.Replies = cbs, texts, replies
+	return s.render(w, v, code, "messages", "Messages", d)
+}
+
+// replyPage answers a patient's text from the clinic's number.
+func (s *Server) replyPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return frontdesk.ErrNotFound
+	}
+	body := r.PostFormValue("body")
+	err = s.app.Messaging.Reply(r.Context(), v.m.Org, id, body)
+	var (
+		ve *frontdesk.ValidationError
+		ce *frontdesk.ConflictError
+	)
+	switch {
+	case errors.As(err, &ve):
+		return s.messages(w, r, v, messagesPage{ReplyTo: id, ReplyError: ve.Message, Typed: body}, http.StatusUnprocessableEntity)
+	case errors.As(err, &ce):
+		return s.messages(w, r, v, messagesPage{ReplyTo: id, ReplyError: ce.Message, Typed: body}, http.StatusConflict)
+	case err != nil:
+		return err
+	}
+	return errRedirect("/messages?done=sent")
+}
+
+// handledPage marks a patient's text handled.
+func (s *Server) handledPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return frontdesk.ErrNotFound
+	}
+	if err := s.app.Messaging.MarkHandled(r.Context(), v.m.Org, v.m.User, id); err != nil && !errors.Is(err, frontdesk.ErrConflict) {
+		return err
+	}
+	return errRedirect("/messages?done=handled")
 }

@@ -438,3 +438,56 @@ func TestCallsByOutcome(t *testing.T) {
 		t.Fatalf("the page filtered by outcome: %d", res.status)
 	}
 }
+
+// Staff answer a patient's text from the clinic's number, under the
+// texting rules: an empty reply or an opted-out number is refused where it
+// was typed; another clinic's text is the 404 page; a text is marked
+// handled once.
+func TestReplyToAText(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	if r := b.request(t, http.MethodPut, "/api/integrations/twilio", b.token(t, b.w.A.Owner, frontdesk.OrgID{}),
+		map[string]any{"account_sid": sidA, "auth_token": tokenA, "from_number": "+15125550100"}); r.status != 200 {
+		t.Fatalf("Twilio: %d %s", r.status, r.body)
+	}
+	text := func(from, body, sid string) {
+		if r := b.twilioPost(t, "/api/webhooks/twilio/inbound", tokenA, url.Values{"AccountSid": {sidA}, "To": {"+15125550100"},
+			"From": {from}, "Body": {body}, "MessageSid": {sid}}); r.status != 200 {
+			t.Fatalf("inbound: %d", r.status)
+		}
+	}
+	text("+15125550133", "Can I bring my daughter to the appointment?", "SMr1")
+	text("+15125550144", "Is there parking?", "SMr2")
+	text("+15125550144", "STOP", "SMr3")
+	owner := b.owner(t)
+	id := func(sid string) string {
+		var id string
+		owner.QueryRow(context.Background(), "SELECT id FROM sms_inbound WHERE message_sid = $1", sid).Scan(&id)
+		return id
+	}
+	v := b.signInPage(t, b.w.A.Staff, b.w.A.ID)
+	v.get("/messages")
+	if res := v.post("/messages/inbound/"+id("SMr1")+"/reply", url.Values{"body": {"  "}}); res.status != 422 ||
+		!bytes.Contains(res.body, []byte(`id="reply-`+id("SMr1")+`-error"`)) {
+		t.Fatalf("an empty reply: %d", res.status)
+	}
+	if res := v.post("/messages/inbound/"+id("SMr2")+"/reply", url.Values{"body": {"Yes, behind the building."}}); res.status != 409 ||
+		!bytes.Contains(res.body, []byte("opted out")) || !bytes.Contains(res.body, []byte("Yes, behind the building.")) {
+		t.Fatalf("a reply to an opted-out number: %d", res.status)
+	}
+	if res := v.post("/messages/inbound/"+id("SMr1")+"/reply", url.Values{"body": {"Of course she is welcome."}}); !strings.Contains(res.url, "done=sent") {
+		t.Fatalf("a reply: %d %s", res.status, res.url)
+	}
+	if n := count(t, owner, "SELECT count(*) FROM sms_confirmation_logs WHERE kind = 'reply' AND to_number = '+15125550133' AND status = 'pending' AND body = 'Of course she is welcome.'"); n != 1 {
+		t.Fatalf("%d replies queued", n)
+	}
+	if res := v.post("/messages/inbound/"+id("SMr1")+"/handled", url.Values{}); !strings.Contains(res.url, "done=handled") ||
+		count(t, owner, "SELECT count(*) FROM sms_inbound WHERE handled_at IS NOT NULL") != 1 {
+		t.Fatalf("mark handled: %d", res.status)
+	}
+	other := b.signInPage(t, b.w.B.Staff, b.w.B.ID)
+	other.get("/messages")
+	if res := other.post("/messages/inbound/"+id("SMr1")+"/reply", url.Values{"body": {"hi"}}); res.status != 404 {
+		t.Fatalf("clinic B replies to clinic A's patient: %d", res.status)
+	}
+}

@@ -127,6 +127,8 @@ func (s *Server) pages() []page {
 		{"GET /calls/{callId}/recording", staff, s.callRecording},
 		{"POST /callbacks/{id}/done", staff, s.callbackDonePage},
 		{"GET /messages", staff, s.messagesPage},
+		{"POST /messages/inbound/{id}/reply", staff, s.replyPage},
+		{"POST /messages/inbound/{id}/handled", staff, s.handledPage},
 		{"GET /patients", staff, s.patientPage},
 		{"GET /insights", staff, s.insightsPage},
 		{"GET /calendar", staff, s.calendarPage},

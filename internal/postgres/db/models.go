@@ -277,6 +277,8 @@ type SmsInbound struct {
 	Body       string
 	Action     string
 	ReceivedAt time.Time
+	HandledAt  *time.Time
+	HandledBy  uuid.NullUUID
 }
 
 type SmsOptOut struct {

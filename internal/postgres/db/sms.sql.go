@@ -30,8 +30,9 @@ type AddCallSMSLogParams struct {
 	Reason   string
 }
 
-// A text about a call, not a booking (a one-time code); status 'skipped'
-// with the reason when the rules refused it.
+// A text not about a booking: a one-time code on a call, or a reply of
+// the staff (no call); status 'skipped' with the reason when the rules
+// refused it.
 func (q *Queries) AddCallSMSLog(ctx context.Context, arg AddCallSMSLogParams) (uuid.UUID, error) {
 	row := q.db.QueryRow(ctx, AddCallSMSLog,
 		arg.OrgID,
@@ -233,8 +234,40 @@ func (q *Queries) GetTwilioAccount(ctx context.Context, orgID frontdesk.OrgID) (
 	return i, err
 }
 
+const InboundExists = `-- name: InboundExists :one
+SELECT EXISTS (SELECT 1 FROM sms_inbound WHERE org_id = $1 AND id = $2)
+`
+
+type InboundExistsParams struct {
+	OrgID frontdesk.OrgID
+	ID    uuid.UUID
+}
+
+func (q *Queries) InboundExists(ctx context.Context, arg InboundExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, InboundExists, arg.OrgID, arg.ID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const InboundFrom = `-- name: InboundFrom :one
+SELECT from_number FROM sms_inbound WHERE org_id = $1 AND id = $2
+`
+
+type InboundFromParams struct {
+	OrgID frontdesk.OrgID
+	ID    uuid.UUID
+}
+
+func (q *Queries) InboundFrom(ctx context.Context, arg InboundFromParams) (string, error) {
+	row := q.db.QueryRow(ctx, InboundFrom, arg.OrgID, arg.ID)
+	var from_number string
+	err := row.Scan(&from_number)
+	return from_number, err
+}
+
 const ListInboundSMS = `-- name: ListInboundSMS :many
-SELECT id, from_number, body, action, received_at FROM sms_inbound
+SELECT id, from_number, body, action, received_at, handled_at FROM sms_inbound
 WHERE org_id = $1 ORDER BY received_at DESC LIMIT 200
 `
 
@@ -244,6 +277,7 @@ type ListInboundSMSRow struct {
 	Body       string
 	Action     string
 	ReceivedAt time.Time
+	HandledAt  *time.Time
 }
 
 func (q *Queries) ListInboundSMS(ctx context.Context, orgID frontdesk.OrgID) ([]ListInboundSMSRow, error) {
@@ -261,6 +295,7 @@ func (q *Queries) ListInboundSMS(ctx context.Context, orgID frontdesk.OrgID) ([]
 			&i.Body,
 			&i.Action,
 			&i.ReceivedAt,
+			&i.HandledAt,
 		); err != nil {
 			return nil, err
 		}
@@ -321,6 +356,25 @@ func (q *Queries) ListSMSLogs(ctx context.Context, orgID frontdesk.OrgID) ([]Lis
 		return nil, err
 	}
 	return items, nil
+}
+
+const MarkInboundHandled = `-- name: MarkInboundHandled :execrows
+UPDATE sms_inbound SET handled_at = now(), handled_by = $1
+WHERE org_id = $2 AND id = $3 AND handled_at IS NULL
+`
+
+type MarkInboundHandledParams struct {
+	HandledBy uuid.NullUUID
+	OrgID     frontdesk.OrgID
+	ID        uuid.UUID
+}
+
+func (q *Queries) MarkInboundHandled(ctx context.Context, arg MarkInboundHandledParams) (int64, error) {
+	result, err := q.db.Exec(ctx, MarkInboundHandled, arg.HandledBy, arg.OrgID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const MarkSMSFailed = `-- name: MarkSMSFailed :exec

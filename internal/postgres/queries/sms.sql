@@ -40,8 +40,9 @@ FROM sms_confirmation_logs l LEFT JOIN bookings b ON b.org_id = l.org_id AND b.i
 WHERE l.org_id = @org_id AND l.id = @id;
 
 -- name: AddCallSMSLog :one
--- A text about a call, not a booking (a one-time code); status 'skipped'
--- with the reason when the rules refused it.
+-- A text not about a booking: a one-time code on a call, or a reply of
+-- the staff (no call); status 'skipped' with the reason when the rules
+-- refused it.
 INSERT INTO sms_confirmation_logs (org_id, call_id, kind, to_number, body, status, error_message)
 VALUES (@org_id, @call_id, @kind, @to_number, @body, @status, @reason)
 RETURNING id;
@@ -96,8 +97,15 @@ RETURNING b.starts_at;
 INSERT INTO voice_routes (org_id, kind, value) VALUES (@org_id, 'sms_number', @value);
 
 -- name: ListInboundSMS :many
-SELECT id, from_number, body, action, received_at FROM sms_inbound
+SELECT id, from_number, body, action, received_at, handled_at FROM sms_inbound
 WHERE org_id = @org_id ORDER BY received_at DESC LIMIT 200;
+
+-- name: MarkInboundHandled :execrows
+UPDATE sms_inbound SET handled_at = now(), handled_by = @handled_by
+WHERE org_id = @org_id AND id = @id AND handled_at IS NULL;
+
+-- name: InboundExists :one
+SELECT EXISTS (SELECT 1 FROM sms_inbound WHERE org_id = @org_id AND id = @id);
 
 -- name: AddSkippedSMSLog :exec
 -- A text the rules did not send, logged with why (at most one per booking
@@ -115,3 +123,6 @@ WHERE l.org_id = @org_id AND b.call_id = @call_id AND l.status <> 'skipped';
 -- name: TextsToNumberSince :one
 SELECT count(*) FROM sms_confirmation_logs
 WHERE org_id = @org_id AND to_number = @to_number AND created_at >= @since AND status <> 'skipped';
+
+-- name: InboundFrom :one
+SELECT from_number FROM sms_inbound WHERE org_id = @org_id AND id = @id;
