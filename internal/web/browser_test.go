@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -311,6 +312,16 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	}
 	page("integrations-secret")
 
+	// A patient texts clinic B; the staff reply from the messages page.
+	if r := b.request(t, http.MethodPut, "/api/integrations/twilio", b.token(t, b.w.B.Owner, frontdesk.OrgID{}),
+		map[string]any{"account_sid": sidB, "auth_token": tokenB, "from_number": "+442079460002"}); r.status != 200 {
+		t.Fatalf("Twilio for B: %d %s", r.status, r.body)
+	}
+	if r := b.twilioPost(t, "/api/webhooks/twilio/inbound", tokenB, url.Values{"AccountSid": {sidB}, "To": {"+442079460002"},
+		"From": {"+447400123456"}, "Body": {"Running ten minutes late, sorry"}, "MessageSid": {"SMbrowser1"}}); r.status != 200 {
+		t.Fatalf("inbound text: %d", r.status)
+	}
+
 	// The message for the staff, marked done.
 	follow("messages", `nav a[href="/messages"]`)
 	if !strings.Contains(text(".card.urgent"), "knee brace") {
@@ -321,6 +332,12 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	if location() != "/messages" || !strings.Contains(text("main"), "Nothing to call back.") {
 		t.Fatalf("after marking done: %s %s", location(), text("main"))
 	}
+	do("write a reply", chromedp.SetValue(chromedp.CSS(`textarea[name="body"]`), "No problem, see you soon."))
+	follow("send the reply", `form[action$="/reply"] button`)
+	if !strings.Contains(text("main"), "Reply sent.") || !strings.Contains(text("main"), "No problem, see you soon.") {
+		t.Fatalf("after replying: %s", text("main"))
+	}
+	page("messages-replied")
 
 	// Filter by the caller's number, in another spelling.
 	follow("calls", `nav a[href="/calls"]`)
