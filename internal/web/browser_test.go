@@ -296,6 +296,8 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	do("a patient", chromedp.SetValue(chromedp.CSS("#phone"), callB.FromNumber))
 	follow("show the patient", `main form button`)
 	page("patient")
+	follow("clinic", `nav a[href="/settings/clinic"]`)
+	page("clinic")
 	follow("insights", `nav a[href="/insights"]`)
 	page("insights")
 	follow("team", `nav a[href="/team"]`)

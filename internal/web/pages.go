@@ -101,6 +101,7 @@ var templates = func() map[string]*template.Template {
 			}
 			return f
 		},
+		"isOn": func(b *bool) bool { return b != nil && *b },
 		"deref": func(s *string) string {
 			if s == nil {
 				return ""

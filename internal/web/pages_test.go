@@ -113,7 +113,7 @@ func TestEveryPageAsEveryUserLeaksNothing(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			v := b.signInPage(t, a.user, a.own.ID)
 			paths := []string{"/calls", "/calls?call_type=all&limit=100", "/calls?status=ended&call_type=all",
-				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done", "/integrations", "/team", "/settings/hours", "/calendar", "/insights", "/insights?from=2020-01-01&to=2030-01-01",
+				"/calls?q=" + url.QueryEscape(a.other.Calls[0].FromNumber) + "&call_type=all", "/settings/receptionist", "/password", "/clinics", "/messages", "/messages?show=done", "/integrations", "/team", "/settings/hours", "/settings/clinic", "/calendar", "/insights", "/insights?from=2020-01-01&to=2030-01-01",
 				"/patients?phone=" + url.QueryEscape(a.other.Calls[0].FromNumber), "/patients?phone=" + url.QueryEscape(a.own.Calls[0].FromNumber)}
 			for _, c := range a.own.Calls {
 				paths = append(paths, "/calls/"+c.ID.String())
@@ -489,5 +489,39 @@ func TestReplyToAText(t *testing.T) {
 	other.get("/messages")
 	if res := other.post("/messages/inbound/"+id("SMr1")+"/reply", url.Values{"body": {"hi"}}); res.status != 404 {
 		t.Fatalf("clinic B replies to clinic A's patient: %d", res.status)
+	}
+}
+
+// The clinic page: booking rules and retention refused at their field and
+// kept as typed; the knowledge base edited; another clinic's article is
+// the 404 page.
+func TestClinicPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	v := b.signInPage(t, b.w.A.Owner, b.w.A.ID)
+	v.get("/settings/clinic")
+	rules := url.Values{"timezone": {"Mars/Olympus"}, "min_notice_minutes": {"30"}, "max_days_ahead": {"60"}, "hold_minutes": {"5"}, "retention_days": {"90"}}
+	if res := v.post("/settings/clinic/rules", rules); res.status != 422 || !bytes.Contains(res.body, []byte(`id="timezone-error"`)) ||
+		!bytes.Contains(res.body, []byte(`value="Mars/Olympus"`)) {
+		t.Fatalf("a bad zone: %d", res.status)
+	}
+	rules.Set("timezone", "America/Chicago")
+	if res := v.post("/settings/clinic/rules", rules); !strings.Contains(res.url, "done=saved") || !bytes.Contains(res.body, []byte(`value="90"`)) ||
+		!bytes.Contains(res.body, []byte(`value="America/Chicago"`)) {
+		t.Fatalf("rules saved: %d %s", res.status, res.url)
+	}
+	if res := v.post("/settings/clinic/articles", url.Values{"title": {""}, "body": {"Kept text"}, "active": {"on"}}); res.status != 422 ||
+		!bytes.Contains(res.body, []byte("Kept text")) {
+		t.Fatalf("an article without a title: %d", res.status)
+	}
+	if res := v.post("/settings/clinic/articles", url.Values{"title": {"Wheelchair access"}, "body": {"Step-free entrance on Elm Street."}, "active": {"on"}}); !bytes.Contains(res.body, []byte("Wheelchair access")) {
+		t.Fatalf("add an article: %d", res.status)
+	}
+	var id string
+	b.owner(t).QueryRow(context.Background(), "SELECT id FROM kb_articles WHERE title = 'Wheelchair access'").Scan(&id)
+	other := b.signInPage(t, b.w.B.Owner, b.w.B.ID)
+	other.get("/settings/clinic")
+	if res := other.post("/settings/clinic/articles/"+id+"/delete", url.Values{}); res.status != 404 {
+		t.Fatalf("clinic B deletes clinic A's article: %d", res.status)
 	}
 }

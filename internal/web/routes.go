@@ -153,6 +153,11 @@ func (s *Server) pages() []page {
 
 		{"GET /audit", owner, s.auditPage},
 
+		{"GET /settings/clinic", admin, s.clinicPage},
+		{"POST /settings/clinic/rules", admin, s.clinicRulesSubmit},
+		{"POST /settings/clinic/articles", admin, s.articleSubmit},
+		{"POST /settings/clinic/articles/{id}/delete", admin, s.articleDelete},
+
 		{"GET /settings/hours", admin, s.hoursPage},
 		{"POST /settings/hours", admin, s.hoursSubmit},
 		{"POST /settings/closures", admin, s.closureSubmit},

@@ -1,0 +1,133 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"frontdesk"
+	"frontdesk/internal/calls"
+	"frontdesk/internal/knowledge"
+	"frontdesk/internal/scheduling"
+)
+
+// The clinic page (admins): its time zone and booking rules, how long
+// recordings are kept, and the knowledge base the receptionist answers
+// from.
+
+type clinicPage struct {
+	Booking   map[string]string // the booking rules, as shown or typed
+	Retention string
+	Articles  []knowledge.Article
+	Article   knowledge.Article // the one being edited or added, as typed
+	Errors    map[string]string
+	Notice    string
+}
+
+func (d clinicPage) fieldError(name string) string { return d.Errors[name] }
+
+func (s *Server) clinic(w http.ResponseWriter, r *http.Request, v *view, d clinicPage, status int) error {
+	v.nav = "clinic"
+	ctx, org := r.Context(), v.m.Org
+	if d.Booking == nil {
+		b, err := s.app.Scheduling.BookingSettings(ctx, org)
+		if err != nil {
+			return err
+		}
+		d.Booking = map[string]string{"timezone": b.Timezone, "min_notice_minutes": strconv.Itoa(int(b.MinNoticeMinutes)),
+			"max_days_ahead": strconv.Itoa(int(b.MaxDaysAhead)), "hold_minutes": strconv.Itoa(int(b.HoldMinutes))}
+		rs, err := s.app.Calls.RecordingSettings(ctx, org)
+		if err != nil {
+			return err
+		}
+		if rs.RetentionDays != nil {
+			d.Retention = strconv.Itoa(int(*rs.RetentionDays))
+		}
+	}
+	articles, err := s.app.Knowledge.List(ctx, org)
+	if err != nil {
+		return err
+	}
+	d.Articles = articles
+	return s.render(w, v, status, "clinic", "Clinic", d)
+}
+
+func (s *Server) clinicPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	return s.clinic(w, r, v, clinicPage{Notice: map[string]string{"saved": "Saved."}[r.URL.Query().Get("done")]}, http.StatusOK)
+}
+
+// clinicRefused shows a refused form with the refusal at its field.
+func (s *Server) clinicRefused(w http.ResponseWriter, r *http.Request, v *view, d clinicPage, err error) error {
+	var ve *frontdesk.ValidationError
+	if errors.As(err, &ve) {
+		d.Errors = map[string]string{ve.Field: ve.Message}
+		return s.clinic(w, r, v, d, http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	return errRedirect("/settings/clinic?done=saved")
+}
+
+func number(form string, field string, out *int32) error {
+	n, err := strconv.Atoi(strings.TrimSpace(form))
+	if err != nil {
+		return frontdesk.Invalid(field, "must be a whole number")
+	}
+	*out = int32(n)
+	return nil
+}
+
+func (s *Server) clinicRulesSubmit(w http.ResponseWriter, r *http.Request, v *view) error {
+	f := r.PostForm
+	d := clinicPage{Booking: map[string]string{}, Retention: f.Get("retention_days")}
+	for _, k := range []string{"timezone", "min_notice_minutes", "max_days_ahead", "hold_minutes"} {
+		d.Booking[k] = f.Get(k)
+	}
+	in := scheduling.BookingSettings{Timezone: strings.TrimSpace(f.Get("timezone"))}
+	err := errors.Join(number(f.Get("min_notice_minutes"), "min_notice_minutes", &in.MinNoticeMinutes),
+		number(f.Get("max_days_ahead"), "max_days_ahead", &in.MaxDaysAhead), number(f.Get("hold_minutes"), "hold_minutes", &in.HoldMinutes))
+	var rs calls.RecordingSettings
+	if err == nil && strings.TrimSpace(d.Retention) != "" {
+		var days int32
+		if err = number(d.Retention, "retention_days", &days); err == nil {
+			rs.RetentionDays = &days
+		}
+	}
+	if err == nil {
+		err = s.app.Scheduling.SetBookingSettings(r.Context(), v.m.Org, in)
+	}
+	if err == nil {
+		err = s.app.Calls.SetRecordingSettings(r.Context(), v.m.Org, rs)
+	}
+	return s.clinicRefused(w, r, v, d, err)
+}
+
+func (s *Server) articleSubmit(w http.ResponseWriter, r *http.Request, v *view) error {
+	active := r.PostFormValue("active") != ""
+	a := knowledge.Article{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Active: &active}
+	var err error
+	if id := r.PostFormValue("id"); id != "" {
+		if a.ID, err = uuid.Parse(id); err != nil {
+			return frontdesk.ErrNotFound
+		}
+		_, err = s.app.Knowledge.Update(r.Context(), v.m.Org, a.ID, a)
+	} else {
+		_, err = s.app.Knowledge.Create(r.Context(), v.m.Org, a)
+	}
+	return s.clinicRefused(w, r, v, clinicPage{Article: a}, err)
+}
+
+func (s *Server) articleDelete(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return frontdesk.ErrNotFound
+	}
+	if err := s.app.Knowledge.Delete(r.Context(), v.m.Org, id); err != nil {
+		return err
+	}
+	return errRedirect("/settings/clinic?done=saved")
+}
