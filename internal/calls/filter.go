@@ -34,6 +34,9 @@ type ListFilter struct {
 	Direction string
 	Status    string
 	Outcome   string // one of Outcomes
+	// Words are words said on the call (summary and transcript), as a
+	// web search query ("late appointment", -cancel, "exact phrase").
+	Words string
 	// From is inclusive, To exclusive.
 	From, To *time.Time
 	// Phone is an E.164 caller number; NamePrefix a caller-name prefix.
@@ -70,7 +73,7 @@ func DecodeCursor(s string) (Cursor, error) {
 	return Cursor{StartedAt: time.UnixMicro(us).UTC(), ID: callID}, nil
 }
 
-var listParams = map[string]bool{"call_type": true, "status": true, "outcome": true, "from": true, "to": true, "q": true, "limit": true, "cursor": true}
+var listParams = map[string]bool{"call_type": true, "status": true, "outcome": true, "words": true, "from": true, "to": true, "q": true, "limit": true, "cursor": true}
 
 // ParseListFilter validates the dashboard's query parameters.
 func ParseListFilter(q url.Values, c frontdesk.Clinic) (ListFilter, error) {
@@ -98,6 +101,12 @@ func ParseListFilter(q url.Values, c frontdesk.Clinic) (ListFilter, error) {
 			return f, frontdesk.Invalid("outcome", "must be one of %s, not %q", strings.Join(Outcomes, ", "), clip(v))
 		}
 		f.Outcome = v
+	}
+	if v := strings.TrimSpace(q.Get("words")); v != "" {
+		if len(v) > 200 {
+			return f, frontdesk.Invalid("words", "at most 200 characters")
+		}
+		f.Words = v
 	}
 	var err error
 	if f.From, f.To, err = ParseRange(q, c.Location); err != nil {

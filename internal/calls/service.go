@@ -139,7 +139,7 @@ func (s *Service) List(ctx context.Context, org frontdesk.OrgID, q url.Values) (
 			return err
 		}
 		p := db.ListCallsParams{
-			OrgID: org, Direction: text(f.Direction), Status: text(f.Status), Outcome: text(f.Outcome),
+			OrgID: org, Direction: text(f.Direction), Status: text(f.Status), Outcome: text(f.Outcome), Words: text(f.Words),
 			StartedFrom: f.From, StartedBefore: f.To, FromNumber: text(f.Phone), NamePrefix: text(f.NamePrefix),
 			RowLimit: int32(f.Limit + 1),
 		}
@@ -288,9 +288,9 @@ func (s *Service) Stats(ctx context.Context, org frontdesk.OrgID, q url.Values) 
 // hourly counts (call_counts) and counts only the partial hours at the ends
 // of the range, so a big clinic's total costs what a small one's does.
 func countCalls(ctx context.Context, tx *postgres.Tx, p db.ListCallsParams) (int64, error) {
-	if p.FromNumber.Valid || p.NamePrefix.Valid || p.Outcome.Valid { // the hourly counts keep no outcome
+	if p.FromNumber.Valid || p.NamePrefix.Valid || p.Outcome.Valid || p.Words.Valid { // the hourly counts keep neither
 		return tx.OneShot().CountCalls(ctx, db.CountCallsParams{
-			OrgID: p.OrgID, Direction: p.Direction, Status: p.Status, Outcome: p.Outcome, StartedFrom: p.StartedFrom,
+			OrgID: p.OrgID, Direction: p.Direction, Status: p.Status, Outcome: p.Outcome, Words: p.Words, StartedFrom: p.StartedFrom,
 			StartedBefore: p.StartedBefore, FromNumber: p.FromNumber, NamePrefix: p.NamePrefix,
 		})
 	}

@@ -525,3 +525,24 @@ func TestClinicPage(t *testing.T) {
 		t.Fatalf("clinic B deletes clinic A's article: %d", res.status)
 	}
 }
+
+// Words said on a call find it, with the exact total, only among the
+// clinic's own calls.
+func TestCallsByWordsSaid(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	if _, err := b.owner(t).Exec(context.Background(), "UPDATE call_logs SET transcript = transcript || ' The caller asked about wheelchair access.' WHERE id = ANY($1)",
+		[]string{b.w.A.Calls[0].ID.String(), b.w.A.Calls[2].ID.String(), b.w.B.Calls[0].ID.String()}); err != nil {
+		t.Fatal(err)
+	}
+	var page struct{ Total int }
+	b.get(t, "/api/calls-dashboard?call_type=all&words="+url.QueryEscape("wheelchairs"), b.token(t, b.w.A.Staff, frontdesk.OrgID{})).json(t, &page)
+	if page.Total != 2 {
+		t.Fatalf("calls of A that said wheelchair: %d", page.Total)
+	}
+	v := b.signInPage(t, b.w.B.Staff, b.w.B.ID)
+	res := v.get("/calls?call_type=all&words=" + url.QueryEscape(`"wheelchair access"`))
+	if !bytes.Contains(res.body, []byte(`id="total">1 call<`)) || bytes.Contains(res.body, []byte(b.w.A.Calls[0].ID.String())) {
+		t.Fatalf("B's calls that said it: %d", res.status)
+	}
+}

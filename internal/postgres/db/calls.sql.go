@@ -348,12 +348,13 @@ WHERE org_id = $1
   AND ($2::text IS NULL OR direction = $2)
   AND ($3::text IS NULL OR status = $3)
   AND ($4::text IS NULL OR outcome = $4)
-  AND ($5::timestamptz IS NULL OR started_at >= $5)
-  AND ($6::timestamptz IS NULL OR started_at < $6)
-  AND ($7::text IS NULL OR from_number = $7)
-  AND ($8::text IS NULL
-       OR (caller_name_key ~>=~ lower($8)
-           AND caller_name_key ~<~ (lower($8) || chr(1114111))))
+  AND ($5::text IS NULL OR said @@ websearch_to_tsquery('english', $5))
+  AND ($6::timestamptz IS NULL OR started_at >= $6)
+  AND ($7::timestamptz IS NULL OR started_at < $7)
+  AND ($8::text IS NULL OR from_number = $8)
+  AND ($9::text IS NULL
+       OR (caller_name_key ~>=~ lower($9)
+           AND caller_name_key ~<~ (lower($9) || chr(1114111))))
 `
 
 type CountCallsParams struct {
@@ -361,6 +362,7 @@ type CountCallsParams struct {
 	Direction     pgtype.Text
 	Status        pgtype.Text
 	Outcome       pgtype.Text
+	Words         pgtype.Text
 	StartedFrom   *time.Time
 	StartedBefore *time.Time
 	FromNumber    pgtype.Text
@@ -373,6 +375,7 @@ func (q *Queries) CountCalls(ctx context.Context, arg CountCallsParams) (int64, 
 		arg.Direction,
 		arg.Status,
 		arg.Outcome,
+		arg.Words,
 		arg.StartedFrom,
 		arg.StartedBefore,
 		arg.FromNumber,
@@ -540,16 +543,17 @@ WHERE org_id = $1
   AND ($2::text IS NULL OR direction = $2)
   AND ($3::text IS NULL OR status = $3)
   AND ($4::text IS NULL OR outcome = $4)
-  AND ($5::timestamptz IS NULL OR started_at >= $5)
-  AND ($6::timestamptz IS NULL OR started_at < $6)
-  AND ($7::text IS NULL OR from_number = $7)
-  AND ($8::text IS NULL
-       OR (caller_name_key ~>=~ lower($8)
-           AND caller_name_key ~<~ (lower($8) || chr(1114111))))
-  AND ($9::timestamptz IS NULL
-       OR (started_at, id) < ($9, $10::uuid))
+  AND ($5::text IS NULL OR said @@ websearch_to_tsquery('english', $5))
+  AND ($6::timestamptz IS NULL OR started_at >= $6)
+  AND ($7::timestamptz IS NULL OR started_at < $7)
+  AND ($8::text IS NULL OR from_number = $8)
+  AND ($9::text IS NULL
+       OR (caller_name_key ~>=~ lower($9)
+           AND caller_name_key ~<~ (lower($9) || chr(1114111))))
+  AND ($10::timestamptz IS NULL
+       OR (started_at, id) < ($10, $11::uuid))
 ORDER BY started_at DESC, id DESC
-LIMIT $11
+LIMIT $12
 `
 
 type ListCallsParams struct {
@@ -557,6 +561,7 @@ type ListCallsParams struct {
 	Direction      pgtype.Text
 	Status         pgtype.Text
 	Outcome        pgtype.Text
+	Words          pgtype.Text
 	StartedFrom    *time.Time
 	StartedBefore  *time.Time
 	FromNumber     pgtype.Text
@@ -591,6 +596,7 @@ func (q *Queries) ListCalls(ctx context.Context, arg ListCallsParams) ([]ListCal
 		arg.Direction,
 		arg.Status,
 		arg.Outcome,
+		arg.Words,
 		arg.StartedFrom,
 		arg.StartedBefore,
 		arg.FromNumber,

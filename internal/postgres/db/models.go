@@ -95,6 +95,7 @@ type CallLog struct {
 	RecordingStoredAt *time.Time
 	LastHangAt        *time.Time
 	Outcome           pgtype.Text
+	Said              interface{}
 }
 
 type CallToolCall struct {
