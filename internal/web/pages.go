@@ -129,6 +129,23 @@ var templates = func() map[string]*template.Template {
 // "in progress" and "question answered".
 func words(code string) string { return strings.NewReplacer("_", " ", "-", " ").Replace(code) }
 
+// formRefusal is a refused form's errors by the field they name ("" for
+// the form as a whole) and its status; ok is false for an error that is
+// not a refusal of what was typed.
+func formRefusal(err error) (fields map[string]string, status int, ok bool) {
+	var (
+		ve *frontdesk.ValidationError
+		ce *frontdesk.ConflictError
+	)
+	switch {
+	case errors.As(err, &ve):
+		return map[string]string{ve.Field: ve.Message}, http.StatusUnprocessableEntity, true
+	case errors.As(err, &ce):
+		return map[string]string{ce.Field: ce.Message}, http.StatusConflict, true
+	}
+	return nil, 0, false
+}
+
 // formField is one labelled input of a form, with its error.
 type formField struct{ Name, Label, Value, Error string }
 

@@ -98,23 +98,17 @@ func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, v *view) e
 // calendarRefused shows a refused booking or move on the page: the field
 // at fault, or a taken time's nearest free ones.
 func (s *Server) calendarRefused(w http.ResponseWriter, r *http.Request, v *view, d calendarPage, err error) error {
-	var (
-		taken *scheduling.SlotTakenError
-		ve    *frontdesk.ValidationError
-		ce    *frontdesk.ConflictError
-	)
-	switch {
-	case errors.As(err, &taken):
+	var taken *scheduling.SlotTakenError
+	if errors.As(err, &taken) {
 		d.Alternatives, d.Errors = taken.Alternatives, map[string]string{"start": "That time was just taken."}
 		return s.calendar(w, r, v, d, http.StatusConflict)
-	case errors.As(err, &ve):
-		d.Errors = map[string]string{ve.Field: ve.Message}
-		return s.calendar(w, r, v, d, http.StatusUnprocessableEntity)
-	case errors.As(err, &ce):
-		d.Errors = map[string]string{"": ce.Message}
-		return s.calendar(w, r, v, d, http.StatusConflict)
 	}
-	return err
+	fields, status, ok := formRefusal(err)
+	if !ok {
+		return err
+	}
+	d.Errors = fields
+	return s.calendar(w, r, v, d, status)
 }
 
 func (s *Server) calendarBook(w http.ResponseWriter, r *http.Request, v *view) error {

@@ -61,15 +61,15 @@ func (s *Server) clinicPage(w http.ResponseWriter, r *http.Request, v *view) err
 
 // clinicRefused shows a refused form with the refusal at its field.
 func (s *Server) clinicRefused(w http.ResponseWriter, r *http.Request, v *view, d clinicPage, err error) error {
-	var ve *frontdesk.ValidationError
-	if errors.As(err, &ve) {
-		d.Errors = map[string]string{ve.Field: ve.Message}
-		return s.clinic(w, r, v, d, http.StatusUnprocessableEntity)
+	if err == nil {
+		return errRedirect("/settings/clinic?done=saved")
 	}
-	if err != nil {
+	fields, status, ok := formRefusal(err)
+	if !ok {
 		return err
 	}
-	return errRedirect("/settings/clinic?done=saved")
+	d.Errors = fields
+	return s.clinic(w, r, v, d, status)
 }
 
 func number(form string, field string, out *int32) error {

@@ -81,19 +81,14 @@ func (s *Server) integrationsPage(w http.ResponseWriter, r *http.Request, v *vie
 // integrationsDone goes back to the page with what was done, or shows
 // the page again with the refusal next to its field.
 func (s *Server) integrationsDone(w http.ResponseWriter, r *http.Request, v *view, d integrationsPage, err error, notice string) error {
-	var (
-		ve *frontdesk.ValidationError
-		ce *frontdesk.ConflictError
-	)
-	switch {
-	case err == nil:
+	if err == nil {
 		return errRedirect("/integrations?done=" + notice)
-	case errors.As(err, &ve):
-		d.Errors = map[string]string{ve.Field: ve.Message}
-		return s.integrations(w, r, v, d, http.StatusUnprocessableEntity)
-	case errors.As(err, &ce):
-		d.Errors = map[string]string{ce.Field: ce.Message}
-		return s.integrations(w, r, v, d, http.StatusConflict)
+	}
+	if fields, status, ok := formRefusal(err); ok {
+		d.Errors = fields
+		return s.integrations(w, r, v, d, status)
+	}
+	switch {
 	case errors.Is(err, voice.ErrProviderDown):
 		d.Errors = map[string]string{"": voice.ErrProviderDown.Error()}
 		return s.integrations(w, r, v, d, http.StatusBadGateway)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"frontdesk"
@@ -49,19 +48,12 @@ func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, v *view) error
 
 // teamRefused shows a refused change on the page, next to its field.
 func (s *Server) teamRefused(w http.ResponseWriter, r *http.Request, v *view, d teamPage, err error) error {
-	var (
-		ve *frontdesk.ValidationError
-		ce *frontdesk.ConflictError
-	)
-	switch {
-	case errors.As(err, &ve):
-		d.Errors = map[string]string{ve.Field: ve.Message}
-		return s.team(w, r, v, d, http.StatusUnprocessableEntity)
-	case errors.As(err, &ce):
-		d.Errors = map[string]string{"": ce.Message}
-		return s.team(w, r, v, d, http.StatusConflict)
+	fields, status, ok := formRefusal(err)
+	if !ok {
+		return err
 	}
-	return err
+	d.Errors = fields
+	return s.team(w, r, v, d, status)
 }
 
 func (s *Server) teamAdd(w http.ResponseWriter, r *http.Request, v *view) error {
