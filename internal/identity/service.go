@@ -136,7 +136,26 @@ func (s *Service) authenticate(ctx context.Context, email, password, newPassword
 			return frontdesk.UserID{}, err
 		}
 	}
-	return user, nil
+	return user, s.auditSignIn(ctx, user, clientAddr)
+}
+
+// auditSignIn writes a sign-in into the audit trail of each of the
+// user's clinics, as that user.
+func (s *Service) auditSignIn(ctx context.Context, user frontdesk.UserID, clientAddr string) error {
+	ms, err := s.store.UserMemberships(ctx, user)
+	if err != nil {
+		return err
+	}
+	ctx = ActingAs(context.WithoutCancel(ctx), user)
+	for _, m := range ms {
+		if err := s.store.InTenant(ctx, m.OrgID, func(tx *postgres.Tx) error {
+			return tx.InsertAuditEvent(ctx, db.InsertAuditEventParams{OrgID: m.OrgID, UserID: user, Action: "sign_in",
+				ResourceType: "user", ResourceID: user.String(), RemoteAddr: clientAddr})
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Profile is a signed-in user and the clinics they belong to.

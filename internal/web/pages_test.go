@@ -161,7 +161,8 @@ func TestEveryPageAsEveryUserLeaksNothing(t *testing.T) {
 	// Each clinic's owner sees its own people's misses, not the other's.
 	for _, c := range []struct{ own, other testkit.Clinic }{{w.A, w.B}, {w.B, w.A}} {
 		page := b.signInPage(t, c.own.Owner, c.own.ID).get("/audit")
-		if page.status != 200 || !bytes.Contains(page.body, []byte(c.own.Staff.Email)) || bytes.Contains(page.body, []byte(c.other.Staff.Email)) {
+		if page.status != 200 || !bytes.Contains(page.body, []byte(c.own.Staff.Email)) || bytes.Contains(page.body, []byte(c.other.Staff.Email)) ||
+			!bytes.Contains(page.body, []byte("sign in: user "+c.own.Staff.ID.String())) {
 			t.Errorf("%s's audit page: %d", c.own.Name, page.status)
 		}
 	}
