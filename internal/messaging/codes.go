@@ -105,3 +105,27 @@ func (s *Service) MarkHandled(ctx context.Context, org frontdesk.OrgID, user fro
 		return err
 	})
 }
+
+// Retry sends a failed text again (its cause fixed, such as the clinic's
+// Twilio account). Only a text that failed can be retried, and not a
+// one-time code (its code is gone): anything else is a conflict; another
+// clinic's text is not found.
+func (s *Service) Retry(ctx context.Context, org frontdesk.OrgID, id uuid.UUID) error {
+	return s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		n, err := tx.RetrySMS(ctx, db.RetrySMSParams{OrgID: org, ID: id})
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			return s.outbox.EnqueueSMS(ctx, tx, id, time.Now())
+		}
+		exists, err := tx.SMSLogExists(ctx, db.SMSLogExistsParams{OrgID: org, ID: id})
+		if err == nil && exists {
+			return frontdesk.Conflict("", "only a text that failed can be sent again")
+		}
+		if err == nil {
+			err = frontdesk.ErrNotFound
+		}
+		return err
+	})
+}

@@ -28,7 +28,7 @@ type messagesPage struct {
 
 func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	return s.messages(w, r, v, messagesPage{Done: r.URL.Query().Get("show") == "done",
-		Notice: map[string]string{"sent": "Reply sent.", "handled": "Marked handled."}[r.URL.Query().Get("done")]}, http.StatusOK)
+		Notice: map[string]string{"sent": "Reply sent.", "handled": "Marked handled.", "retried": "The text is queued again."}[r.URL.Query().Get("done")]}, http.StatusOK)
 }
 
 func (s *Server) messages(w http.ResponseWriter, r *http.Request, v *view, d messagesPage, code int) error {
@@ -86,4 +86,16 @@ func (s *Server) handledPage(w http.ResponseWriter, r *http.Request, v *view) er
 		return err
 	}
 	return errRedirect("/messages?done=handled")
+}
+
+// retryPage sends a failed text again.
+func (s *Server) retryPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return frontdesk.ErrNotFound
+	}
+	if err := s.app.Messaging.Retry(r.Context(), v.m.Org, id); err != nil {
+		return err
+	}
+	return errRedirect("/messages?done=retried")
 }

@@ -482,6 +482,21 @@ func TestReplyToAText(t *testing.T) {
 	if n := count(t, owner, "SELECT count(*) FROM sms_confirmation_logs WHERE kind = 'reply' AND to_number = '+15125550133' AND status = 'pending' AND body = 'Of course she is welcome.'"); n != 1 {
 		t.Fatalf("%d replies queued", n)
 	}
+	// A text that failed is sent again, once it is fixed; only a failed one.
+	var textID string
+	owner.QueryRow(context.Background(), "UPDATE sms_confirmation_logs SET status = 'failed', error_message = 'Twilio said 401' WHERE kind = 'reply' RETURNING id").Scan(&textID)
+	jobs := count(t, owner, "SELECT count(*) FROM river_job WHERE kind = 'sms_send'")
+	if page := v.get("/messages"); !bytes.Contains(page.body, []byte("/messages/texts/"+textID+"/retry")) {
+		t.Fatal("a failed text offers no retry")
+	}
+	if res := v.post("/messages/texts/"+textID+"/retry", url.Values{}); !strings.Contains(res.url, "done=retried") ||
+		count(t, owner, "SELECT count(*) FROM sms_confirmation_logs WHERE id = $1 AND status = 'pending' AND error_message = ''", textID) != 1 ||
+		count(t, owner, "SELECT count(*) FROM river_job WHERE kind = 'sms_send'") != jobs+1 {
+		t.Fatalf("retry: %d %s", res.status, res.url)
+	}
+	if res := v.post("/messages/texts/"+textID+"/retry", url.Values{}); res.status != 409 {
+		t.Fatalf("retry a pending text: %d", res.status)
+	}
 	if res := v.post("/messages/inbound/"+id("SMr1")+"/handled", url.Values{}); !strings.Contains(res.url, "done=handled") ||
 		count(t, owner, "SELECT count(*) FROM sms_inbound WHERE handled_at IS NOT NULL") != 1 {
 		t.Fatalf("mark handled: %d", res.status)
@@ -490,6 +505,9 @@ func TestReplyToAText(t *testing.T) {
 	other.get("/messages")
 	if res := other.post("/messages/inbound/"+id("SMr1")+"/reply", url.Values{"body": {"hi"}}); res.status != 404 {
 		t.Fatalf("clinic B replies to clinic A's patient: %d", res.status)
+	}
+	if res := other.post("/messages/texts/"+textID+"/retry", url.Values{}); res.status != 404 {
+		t.Fatalf("clinic B retries clinic A's text: %d", res.status)
 	}
 }
 

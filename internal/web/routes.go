@@ -129,6 +129,7 @@ func (s *Server) pages() []page {
 		{"GET /messages", staff, s.messagesPage},
 		{"POST /messages/inbound/{id}/reply", staff, s.replyPage},
 		{"POST /messages/inbound/{id}/handled", staff, s.handledPage},
+		{"POST /messages/texts/{id}/retry", staff, s.retryPage},
 		{"GET /patients", staff, s.patientPage},
 		{"GET /insights", staff, s.insightsPage},
 		{"GET /calendar", staff, s.calendarPage},

@@ -496,6 +496,25 @@ func (q *Queries) RecordInboundSMS(ctx context.Context, arg RecordInboundSMSPara
 	return result.RowsAffected(), nil
 }
 
+const RetrySMS = `-- name: RetrySMS :execrows
+UPDATE sms_confirmation_logs SET status = 'pending', error_code = NULL, error_message = '', updated_at = now()
+WHERE org_id = $1 AND id = $2 AND status = 'failed' AND message_sid IS NULL AND kind <> 'verification'
+`
+
+type RetrySMSParams struct {
+	OrgID frontdesk.OrgID
+	ID    uuid.UUID
+}
+
+// A failed text (never accepted by Twilio) back in the queue.
+func (q *Queries) RetrySMS(ctx context.Context, arg RetrySMSParams) (int64, error) {
+	result, err := q.db.Exec(ctx, RetrySMS, arg.OrgID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const SMSLog = `-- name: SMSLog :one
 SELECT l.id, l.booking_id, l.kind, l.to_number, l.body, l.status, l.message_sid, l.send_at,
        coalesce(b.status, '')::text AS booking_status
@@ -535,6 +554,22 @@ func (q *Queries) SMSLog(ctx context.Context, arg SMSLogParams) (SMSLogRow, erro
 		&i.BookingStatus,
 	)
 	return i, err
+}
+
+const SMSLogExists = `-- name: SMSLogExists :one
+SELECT EXISTS (SELECT 1 FROM sms_confirmation_logs WHERE org_id = $1 AND id = $2)
+`
+
+type SMSLogExistsParams struct {
+	OrgID frontdesk.OrgID
+	ID    uuid.UUID
+}
+
+func (q *Queries) SMSLogExists(ctx context.Context, arg SMSLogExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, SMSLogExists, arg.OrgID, arg.ID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
 const TextsOnCall = `-- name: TextsOnCall :one

@@ -126,3 +126,11 @@ WHERE org_id = @org_id AND to_number = @to_number AND created_at >= @since AND s
 
 -- name: InboundFrom :one
 SELECT from_number FROM sms_inbound WHERE org_id = @org_id AND id = @id;
+
+-- name: RetrySMS :execrows
+-- A failed text (never accepted by Twilio) back in the queue.
+UPDATE sms_confirmation_logs SET status = 'pending', error_code = NULL, error_message = '', updated_at = now()
+WHERE org_id = @org_id AND id = @id AND status = 'failed' AND message_sid IS NULL AND kind <> 'verification';
+
+-- name: SMSLogExists :one
+SELECT EXISTS (SELECT 1 FROM sms_confirmation_logs WHERE org_id = @org_id AND id = @id);
