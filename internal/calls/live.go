@@ -121,7 +121,20 @@ func (s *Service) Changes(ctx context.Context, org frontdesk.OrgID, p Position) 
 				EndedReason: r.EndedReason, RecordingStatus: r.RecordingStatus, CostUsd: r.CostUsd, Outcome: r.Outcome}, tx.Org.Location)
 			out = append(out, Change{Call: c, At: Position{UpdatedAt: r.UpdatedAt, ID: r.ID}})
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		page := make([]Call, len(out))
+		for i := range out {
+			page[i] = out[i].Call
+		}
+		if err := followUps(ctx, tx, page); err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].Call = page[i]
+		}
+		return nil
 	})
 	return out, err
 }

@@ -53,6 +53,28 @@ type Call struct {
 	// Outcome is what the call achieved, as the assistant's analysis
 	// reported it (one of Outcomes), or null.
 	Outcome *string `json:"outcome"`
+	// Booked: a booking the call made is still on; OpenCallback: a message
+	// it left for the staff is still open.
+	Booked       bool `json:"booked"`
+	OpenCallback bool `json:"open_callback"`
+}
+
+// followUps marks which of calls made a booking or left an open message,
+// in one query.
+func followUps(ctx context.Context, tx *postgres.Tx, calls []Call) error {
+	if len(calls) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(calls))
+	at := map[frontdesk.CallID]*Call{}
+	for i := range calls {
+		ids[i], at[calls[i].ID] = uuid.UUID(calls[i].ID), &calls[i]
+	}
+	rows, err := tx.CallFollowUps(ctx, db.CallFollowUpsParams{OrgID: tx.Org.ID, Ids: ids})
+	for _, r := range rows {
+		at[r.ID].Booked, at[r.ID].OpenCallback = r.Booked, r.OpenCallback
+	}
+	return err
 }
 
 // Detail is one call with what was said and done on it.
@@ -164,7 +186,7 @@ func (s *Service) List(ctx context.Context, org frontdesk.OrgID, q url.Values) (
 			}
 			out.Calls = append(out.Calls, summarize(row, tx.Org.Location))
 		}
-		return nil
+		return followUps(ctx, tx, out.Calls)
 	})
 	return out, err
 }
@@ -216,6 +238,7 @@ func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.Cal
 			return err
 		}
 		for _, b := range bookings {
+			out.Booked = out.Booked || b.Status == "confirmed"
 			out.Bookings = append(out.Bookings, Booking{ID: b.ID, Service: b.ServiceName, Clinician: b.ResourceName, Status: b.Status,
 				Start: b.StartsAt.In(loc), PatientName: b.PatientName})
 		}
@@ -224,6 +247,7 @@ func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.Cal
 			return err
 		}
 		for _, r := range callbacks {
+			out.OpenCallback = out.OpenCallback || r.Status == "open"
 			out.Callbacks = append(out.Callbacks, callback(db.ListCallbackRequestsRow(r), loc))
 		}
 		if c.RecordingStatus == "stored" {

@@ -77,11 +77,12 @@ func (s *Server) callsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 // the live stream render the same rows.
 type callRow struct {
 	ID, When, Caller, Number, Status, StatusWords, Length, Outcome, Recording string
+	Booked, CallBack                                                          bool
 }
 
 func rowOf(c calls.Call) callRow {
 	r := callRow{ID: c.ID.String(), When: c.StartedAt.Format("Mon 2 Jan 2006, 3:04 PM"), Caller: c.CallerName, Number: c.FromNumber,
-		Status: c.Status, StatusWords: words(c.Status), Length: durationWords(c.DurationSeconds)}
+		Status: c.Status, StatusWords: words(c.Status), Length: durationWords(c.DurationSeconds), Booked: c.Booked, CallBack: c.OpenCallback}
 	if c.Direction == "outbound" {
 		r.Number = "to " + c.ToNumber
 	}

@@ -438,6 +438,30 @@ func TestCallsByOutcome(t *testing.T) {
 	if res := v.get("/calls?call_type=all&outcome=booked"); !bytes.Contains(res.body, []byte(`id="total">2 calls`)) {
 		t.Fatalf("the page filtered by outcome: %d", res.status)
 	}
+	// A call that left a message still open says so in its row.
+	if _, err := owner.Exec(context.Background(), `INSERT INTO callback_requests (org_id, call_id, callback_number, reason, urgency)
+		VALUES ($1, $2, '+15125550100', 'Call me back', 'routine')`, b.w.A.ID, b.w.A.Calls[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	var rows struct {
+		Calls []struct {
+			ID           string
+			OpenCallback bool `json:"open_callback"`
+		}
+	}
+	b.get(t, "/api/calls-dashboard?call_type=all&limit=100", tok).json(t, &rows)
+	flagged := 0
+	for _, c := range rows.Calls {
+		if c.OpenCallback {
+			flagged++
+			if c.ID != b.w.A.Calls[0].ID.String() {
+				t.Errorf("call %s flagged", c.ID)
+			}
+		}
+	}
+	if flagged != 1 || strings.Count(string(v.get("/calls?call_type=all").body), ">call back</span>") != 1 {
+		t.Fatalf("%d calls flagged to call back", flagged)
+	}
 }
 
 // Staff answer a patient's text from the clinic's number, under the

@@ -65,6 +65,47 @@ func (q *Queries) CallBookings(ctx context.Context, arg CallBookingsParams) ([]C
 	return items, nil
 }
 
+const CallFollowUps = `-- name: CallFollowUps :many
+SELECT c.id,
+       EXISTS (SELECT 1 FROM bookings b WHERE b.org_id = c.org_id AND b.call_id = c.id AND b.status = 'confirmed') AS booked,
+       EXISTS (SELECT 1 FROM callback_requests r WHERE r.org_id = c.org_id AND r.call_id = c.id AND r.status = 'open') AS open_callback
+FROM call_logs c
+WHERE c.org_id = $1 AND c.id = ANY($2::uuid[])
+`
+
+type CallFollowUpsParams struct {
+	OrgID frontdesk.OrgID
+	Ids   []uuid.UUID
+}
+
+type CallFollowUpsRow struct {
+	ID           frontdesk.CallID
+	Booked       bool
+	OpenCallback bool
+}
+
+// Which of these calls made a booking (still confirmed) and which left a
+// message still open: one query for a page of calls.
+func (q *Queries) CallFollowUps(ctx context.Context, arg CallFollowUpsParams) ([]CallFollowUpsRow, error) {
+	rows, err := q.db.Query(ctx, CallFollowUps, arg.OrgID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CallFollowUpsRow
+	for rows.Next() {
+		var i CallFollowUpsRow
+		if err := rows.Scan(&i.ID, &i.Booked, &i.OpenCallback); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const CallStats = `-- name: CallStats :many
 SELECT direction, status, count(*) AS calls, count(duration_seconds) AS timed_calls,
        coalesce(sum(duration_seconds), 0)::bigint AS duration_seconds

@@ -131,3 +131,12 @@ SELECT count(*) AS calls, coalesce(avg(duration_seconds), 0)::float8 AS avg_seco
                                        AND b.status <> 'held')) AS booked
 FROM call_logs c
 WHERE c.org_id = @org_id AND c.started_at >= @from_at AND c.started_at < @to_at;
+
+-- name: CallFollowUps :many
+-- Which of these calls made a booking (still confirmed) and which left a
+-- message still open: one query for a page of calls.
+SELECT c.id,
+       EXISTS (SELECT 1 FROM bookings b WHERE b.org_id = c.org_id AND b.call_id = c.id AND b.status = 'confirmed') AS booked,
+       EXISTS (SELECT 1 FROM callback_requests r WHERE r.org_id = c.org_id AND r.call_id = c.id AND r.status = 'open') AS open_callback
+FROM call_logs c
+WHERE c.org_id = @org_id AND c.id = ANY(@ids::uuid[]);
