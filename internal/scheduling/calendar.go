@@ -398,6 +398,8 @@ type Booking struct {
 	PatientPhone string               `json:"patient_phone"`
 	Source       string               `json:"source"`
 	CallID       *frontdesk.CallID    `json:"call_id"`
+	// PatientConfirmedAt is when the patient texted C to confirm.
+	PatientConfirmedAt *time.Time `json:"patient_confirmed_at,omitempty"`
 }
 
 // Booking reads one booking of the clinic.
@@ -409,7 +411,7 @@ func (c *Calendar) Booking(ctx context.Context, id frontdesk.BookingID) (Booking
 func bookingOf(b db.GetBookingRow, loc *time.Location) Booking {
 	out := Booking{ID: b.ID, Status: b.Status, ServiceID: b.ServiceID, ServiceName: b.ServiceName, ResourceID: b.ResourceID,
 		ResourceName: b.ResourceName, Start: b.StartsAt.In(loc), End: b.EndsAt.In(loc), HeldUntil: inZone(b.HeldUntil, loc),
-		PatientName: b.PatientName, PatientPhone: b.PatientPhone, Source: b.Source}
+		PatientName: b.PatientName, PatientPhone: b.PatientPhone, Source: b.Source, PatientConfirmedAt: inZone(b.PatientConfirmedAt, loc)}
 	if b.CallID != (frontdesk.CallID{}) {
 		id := b.CallID
 		out.CallID = &id

@@ -589,3 +589,24 @@ func TestCallsByWordsSaid(t *testing.T) {
 		t.Fatalf("B's calls that said it: %d", res.status)
 	}
 }
+
+// The calendar shows a patient's "C" confirmation on their booking.
+func TestCalendarShowsPatientConfirmation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	var bk struct{ ID string }
+	if r := b.request(t, http.MethodPost, "/api/bookings", cs.token, cs.booking(cs.resources[0], cs.at(10, 0))); r.status != 201 {
+		t.Fatalf("book: %d %s", r.status, r.body)
+	} else {
+		r.json(t, &bk)
+	}
+	if _, err := b.owner(t).Exec(context.Background(), "UPDATE bookings SET patient_confirmed_at = now() WHERE id = $1", bk.ID); err != nil {
+		t.Fatal(err)
+	}
+	v := b.signInPage(t, b.w.A.Staff, b.w.A.ID)
+	res := v.get("/calendar?day=" + cs.day.Format("2006-01-02"))
+	if !bytes.Contains(res.body, []byte("confirmed by the patient")) || !bytes.Contains(res.body, []byte("Pat Doe")) {
+		t.Fatalf("calendar: %d", res.status)
+	}
+}

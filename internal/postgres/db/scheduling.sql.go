@@ -398,7 +398,7 @@ func (q *Queries) FindServiceByName(ctx context.Context, arg FindServiceByNamePa
 
 const GetBooking = `-- name: GetBooking :one
 SELECT b.id, b.resource_id, r.name AS resource_name, b.service_id, s.name AS service_name, b.status, b.starts_at,
-       b.ends_at, b.held_until, b.patient_name, b.patient_phone, b.source, b.call_id, b.created_at
+       b.ends_at, b.held_until, b.patient_name, b.patient_phone, b.source, b.call_id, b.created_at, b.patient_confirmed_at
 FROM bookings b
 JOIN resources r ON r.org_id = b.org_id AND r.id = b.resource_id
 JOIN services s ON s.org_id = b.org_id AND s.id = b.service_id
@@ -411,20 +411,21 @@ type GetBookingParams struct {
 }
 
 type GetBookingRow struct {
-	ID           frontdesk.BookingID
-	ResourceID   frontdesk.ResourceID
-	ResourceName string
-	ServiceID    frontdesk.ServiceID
-	ServiceName  string
-	Status       string
-	StartsAt     time.Time
-	EndsAt       time.Time
-	HeldUntil    *time.Time
-	PatientName  string
-	PatientPhone string
-	Source       string
-	CallID       frontdesk.CallID
-	CreatedAt    time.Time
+	ID                 frontdesk.BookingID
+	ResourceID         frontdesk.ResourceID
+	ResourceName       string
+	ServiceID          frontdesk.ServiceID
+	ServiceName        string
+	Status             string
+	StartsAt           time.Time
+	EndsAt             time.Time
+	HeldUntil          *time.Time
+	PatientName        string
+	PatientPhone       string
+	Source             string
+	CallID             frontdesk.CallID
+	CreatedAt          time.Time
+	PatientConfirmedAt *time.Time
 }
 
 func (q *Queries) GetBooking(ctx context.Context, arg GetBookingParams) (GetBookingRow, error) {
@@ -445,6 +446,7 @@ func (q *Queries) GetBooking(ctx context.Context, arg GetBookingParams) (GetBook
 		&i.Source,
 		&i.CallID,
 		&i.CreatedAt,
+		&i.PatientConfirmedAt,
 	)
 	return i, err
 }
@@ -532,7 +534,7 @@ func (q *Queries) InsertBooking(ctx context.Context, arg InsertBookingParams) (f
 
 const ListBookings = `-- name: ListBookings :many
 SELECT b.id, b.resource_id, r.name AS resource_name, b.service_id, s.name AS service_name, b.status, b.starts_at,
-       b.ends_at, b.held_until, b.patient_name, b.patient_phone, b.source, b.call_id, b.created_at
+       b.ends_at, b.held_until, b.patient_name, b.patient_phone, b.source, b.call_id, b.created_at, b.patient_confirmed_at
 FROM bookings b
 JOIN resources r ON r.org_id = b.org_id AND r.id = b.resource_id
 JOIN services s ON s.org_id = b.org_id AND s.id = b.service_id
@@ -554,20 +556,21 @@ type ListBookingsParams struct {
 }
 
 type ListBookingsRow struct {
-	ID           frontdesk.BookingID
-	ResourceID   frontdesk.ResourceID
-	ResourceName string
-	ServiceID    frontdesk.ServiceID
-	ServiceName  string
-	Status       string
-	StartsAt     time.Time
-	EndsAt       time.Time
-	HeldUntil    *time.Time
-	PatientName  string
-	PatientPhone string
-	Source       string
-	CallID       frontdesk.CallID
-	CreatedAt    time.Time
+	ID                 frontdesk.BookingID
+	ResourceID         frontdesk.ResourceID
+	ResourceName       string
+	ServiceID          frontdesk.ServiceID
+	ServiceName        string
+	Status             string
+	StartsAt           time.Time
+	EndsAt             time.Time
+	HeldUntil          *time.Time
+	PatientName        string
+	PatientPhone       string
+	Source             string
+	CallID             frontdesk.CallID
+	CreatedAt          time.Time
+	PatientConfirmedAt *time.Time
 }
 
 func (q *Queries) ListBookings(ctx context.Context, arg ListBookingsParams) ([]ListBookingsRow, error) {
@@ -601,6 +604,7 @@ func (q *Queries) ListBookings(ctx context.Context, arg ListBookingsParams) ([]L
 			&i.Source,
 			&i.CallID,
 			&i.CreatedAt,
+			&i.PatientConfirmedAt,
 		); err != nil {
 			return nil, err
 		}

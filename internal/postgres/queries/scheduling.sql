@@ -111,7 +111,7 @@ RETURNING id;
 
 -- name: GetBooking :one
 SELECT b.id, b.resource_id, r.name AS resource_name, b.service_id, s.name AS service_name, b.status, b.starts_at,
-       b.ends_at, b.held_until, b.patient_name, b.patient_phone, b.source, b.call_id, b.created_at
+       b.ends_at, b.held_until, b.patient_name, b.patient_phone, b.source, b.call_id, b.created_at, b.patient_confirmed_at
 FROM bookings b
 JOIN resources r ON r.org_id = b.org_id AND r.id = b.resource_id
 JOIN services s ON s.org_id = b.org_id AND s.id = b.service_id
@@ -122,7 +122,7 @@ SELECT id FROM bookings WHERE org_id = @org_id AND tool_call_id = @tool_call_id;
 
 -- name: ListBookings :many
 SELECT b.id, b.resource_id, r.name AS resource_name, b.service_id, s.name AS service_name, b.status, b.starts_at,
-       b.ends_at, b.held_until, b.patient_name, b.patient_phone, b.source, b.call_id, b.created_at
+       b.ends_at, b.held_until, b.patient_name, b.patient_phone, b.source, b.call_id, b.created_at, b.patient_confirmed_at
 FROM bookings b
 JOIN resources r ON r.org_id = b.org_id AND r.id = b.resource_id
 JOIN services s ON s.org_id = b.org_id AND s.id = b.service_id
