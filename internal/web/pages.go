@@ -45,14 +45,12 @@ type page struct {
 
 // view is what a page knows of its visitor.
 type view struct {
-	m       member
-	token   string
-	csrf    string
-	user    identity.Profile
-	clinic  string
-	nav     string
-	srv     *Server
-	started time.Time
+	m      member
+	token  string
+	csrf   string
+	user   identity.Profile
+	clinic string
+	nav    string
 }
 
 // layout is what every page's frame shows.
@@ -178,6 +176,7 @@ func (s *Server) pagesHandler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, http.StatusForbidden, "This form came from another site and was refused.")
 	}))
+	protected := cop.Handler(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
@@ -186,7 +185,7 @@ func (s *Server) pagesHandler() http.Handler {
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
 			h.Set("Cache-Control", "no-store")
 		}
-		cop.Handler(mux).ServeHTTP(w, r)
+		protected.ServeHTTP(w, r)
 	})
 }
 
@@ -196,7 +195,7 @@ func (s *Server) pagesHandler() http.Handler {
 // the page's is a 403 page. Then a form must carry the session's token.
 func (s *Server) pageGuard(pg page) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v := &view{srv: s}
+		v := &view{}
 		err := s.signIn(w, r, pg, v)
 		if err == nil {
 			err = pg.h(w, r, v)
