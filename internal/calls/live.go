@@ -124,17 +124,11 @@ func (s *Service) Changes(ctx context.Context, org frontdesk.OrgID, p Position) 
 		if err != nil {
 			return err
 		}
-		page := make([]Call, len(out))
+		page := make([]*Call, len(out))
 		for i := range out {
-			page[i] = out[i].Call
+			page[i] = &out[i].Call
 		}
-		if err := followUps(ctx, tx, page); err != nil {
-			return err
-		}
-		for i := range out {
-			out[i].Call = page[i]
-		}
-		return nil
+		return followUps(ctx, tx, page)
 	})
 	return out, err
 }

@@ -61,14 +61,14 @@ type Call struct {
 
 // followUps marks which of calls made a booking or left an open message,
 // in one query.
-func followUps(ctx context.Context, tx *postgres.Tx, calls []Call) error {
+func followUps(ctx context.Context, tx *postgres.Tx, calls []*Call) error {
 	if len(calls) == 0 {
 		return nil
 	}
 	ids := make([]uuid.UUID, len(calls))
 	at := map[frontdesk.CallID]*Call{}
-	for i := range calls {
-		ids[i], at[calls[i].ID] = uuid.UUID(calls[i].ID), &calls[i]
+	for i, c := range calls {
+		ids[i], at[c.ID] = uuid.UUID(c.ID), c
 	}
 	rows, err := tx.CallFollowUps(ctx, db.CallFollowUpsParams{OrgID: tx.Org.ID, Ids: ids})
 	for _, r := range rows {
@@ -186,7 +186,11 @@ func (s *Service) List(ctx context.Context, org frontdesk.OrgID, q url.Values) (
 			}
 			out.Calls = append(out.Calls, summarize(row, tx.Org.Location))
 		}
-		return followUps(ctx, tx, out.Calls)
+		page := make([]*Call, len(out.Calls))
+		for i := range out.Calls {
+			page[i] = &out.Calls[i]
+		}
+		return followUps(ctx, tx, page)
 	})
 	return out, err
 }

@@ -7,6 +7,7 @@ import (
 	"frontdesk"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/scheduling"
 )
 
 // Transfer is where a transfer the assistant asks for goes: a number to
@@ -29,19 +30,20 @@ func (s *Service) Transfer(ctx context.Context, org frontdesk.OrgID, call frontd
 		if err != nil {
 			return err
 		}
-		f, err := readFacts(ctx, tx, now)
+		hours, err := scheduling.ReadClinicHours(ctx, tx, now)
 		if err != nil {
 			return err
 		}
+		open := hours.OpenAt(now)
 		rec := db.AddCallTransferParams{OrgID: org, CallID: call, Destination: "none", EventKey: key}
 		switch {
-		case f.open && p.FrontDeskNumber != "":
+		case open && p.FrontDeskNumber != "":
 			rec.Destination, rec.Number = "front_desk", p.FrontDeskNumber
 			out.Message = "I'm putting you through to the front desk now; please hold."
 		case p.OnCallNumber != "":
 			rec.Destination, rec.Number = "on_call", p.OnCallNumber
 			out.Message = "I'm putting you through to the clinician on call now; please hold."
-		case !f.open:
+		case !open:
 			rec.Outcome = "closed"
 			out.Refusal = "The front desk is closed right now, so I can't put you through. I can take a message, and the staff will call you back when the clinic opens."
 		default:

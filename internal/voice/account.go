@@ -72,18 +72,21 @@ func (s *Service) DeleteAccount(ctx context.Context, org frontdesk.OrgID) error 
 }
 
 // apiKey is the clinic's key, opened; "" when it has none.
-func (s *Service) apiKey(ctx context.Context, org frontdesk.OrgID) (string, error) {
-	var key string
-	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		rows, err := tx.StoredVapiAccount(ctx, org)
-		if err != nil || len(rows) == 0 {
-			return err
-		}
-		plain, err := s.secrets.Open(rows[0].ApiKey, org[:])
-		key = string(plain)
+func (s *Service) apiKey(ctx context.Context, org frontdesk.OrgID) (key string, err error) {
+	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		key, err = s.apiKeyTx(ctx, tx)
 		return err
 	})
 	return key, err
+}
+
+func (s *Service) apiKeyTx(ctx context.Context, tx *postgres.Tx) (string, error) {
+	rows, err := tx.StoredVapiAccount(ctx, tx.Org.ID)
+	if err != nil || len(rows) == 0 {
+		return "", err
+	}
+	plain, err := s.secrets.Open(rows[0].ApiKey, tx.Org.ID[:])
+	return string(plain), err
 }
 
 // ProviderNumber is one phone number of the clinic's Vapi organization.
@@ -120,14 +123,12 @@ func (s *Service) ProviderNumbers(ctx context.Context, org frontdesk.OrgID) ([]P
 	return out, nil
 }
 
-// proveOwnership checks, with the clinic's key and no transaction open,
-// that the number or assistant is in the clinic's own Vapi organization.
-// Without a key it passes only where proof is not required (development).
-func (s *Service) proveOwnership(ctx context.Context, org frontdesk.OrgID, kind Kind, value string) error {
-	key, err := s.apiKey(ctx, org)
-	if err != nil {
-		return err
-	}
+// proveOwnership checks, with the clinic's key ("" for none) and no
+// transaction open, that the number or assistant is in the clinic's own
+// Vapi organization. Without a key it passes only where proof is not
+// required (development).
+func (s *Service) proveOwnership(ctx context.Context, key string, kind Kind, value string) error {
+	var err error
 	field := map[Kind]string{PhoneNumber: "number", Assistant: "assistant_id"}[kind]
 	if key == "" {
 		if s.requireProof {

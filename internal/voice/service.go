@@ -73,17 +73,20 @@ func (s *Service) Routes(ctx context.Context, org frontdesk.OrgID, kind Kind) ([
 // One held by another clinic is a conflict that does not say which.
 func (s *Service) AddRoute(ctx context.Context, org frontdesk.OrgID, kind Kind, value string) (Route, error) {
 	var (
-		out Route
-		v   string
+		out    Route
+		v, key string
 	)
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
-		v, err = routeValue(kind, value, tx.Org.Country)
+		if v, err = routeValue(kind, value, tx.Org.Country); err != nil {
+			return err
+		}
+		key, err = s.apiKeyTx(ctx, tx)
 		return err
 	})
 	if err != nil {
 		return out, err
 	}
-	if err := s.proveOwnership(ctx, org, kind, v); err != nil {
+	if err := s.proveOwnership(ctx, key, kind, v); err != nil {
 		return out, err
 	}
 	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
