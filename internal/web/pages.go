@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"embed"
 	"errors"
@@ -302,13 +303,13 @@ func (s *Server) render(w http.ResponseWriter, v *view, status int, name, title 
 			l.Clinics = append(l.Clinics, clinicChoice{ID: ms.OrgID, Name: ms.OrgName, Current: ms.OrgID == v.m.Org})
 		}
 	}
-	var b strings.Builder
+	var b bytes.Buffer // the whole page first: a template error becomes an error page, not half a page
 	if err := templates[name].ExecuteTemplate(&b, "layout", l); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, err := w.Write([]byte(b.String()))
+	_, err := w.Write(b.Bytes())
 	return err
 }
 
