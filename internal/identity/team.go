@@ -196,8 +196,9 @@ type AuditEntry struct {
 	User, Action, What, Client string
 }
 
-// AuditLog is the clinic's audit trail, newest first: requests for
-// objects it does not have, and changes to its team.
+// AuditLog is the clinic's audit trail, newest first: its people's
+// sign-ins, their requests for objects the clinic does not have, and
+// changes to its team.
 func (s *Service) AuditLog(ctx context.Context, org frontdesk.OrgID) ([]AuditEntry, error) {
 	var out []AuditEntry
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {

@@ -49,12 +49,9 @@ func (s *Service) startWebSession(ctx context.Context, user frontdesk.UserID) (s
 		return "", err
 	}
 	// A user of one clinic acts for it from the start.
-	p, err := s.Me(ctx, user)
-	if err != nil {
-		return "", err
-	}
-	if len(p.Memberships) == 1 {
-		err = s.store.SetWebSessionOrg(ctx, hashToken(token), p.Memberships[0].OrgID)
+	ms, err := s.store.UserMemberships(ctx, user)
+	if err == nil && len(ms) == 1 {
+		err = s.store.SetWebSessionOrg(ctx, hashToken(token), ms[0].OrgID)
 	}
 	return token, err
 }
