@@ -123,8 +123,9 @@ func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 	server := map[string]any{"url": s.webhookURL, "timeoutSeconds": 20,
 		"headers": map[string]string{"Authorization": "Bearer " + string(secret)}}
 	var tools []any
+	permits := p.permits()
 	for _, d := range agent.Definitions {
-		if p.permits()[d.Needs] {
+		if permits[d.Needs] {
 			tools = append(tools, map[string]any{"type": "function", "server": server,
 				"function": map[string]any{"name": d.Name, "description": d.Description, "parameters": d.Parameters}})
 		}
