@@ -351,10 +351,15 @@ func (s *Service) SaveResource(ctx context.Context, org frontdesk.OrgID, id fron
 	return in, err
 }
 
-// DeleteResource removes one of the clinic's resources.
+// DeleteResource removes one of the clinic's resources with no bookings;
+// one with bookings is a conflict: set it inactive instead.
 func (s *Service) DeleteResource(ctx context.Context, org frontdesk.OrgID, id frontdesk.ResourceID) error {
 	return s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		return postgres.OneRow(tx.DeleteResource(ctx, db.DeleteResourceParams{OrgID: org, ID: id}))
+		err := postgres.OneRow(tx.DeleteResource(ctx, db.DeleteResourceParams{OrgID: org, ID: id}))
+		if errors.Is(err, frontdesk.ErrConflict) {
+			return frontdesk.Conflict("", "the clinician or room has bookings: set it inactive instead")
+		}
+		return err
 	})
 }
 

@@ -92,11 +92,16 @@ var templates = func() map[string]*template.Template {
 			}
 			return m
 		},
-		// field is one form field: its name, label, value and error.
+		// field is one form field: its name, label, value and error; its
+		// id is the name, after the form's prefix when a page has several
+		// forms with the same fields.
 		"field": func(form any, name, label string, value any) formField {
-			f := formField{Name: name, Label: label, Value: fmt.Sprint(value)}
+			f := formField{ID: name, Name: name, Label: label, Value: fmt.Sprint(value)}
 			if e, ok := form.(interface{ fieldError(string) string }); ok {
 				f.Error = e.fieldError(name)
+			}
+			if p, ok := form.(interface{ IDPrefix() string }); ok {
+				f.ID = p.IDPrefix() + name
 			}
 			return f
 		},
@@ -146,7 +151,7 @@ func formRefusal(err error) (fields map[string]string, status int, ok bool) {
 }
 
 // formField is one labelled input of a form, with its error.
-type formField struct{ Name, Label, Value, Error string }
+type formField struct{ ID, Name, Label, Value, Error string }
 
 func durationWords(secs *int32) string {
 	if secs == nil {

@@ -13,8 +13,7 @@ import (
 )
 
 // The hours page (admins): weekly opening hours, several ranges a day, the
-// clinic's or one clinician's own; closed days; and which services can be
-// booked (a warning for one no clinician offers).
+// clinic's or one clinician's own; and closed days.
 
 // rangesPerDay is how many opening ranges a day's form offers.
 const rangesPerDay = 3
@@ -24,7 +23,6 @@ type hoursPage struct {
 	Resources []scheduling.ResourceDef
 	Days      []hoursDay
 	Closures  []scheduling.Closure
-	Services  []scheduling.ServiceDef
 	Errors    map[string]string
 	Closure   scheduling.Closure // the add form as typed
 	Saved     bool
@@ -87,10 +85,7 @@ func (s *Server) hours(w http.ResponseWriter, r *http.Request, v *view, d hoursP
 	if d.Closures, err = s.app.Scheduling.Closures(ctx, org); err != nil {
 		return err
 	}
-	if d.Services, err = s.app.Scheduling.Services(ctx, org); err != nil {
-		return err
-	}
-	return s.render(w, v, status, "hours", "Hours and services", d)
+	return s.render(w, v, status, "hours", "Hours", d)
 }
 
 func parseResource(v string) (frontdesk.ResourceID, error) {

@@ -164,6 +164,14 @@ func (s *Server) pages() []page {
 		{"POST /settings/closures", admin, s.closureSubmit},
 		{"POST /settings/closures/{id}/delete", admin, s.closureDelete},
 
+		{"GET /settings/services", admin, s.servicesPage},
+		{"POST /settings/services", admin, s.serviceSubmit},
+		{"POST /settings/services/{id}", admin, s.serviceSubmit},
+		{"POST /settings/services/{id}/delete", admin, s.serviceDelete},
+		{"POST /settings/resources", admin, s.resourceSubmit},
+		{"POST /settings/resources/{id}", admin, s.resourceSubmit},
+		{"POST /settings/resources/{id}/delete", admin, s.resourceDelete},
+
 		{"GET /settings/receptionist", admin, s.receptionistPage},
 		{"POST /settings/receptionist", admin, s.receptionistSubmit},
 
@@ -186,14 +194,26 @@ func (s *Server) mux() *http.ServeMux {
 func (s *Server) Access() map[string]string {
 	out := map[string]string{}
 	for _, rt := range s.routes() {
-		switch rt.access {
-		case public:
-			out[rt.pattern] = "public"
-		case signedIn:
-			out[rt.pattern] = "signed-in"
-		default:
-			out[rt.pattern] = string(minRole[rt.access])
-		}
+		out[rt.pattern] = rt.access.String()
 	}
 	return out
+}
+
+// PageAccess maps every page's pattern to who may open it, as Access.
+func (s *Server) PageAccess() map[string]string {
+	out := map[string]string{}
+	for _, pg := range s.pages() {
+		out[pg.pattern] = pg.access.String()
+	}
+	return out
+}
+
+func (a access) String() string {
+	switch a {
+	case public:
+		return "public"
+	case signedIn:
+		return "signed-in"
+	}
+	return string(minRole[a])
 }
