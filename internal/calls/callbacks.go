@@ -28,6 +28,9 @@ type Callback struct {
 	Status         string           `json:"status"` // open or done
 	CreatedAt      time.Time        `json:"created_at"`
 	DoneAt         *time.Time       `json:"done_at,omitempty"`
+	// Note is what the staff wrote on it, last at NoteAt.
+	Note   string     `json:"note"`
+	NoteAt *time.Time `json:"note_at,omitempty"`
 }
 
 // Urgency of a message: routine, or urgent (flagged to staff first).
@@ -42,12 +45,7 @@ const (
 // transaction (the agent's tool call). reason is cleaned of control
 // characters and cut at 500 characters.
 func TakeMessageTx(ctx context.Context, tx *postgres.Tx, call frontdesk.CallID, caller, callback, reason string, u Urgency) error {
-	reason = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, reason)), " ")
+	reason = oneLine(reason)
 	if r := []rune(reason); len(r) > 500 {
 		reason = string(r[:500])
 	}
@@ -76,7 +74,33 @@ func (s *Service) Callbacks(ctx context.Context, org frontdesk.OrgID, status str
 func callback(r db.ListCallbackRequestsRow, loc *time.Location) Callback {
 	return Callback{ID: r.ID, CallID: r.CallID, CallerNumber: r.CallerNumber, CallbackNumber: r.CallbackNumber,
 		Reason: r.Reason, Urgent: r.Urgency == string(Urgent), Status: r.Status, CreatedAt: r.CreatedAt.In(loc),
-		DoneAt: InZone(r.DoneAt, loc)}
+		DoneAt: InZone(r.DoneAt, loc), Note: r.Note, NoteAt: InZone(r.NoteAt, loc)}
+}
+
+// oneLine is s with control characters and runs of spaces as one space.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
+}
+
+// maxNote is the longest note staff keep on a message, in characters.
+const maxNote = 1000
+
+// CallbackNote replaces the staff's note on a message (empty clears it),
+// open or done; another clinic's message is not found.
+func (s *Service) CallbackNote(ctx context.Context, org frontdesk.OrgID, user frontdesk.UserID, id uuid.UUID, note string) error {
+	note = oneLine(note)
+	if n := len([]rune(note)); n > maxNote {
+		return frontdesk.Invalid("note", "is %d characters; at most %d", n, maxNote)
+	}
+	return s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		return postgres.OneRow(tx.SetCallbackNote(ctx, db.SetCallbackNoteParams{OrgID: org, ID: id, Note: note,
+			NoteBy: uuid.NullUUID{UUID: uuid.UUID(user), Valid: true}}))
+	})
 }
 
 // CallbackDone marks a message done by user; one done already is a

@@ -107,6 +107,8 @@ func validBody(pattern string) any {
 		return map[string]any{"title": "Renamed", "body": "text"}
 	case strings.HasPrefix(pattern, "PUT /api/team/"):
 		return map[string]any{"role": "staff"}
+	case strings.HasSuffix(pattern, "/note"):
+		return map[string]any{"note": "Left a voicemail"}
 	case strings.HasSuffix(pattern, "/reschedule"):
 		return map[string]any{"start": time.Now().Add(96 * time.Hour).Truncate(time.Hour).Format(time.RFC3339)}
 	}

@@ -91,3 +91,17 @@ func (s *Server) callbackDone(w http.ResponseWriter, r *http.Request, m member) 
 	}
 	return reply(w, s.app.Calls.CallbackDone(r.Context(), m.Org, m.User, id), http.StatusNoContent, nil)
 }
+
+func (s *Server) callbackNote(w http.ResponseWriter, r *http.Request, m member) error {
+	id, err := pathID[uuid.UUID](r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Note string `json:"note"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return reply(w, s.app.Calls.CallbackNote(r.Context(), m.Org, m.User, id, in.Note), http.StatusNoContent, nil)
+}

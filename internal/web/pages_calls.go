@@ -230,9 +230,27 @@ func (s *Server) callbackDonePage(w http.ResponseWriter, r *http.Request, v *vie
 	if err := s.app.Calls.CallbackDone(r.Context(), v.m.Org, v.m.User, id); err != nil && !errors.Is(err, frontdesk.ErrConflict) {
 		return err
 	}
+	return errRedirect(callbackBack(r))
+}
+
+// callbackNotePage keeps the staff's note on a message.
+func (s *Server) callbackNotePage(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return frontdesk.ErrNotFound
+	}
+	if err := s.app.Calls.CallbackNote(r.Context(), v.m.Org, v.m.User, id, r.PostFormValue("note")); err != nil {
+		return err
+	}
+	return errRedirect(callbackBack(r))
+}
+
+// callbackBack is where a message's form goes back to: its call's page,
+// or the messages page.
+func callbackBack(r *http.Request) string {
 	back := "/messages"
 	if c, err := frontdesk.ParseCallID(r.PostFormValue("call")); err == nil {
 		back = "/calls/" + c.String()
 	}
-	return errRedirect(back)
+	return back
 }

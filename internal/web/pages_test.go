@@ -610,3 +610,39 @@ func TestCalendarShowsPatientConfirmation(t *testing.T) {
 		t.Fatalf("calendar: %d", res.status)
 	}
 }
+
+// A note on a message the receptionist took: kept from the call's page
+// and through the API, shown on the messages page, refused over 1,000
+// characters at the field it names; another clinic's message is a 404.
+func TestCallbackNote(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.w.A
+	id, err := b.db.Admin.AddCallbackRequest(context.Background(), db.AddCallbackRequestParams{OrgID: a.ID, CallID: a.Calls[0].ID,
+		CallbackNumber: "+12125550300", Reason: "Wants to move her cleaning", Urgency: "routine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := b.signInPage(t, a.Staff, a.ID)
+	v.get("/calls/" + a.Calls[0].ID.String())
+	res := v.post("/callbacks/"+id.String()+"/note", url.Values{"note": {"Left a voicemail\non her mobile"}, "call": {a.Calls[0].ID.String()}})
+	if !strings.HasSuffix(res.url, "/calls/"+a.Calls[0].ID.String()) || !bytes.Contains(res.body, []byte("Left a voicemail on her mobile")) {
+		t.Fatalf("a note from the call's page: %d %s", res.status, res.url)
+	}
+	tok := b.token(t, a.Staff, frontdesk.OrgID{})
+	if r := b.request(t, http.MethodPut, "/api/messages/callbacks/"+id.String()+"/note", tok, map[string]any{"note": strings.Repeat("x", 1001)}); r.status != 422 ||
+		!strings.Contains(string(r.body), `"field":"note"`) {
+		t.Fatalf("a note too long: %d %s", r.status, r.body)
+	}
+	if r := b.request(t, http.MethodPut, "/api/messages/callbacks/"+id.String()+"/note", tok, map[string]any{"note": "Rebooked for Tuesday"}); r.status != 204 {
+		t.Fatalf("a note through the API: %d %s", r.status, r.body)
+	}
+	if page := v.get("/messages"); !bytes.Contains(page.body, []byte("Rebooked for Tuesday")) {
+		t.Fatal("the note is not on the messages page")
+	}
+	other := b.signInPage(t, b.w.B.Staff, b.w.B.ID)
+	other.get("/messages")
+	if res := other.post("/callbacks/"+id.String()+"/note", url.Values{"note": {"mine now"}}); res.status != 404 {
+		t.Fatalf("clinic B writes on clinic A's message: %d", res.status)
+	}
+}

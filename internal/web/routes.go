@@ -44,6 +44,7 @@ func (s *Server) routes() []route {
 		{"POST /api/calls-dashboard/{callId}/recording/retry", admin, s.retryRecording},
 		{"GET /api/messages/callbacks", staff, s.listCallbacks},
 		{"POST /api/messages/callbacks/{id}/done", staff, s.callbackDone},
+		{"PUT /api/messages/callbacks/{id}/note", staff, s.callbackNote},
 		{"GET /api/settings/recordings", staff, s.getRecordingSettings},
 		{"PUT /api/settings/recordings", admin, s.putRecordingSettings},
 
@@ -126,6 +127,7 @@ func (s *Server) pages() []page {
 		{"GET /calls/{callId}", staff, s.callPage},
 		{"GET /calls/{callId}/recording", staff, s.callRecording},
 		{"POST /callbacks/{id}/done", staff, s.callbackDonePage},
+		{"POST /callbacks/{id}/note", staff, s.callbackNotePage},
 		{"GET /messages", staff, s.messagesPage},
 		{"POST /messages/inbound/{id}/reply", staff, s.replyPage},
 		{"POST /messages/inbound/{id}/handled", staff, s.handledPage},

@@ -106,7 +106,7 @@ func (q *Queries) AddCallbackRequest(ctx context.Context, arg AddCallbackRequest
 }
 
 const CallCallbackRequests = `-- name: CallCallbackRequests :many
-SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at
+SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at, note, note_at
 FROM callback_requests WHERE org_id = $1 AND call_id = $2 ORDER BY created_at, id
 `
 
@@ -125,6 +125,8 @@ type CallCallbackRequestsRow struct {
 	Status         string
 	CreatedAt      time.Time
 	DoneAt         *time.Time
+	Note           string
+	NoteAt         *time.Time
 }
 
 func (q *Queries) CallCallbackRequests(ctx context.Context, arg CallCallbackRequestsParams) ([]CallCallbackRequestsRow, error) {
@@ -146,6 +148,8 @@ func (q *Queries) CallCallbackRequests(ctx context.Context, arg CallCallbackRequ
 			&i.Status,
 			&i.CreatedAt,
 			&i.DoneAt,
+			&i.Note,
+			&i.NoteAt,
 		); err != nil {
 			return nil, err
 		}
@@ -281,7 +285,7 @@ func (q *Queries) ForgetVerificationCode(ctx context.Context, arg ForgetVerifica
 }
 
 const ListCallbackRequests = `-- name: ListCallbackRequests :many
-SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at
+SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at, note, note_at
 FROM callback_requests
 WHERE org_id = $1 AND ($2::text IS NULL OR status = $2::text)
 ORDER BY status = 'done', urgency = 'routine', created_at DESC
@@ -303,6 +307,8 @@ type ListCallbackRequestsRow struct {
 	Status         string
 	CreatedAt      time.Time
 	DoneAt         *time.Time
+	Note           string
+	NoteAt         *time.Time
 }
 
 func (q *Queries) ListCallbackRequests(ctx context.Context, arg ListCallbackRequestsParams) ([]ListCallbackRequestsRow, error) {
@@ -324,6 +330,8 @@ func (q *Queries) ListCallbackRequests(ctx context.Context, arg ListCallbackRequ
 			&i.Status,
 			&i.CreatedAt,
 			&i.DoneAt,
+			&i.Note,
+			&i.NoteAt,
 		); err != nil {
 			return nil, err
 		}
@@ -386,6 +394,31 @@ type RecordVerificationTryParams struct {
 func (q *Queries) RecordVerificationTry(ctx context.Context, arg RecordVerificationTryParams) error {
 	_, err := q.db.Exec(ctx, RecordVerificationTry, arg.Matched, arg.OrgID, arg.ID)
 	return err
+}
+
+const SetCallbackNote = `-- name: SetCallbackNote :execrows
+UPDATE callback_requests SET note = $1, note_at = now(), note_by = $2
+WHERE org_id = $3 AND id = $4
+`
+
+type SetCallbackNoteParams struct {
+	Note   string
+	NoteBy uuid.NullUUID
+	OrgID  frontdesk.OrgID
+	ID     uuid.UUID
+}
+
+func (q *Queries) SetCallbackNote(ctx context.Context, arg SetCallbackNoteParams) (int64, error) {
+	result, err := q.db.Exec(ctx, SetCallbackNote,
+		arg.Note,
+		arg.NoteBy,
+		arg.OrgID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const VerificationCodeOfText = `-- name: VerificationCodeOfText :one

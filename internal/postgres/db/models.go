@@ -148,6 +148,9 @@ type CallbackRequest struct {
 	CreatedAt      time.Time
 	DoneAt         *time.Time
 	DoneBy         uuid.NullUUID
+	Note           string
+	NoteAt         *time.Time
+	NoteBy         uuid.NullUUID
 }
 
 type Closure struct {

@@ -6,7 +6,7 @@ VALUES (@org_id, @call_id, @caller_number, @callback_number, @reason, @urgency)
 RETURNING id;
 
 -- name: ListCallbackRequests :many
-SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at
+SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at, note, note_at
 FROM callback_requests
 WHERE org_id = @org_id AND (sqlc.narg('status')::text IS NULL OR status = sqlc.narg('status')::text)
 ORDER BY status = 'done', urgency = 'routine', created_at DESC
@@ -16,11 +16,15 @@ LIMIT 500;
 UPDATE callback_requests SET status = 'done', done_at = now(), done_by = @done_by
 WHERE org_id = @org_id AND id = @id AND status = 'open';
 
+-- name: SetCallbackNote :execrows
+UPDATE callback_requests SET note = @note, note_at = now(), note_by = @note_by
+WHERE org_id = @org_id AND id = @id;
+
 -- name: CallbackRequestExists :one
 SELECT EXISTS (SELECT 1 FROM callback_requests WHERE org_id = @org_id AND id = @id);
 
 -- name: CallCallbackRequests :many
-SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at
+SELECT id, call_id, caller_number, callback_number, reason, urgency, status, created_at, done_at, note, note_at
 FROM callback_requests WHERE org_id = @org_id AND call_id = @call_id ORDER BY created_at, id;
 
 -- name: AddCallTransfer :exec
