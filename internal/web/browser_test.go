@@ -259,6 +259,11 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	if !strings.Contains(text("main"), "Cancelled.") {
 		t.Fatalf("after cancelling: %s", text("main"))
 	}
+	follow("week", "#week-view")
+	if days := text("ol.week"); !strings.Contains(days, "Ruth Okafor") {
+		t.Fatalf("the week view: %s", days)
+	}
+	page("calendar-week")
 
 	// Hours: a range closing before it opens is marked where it was typed;
 	// a proper one is saved and the receptionist answers from it.
@@ -291,6 +296,9 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	if len(week.Hours) != 14 || saturday != "10:00-13:00 13:00-17:00 " {
 		t.Fatalf("hours after saving: %+v", week)
 	}
+
+	follow("services", `nav a[href="/settings/services"]`)
+	page("services")
 
 	follow("patients", `nav a[href="/patients"]`)
 	do("a patient", chromedp.SetValue(chromedp.CSS("#phone"), callB.FromNumber))
@@ -330,7 +338,7 @@ func TestDashboardInTheBrowser(t *testing.T) {
 		t.Fatalf("messages: %s", text("main"))
 	}
 	page("messages")
-	follow("mark done", ".card.urgent button")
+	follow("mark done", `.card.urgent form[action$="/done"] button`)
 	if location() != "/messages" || !strings.Contains(text("main"), "Nothing to call back.") {
 		t.Fatalf("after marking done: %s %s", location(), text("main"))
 	}

@@ -11,18 +11,21 @@ import (
 	"frontdesk/internal/scheduling"
 )
 
-// The calendar page: one day of the clinic (or one clinician) in the
-// clinic's zone, its bookings and live holds; book a free time, cancel,
-// move. A taken time offers the nearest free ones.
+// The calendar page: one day or one week (Monday first) of the clinic (or
+// one clinician) in the clinic's zone, its bookings and live holds; book a
+// free time, cancel, move. A taken time offers the nearest free ones.
 
 type calendarPage struct {
 	Day, Prev, Next, Today string // YYYY-MM-DD, clinic time
 	DayWords               string
-	Zone                   string
-	Resource               string
-	Resources              []scheduling.ResourceDef
-	Services               []scheduling.ServiceDef
-	Bookings               []scheduling.Booking
+	// Week is the week view: its days, Monday first, each with its
+	// bookings (nil in the day view).
+	Week      []calendarDay
+	Zone      string
+	Resource  string
+	Resources []scheduling.ResourceDef
+	Services  []scheduling.ServiceDef
+	Bookings  []scheduling.Booking
 	// The booking form: the service chosen, its free times that day, and
 	// what was typed.
 	Service      string
@@ -35,7 +38,30 @@ type calendarPage struct {
 
 func (d calendarPage) fieldError(name string) string { return d.Errors[name] }
 
+type calendarDay struct {
+	Date, Words string
+	Today       bool
+	Bookings    []scheduling.Booking
+}
+
+// view is the page's query for the same view on another day.
+func (d calendarPage) View(day string) string {
+	q := url.Values{"day": {day}}
+	if d.Resource != "" {
+		q.Set("resource", d.Resource)
+	}
+	if d.Week != nil {
+		q.Set("view", "week")
+	}
+	return "/calendar?" + q.Encode()
+}
+
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request, v *view, d calendarPage, status int) error {
+	return s.calendarView(w, r, v, d, status, false)
+}
+
+// calendarView renders the day, or the week around it.
+func (s *Server) calendarView(w http.ResponseWriter, r *http.Request, v *view, d calendarPage, status int, week bool) error {
 	v.nav = "calendar"
 	ctx, org := r.Context(), v.m.Org
 	settings, err := s.app.Scheduling.BookingSettings(ctx, org)
@@ -53,8 +79,22 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, v *view, d cal
 	}
 	y, m, dd := day.Date()
 	day = time.Date(y, m, dd, 12, 0, 0, 0, loc) // noon: never a skipped hour
+	d.Today = time.Now().In(loc).Format(time.DateOnly)
+	from, to, step := day, day, 1
+	if week {
+		from = day.AddDate(0, 0, -(int(day.Weekday())+6)%7) // its Monday
+		to, step = from.AddDate(0, 0, 6), 7
+		d.Week = []calendarDay{}
+		for i := range 7 {
+			x := from.AddDate(0, 0, i)
+			d.Week = append(d.Week, calendarDay{Date: x.Format(time.DateOnly), Words: x.Format("Mon 2 Jan"), Today: x.Format(time.DateOnly) == d.Today})
+		}
+	}
 	d.Day, d.DayWords = day.Format(time.DateOnly), day.Format("Monday 2 January 2006")
-	d.Prev, d.Next, d.Today = day.AddDate(0, 0, -1).Format(time.DateOnly), day.AddDate(0, 0, 1).Format(time.DateOnly), time.Now().In(loc).Format(time.DateOnly)
+	if week {
+		d.DayWords = from.Format("2 January") + " to " + to.Format("2 January 2006")
+	}
+	d.Prev, d.Next = day.AddDate(0, 0, -step).Format(time.DateOnly), day.AddDate(0, 0, step).Format(time.DateOnly)
 	res, err := parseResource(d.Resource)
 	if err != nil {
 		return err
@@ -65,14 +105,20 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, v *view, d cal
 	if d.Services, err = s.app.Scheduling.Services(ctx, org); err != nil {
 		return err
 	}
-	if d.Bookings, err = s.app.Scheduling.Bookings(ctx, org, scheduling.BookingFilter{From: d.Day, To: d.Day, Resource: res}); err != nil {
+	if d.Bookings, err = s.app.Scheduling.Bookings(ctx, org, scheduling.BookingFilter{From: from.Format(time.DateOnly),
+		To: to.Format(time.DateOnly), Resource: res}); err != nil {
 		return err
 	}
 	for i := range d.Bookings {
 		b := &d.Bookings[i]
 		b.Start, b.End = b.Start.In(loc), b.End.In(loc)
+		for j := range d.Week {
+			if d.Week[j].Date == b.Start.Format(time.DateOnly) {
+				d.Week[j].Bookings = append(d.Week[j].Bookings, *b)
+			}
+		}
 	}
-	if svc, err := frontdesk.ParseServiceID(d.Service); err == nil {
+	if svc, err := frontdesk.ParseServiceID(d.Service); err == nil && !week {
 		a, err := s.app.Scheduling.Availability(ctx, org, scheduling.AvailabilityQuery{Service: svc, Resource: res, From: d.Day, To: d.Day})
 		var ve *frontdesk.ValidationError
 		if err != nil && !errors.As(err, &ve) && !errors.Is(err, frontdesk.ErrNotFound) {
@@ -91,8 +137,9 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request, v *view, d cal
 
 func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	q := r.URL.Query()
-	return s.calendar(w, r, v, calendarPage{Day: q.Get("day"), Resource: q.Get("resource"), Service: q.Get("service"),
-		Notice: map[string]string{"booked": "Booked.", "cancelled": "Cancelled.", "moved": "Moved."}[q.Get("done")]}, http.StatusOK)
+	return s.calendarView(w, r, v, calendarPage{Day: q.Get("day"), Resource: q.Get("resource"), Service: q.Get("service"),
+		Notice: map[string]string{"booked": "Booked.", "cancelled": "Cancelled.", "moved": "Moved."}[q.Get("done")]}, http.StatusOK,
+		q.Get("view") == "week")
 }
 
 // calendarRefused shows a refused booking or move on the page: the field

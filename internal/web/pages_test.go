@@ -646,3 +646,48 @@ func TestCallbackNote(t *testing.T) {
 		t.Fatalf("clinic B writes on clinic A's message: %d", res.status)
 	}
 }
+
+// The week view: Monday to Sunday in the clinic's zone, each booking under
+// its own day at its own clock time, across the day the clocks go
+// forward; the next week's booking is not there.
+func TestCalendarWeekAcrossDaylightSaving(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cs := setupCalendar(t, b, b.w.A, "America/New_York")
+	owner := b.owner(t)
+	book := func(at, patient string) {
+		start, err := time.ParseInLocation("2006-01-02 15:04", at, cs.loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := owner.Exec(context.Background(), `INSERT INTO bookings (org_id, resource_id, service_id, status, starts_at, ends_at, blocked, patient_name, patient_phone, source)
+			VALUES ($1, $2, $3, 'confirmed', $4, $5, tstzrange($4, $5), $6, '+12125550101', 'staff')`,
+			b.w.A.ID, cs.resources[0], cs.service, start, start.Add(30*time.Minute), patient); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 2027-03-14 is the Sunday New York's clocks go from 2:00 to 3:00.
+	book("2027-03-08 00:30", "Monday Early")
+	book("2027-03-14 01:30", "Sunday Before")
+	book("2027-03-14 10:00", "Sunday After")
+	book("2027-03-15 09:00", "Next Monday")
+	v := b.signInPage(t, b.w.A.Staff, b.w.A.ID)
+	res := v.get("/calendar?view=week&day=2027-03-10")
+	days := regexp.MustCompile(`(?s)<li class="weekday[^"]*">(.*?)</li>`).FindAllSubmatch(res.body, -1)
+	if res.status != 200 || len(days) != 7 {
+		t.Fatalf("week: %d, %d days", res.status, len(days))
+	}
+	for i, want := range map[int][]string{0: {"Mon 8 Mar", "12:30 AM", "Monday Early"}, 6: {"Sun 14 Mar", "1:30 AM", "Sunday Before", "10:00 AM", "Sunday After"}} {
+		for _, w := range want {
+			if !bytes.Contains(days[i][1], []byte(w)) {
+				t.Errorf("day %d lacks %q: %s", i, w, days[i][1])
+			}
+		}
+	}
+	if bytes.Contains(res.body, []byte("Next Monday")) || !bytes.Contains(res.body, []byte("8 March to 14 March 2027")) {
+		t.Errorf("the week's bounds: %s", res.body)
+	}
+	if !bytes.Contains(res.body, []byte(`href="/calendar?day=2027-03-17&amp;view=week"`)) {
+		t.Error("no link to the next week")
+	}
+}
