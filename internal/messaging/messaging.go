@@ -225,4 +225,39 @@ func (s *Service) InboundMessages(ctx context.Context, org frontdesk.OrgID) ([]I
 	return out, err
 }
 
+// OptOut is a number the clinic no longer texts, since it texted STOP or
+// the staff recorded the patient's wish.
+type OptOut struct {
+	Phone string    `json:"phone"`
+	Since time.Time `json:"since"`
+}
+
+// OptOuts lists the numbers the clinic does not text, newest first (500
+// at most).
+func (s *Service) OptOuts(ctx context.Context, org frontdesk.OrgID) ([]OptOut, error) {
+	out := []OptOut{}
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		rows, err := tx.ListOptOuts(ctx, org)
+		for _, r := range rows {
+			out = append(out, OptOut{r.Phone, r.OptedOutAt.In(tx.Org.Location)})
+		}
+		return err
+	})
+	return out, err
+}
+
+// StopTexting records a patient's wish not to be texted (asked at the desk
+// or on the phone), as a STOP text would; only the patient texting START
+// undoes it. It returns the number as stored.
+func (s *Service) StopTexting(ctx context.Context, org frontdesk.OrgID, phone string) (string, error) {
+	var e164 string
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
+		if e164, err = calls.ValidPhone(phone, tx.Org.Country); err != nil {
+			return frontdesk.Invalid("phone", "%s", err.Error())
+		}
+		return tx.OptOut(ctx, db.OptOutParams{OrgID: org, Phone: e164})
+	})
+	return e164, err
+}
+
 func int4(n int32) pgtype.Int4 { return pgtype.Int4{Int32: n, Valid: true} }

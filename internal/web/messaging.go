@@ -44,6 +44,24 @@ func (s *Server) listInboundSMS(w http.ResponseWriter, r *http.Request, m member
 	return reply(w, err, http.StatusOK, map[string]any{"messages": out})
 }
 
+// listOptOuts lists the numbers the clinic does not text.
+func (s *Server) listOptOuts(w http.ResponseWriter, r *http.Request, m member) error {
+	out, err := s.app.Messaging.OptOuts(r.Context(), m.Org)
+	return reply(w, err, http.StatusOK, map[string]any{"opt_outs": out})
+}
+
+// addOptOut records a patient's wish not to be texted.
+func (s *Server) addOptOut(w http.ResponseWriter, r *http.Request, m member) error {
+	var in struct {
+		Phone string `json:"phone"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	phone, err := s.app.Messaging.StopTexting(r.Context(), m.Org, in.Phone)
+	return reply(w, err, http.StatusOK, map[string]any{"phone": phone})
+}
+
 // twilioForm reads a Twilio form post and what verifies it: the clinic's
 // number (From of a status callback, To of an inbound text) and account,
 // and X-Twilio-Signature over the public URL Twilio called (this server's,

@@ -13,22 +13,26 @@ import (
 )
 
 // The messages page: what the receptionist took for the staff, the texts
-// the clinic sent, and what patients texted back.
+// the clinic sent, what patients texted back, and the numbers not texted.
 
 type messagesPage struct {
 	Callbacks []calls.Callback
 	Texts     []messaging.Message
 	Replies   []messaging.Inbound
+	OptOuts   []messaging.OptOut
 	Done      bool // showing the messages already done
 	// A reply refused: to which text, why, and what was typed.
 	ReplyTo           uuid.UUID
 	ReplyError, Typed string
+	// The stop-texting form as typed, and its refusal.
+	Phone, PhoneError string
 	Notice            string
 }
 
 func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	return s.messages(w, r, v, messagesPage{Done: r.URL.Query().Get("show") == "done",
-		Notice: map[string]string{"sent": "Reply sent.", "handled": "Marked handled.", "retried": "The text is queued again."}[r.URL.Query().Get("done")]}, http.StatusOK)
+		Notice: map[string]string{"sent": "Reply sent.", "handled": "Marked handled.", "retried": "The text is queued again.",
+			"stopped": "That number will not be texted."}[r.URL.Query().Get("done")]}, http.StatusOK)
 }
 
 func (s *Server) messages(w http.ResponseWriter, r *http.Request, v *view, d messagesPage, code int) error {
@@ -49,8 +53,25 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, v *view, d mes
 	if err != nil {
 		return err
 	}
-	d.Callbacks, d.Texts, d.Replies = cbs, texts, replies
+	optOuts, err := s.app.Messaging.OptOuts(r.Context(), v.m.Org)
+	if err != nil {
+		return err
+	}
+	d.Callbacks, d.Texts, d.Replies, d.OptOuts = cbs, texts, replies, optOuts
 	return s.render(w, v, code, "messages", "Messages", d)
+}
+
+// stopTextingPage records a patient's wish not to be texted.
+func (s *Server) stopTextingPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	phone := r.PostFormValue("phone")
+	_, err := s.app.Messaging.StopTexting(r.Context(), v.m.Org, phone)
+	if fields, status, ok := formRefusal(err); ok {
+		return s.messages(w, r, v, messagesPage{Phone: phone, PhoneError: fields["phone"]}, status)
+	}
+	if err != nil {
+		return err
+	}
+	return errRedirect("/messages?done=stopped")
 }
 
 // replyPage answers a patient's text from the clinic's number.

@@ -533,6 +533,35 @@ func TestReplyToAText(t *testing.T) {
 	if res := other.post("/messages/texts/"+textID+"/retry", url.Values{}); res.status != 404 {
 		t.Fatalf("clinic B retries clinic A's text: %d", res.status)
 	}
+
+	// Not texted: the number that texted STOP, and one the staff add; a
+	// number that cannot exist is refused at its field, as typed.
+	if page := v.get("/messages"); !bytes.Contains(page.body, []byte("15125550144</a>")) {
+		t.Fatal("the number that texted STOP is not listed")
+	}
+	if res := v.post("/messages/opt-outs", url.Values{"phone": {"512-555-01"}}); res.status != 422 ||
+		!bytes.Contains(res.body, []byte(`id="phone-error"`)) || !bytes.Contains(res.body, []byte(`value="512-555-01"`)) {
+		t.Fatalf("a number too short: %d", res.status)
+	}
+	if res := v.post("/messages/opt-outs", url.Values{"phone": {"(512) 555-0177"}}); !strings.Contains(res.url, "done=stopped") ||
+		!bytes.Contains(res.body, []byte("15125550177</a>")) {
+		t.Fatalf("stop texting a number: %d %s", res.status, res.url)
+	}
+	var list struct {
+		OptOuts []struct{ Phone string } `json:"opt_outs"`
+	}
+	b.get(t, "/api/sms/opt-outs", b.token(t, b.w.A.Staff, frontdesk.OrgID{})).json(t, &list)
+	if len(list.OptOuts) != 2 {
+		t.Fatalf("opt-outs through the API: %+v", list)
+	}
+	if page := other.get("/messages"); bytes.Contains(page.body, []byte("15125550177")) || bytes.Contains(page.body, []byte("15125550144")) {
+		t.Fatal("clinic B sees clinic A's opt-outs")
+	}
+	// A reply to the number the staff stopped is refused like one to STOP.
+	text("+15125550177", "Actually, one question", "SMr4")
+	if res := v.post("/messages/inbound/"+id("SMr4")+"/reply", url.Values{"body": {"Sure"}}); res.status != 409 {
+		t.Fatalf("a reply to a number the staff stopped: %d", res.status)
+	}
 }
 
 // The clinic page: booking rules and retention refused at their field and

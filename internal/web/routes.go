@@ -100,6 +100,8 @@ func (s *Server) routes() []route {
 		{"DELETE /api/integrations/twilio", admin, s.deleteTwilio},
 		{"GET /api/sms/messages", staff, s.listSMS},
 		{"GET /api/sms/inbound", staff, s.listInboundSMS},
+		{"GET /api/sms/opt-outs", staff, s.listOptOuts},
+		{"POST /api/sms/opt-outs", staff, s.addOptOut},
 
 		{"POST /api/webhooks/vapi", public, s.vapiWebhook},
 		{"POST /api/webhooks/twilio/status", public, s.twilioStatus},
@@ -132,6 +134,7 @@ func (s *Server) pages() []page {
 		{"POST /messages/inbound/{id}/reply", staff, s.replyPage},
 		{"POST /messages/inbound/{id}/handled", staff, s.handledPage},
 		{"POST /messages/texts/{id}/retry", staff, s.retryPage},
+		{"POST /messages/opt-outs", staff, s.stopTextingPage},
 		{"GET /patients", staff, s.patientPage},
 		{"GET /insights", staff, s.insightsPage},
 		{"GET /calendar", staff, s.calendarPage},

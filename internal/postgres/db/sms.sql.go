@@ -307,6 +307,35 @@ func (q *Queries) ListInboundSMS(ctx context.Context, orgID frontdesk.OrgID) ([]
 	return items, nil
 }
 
+const ListOptOuts = `-- name: ListOptOuts :many
+SELECT phone, opted_out_at FROM sms_opt_outs WHERE org_id = $1 ORDER BY opted_out_at DESC, phone LIMIT 500
+`
+
+type ListOptOutsRow struct {
+	Phone      string
+	OptedOutAt time.Time
+}
+
+func (q *Queries) ListOptOuts(ctx context.Context, orgID frontdesk.OrgID) ([]ListOptOutsRow, error) {
+	rows, err := q.db.Query(ctx, ListOptOuts, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListOptOutsRow
+	for rows.Next() {
+		var i ListOptOutsRow
+		if err := rows.Scan(&i.Phone, &i.OptedOutAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const ListSMSLogs = `-- name: ListSMSLogs :many
 SELECT id, booking_id, kind, to_number, body, status, message_sid, error_code, error_message, send_at, created_at
 FROM sms_confirmation_logs WHERE org_id = $1 ORDER BY created_at DESC LIMIT 200

@@ -76,6 +76,9 @@ SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE org_id = @org_id AND phone = @ph
 -- name: OptOut :exec
 INSERT INTO sms_opt_outs (org_id, phone) VALUES (@org_id, @phone) ON CONFLICT DO NOTHING;
 
+-- name: ListOptOuts :many
+SELECT phone, opted_out_at FROM sms_opt_outs WHERE org_id = @org_id ORDER BY opted_out_at DESC, phone LIMIT 500;
+
 -- name: OptIn :exec
 DELETE FROM sms_opt_outs WHERE org_id = @org_id AND phone = @phone;
 
