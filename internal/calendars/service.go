@@ -215,6 +215,15 @@ type Connection struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// ConsentOrigin is the origin of Google's consent page ("" when Google
+// Calendar is not configured).
+func (s *Service) ConsentOrigin() string {
+	if s.google == nil {
+		return ""
+	}
+	return s.google.ConsentOrigin()
+}
+
 // Connections lists the clinic's connected calendars.
 func (s *Service) Connections(ctx context.Context, org frontdesk.OrgID) ([]Connection, error) {
 	out := []Connection{}

@@ -32,15 +32,27 @@ func (s *Server) startCalendarOAuth(w http.ResponseWriter, r *http.Request, m me
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: started.BrowserNonce, Path: "/api/calendar/oauth/callback",
-		MaxAge: 600, HttpOnly: true, Secure: strings.HasPrefix(s.publicURL, "https://"), SameSite: http.SameSiteLaxMode})
+	s.setOAuthCookie(w, started.BrowserNonce)
 	w.Header().Set("Location", started.URL)
 	writeJSON(w, http.StatusFound, map[string]string{"authorize_url": started.URL})
 	return nil
 }
 
+// setOAuthCookie keeps the flow's nonce in the browser that starts it
+// (nonce "" forgets it), readable only by the callback.
+func (s *Server) setOAuthCookie(w http.ResponseWriter, nonce string) {
+	age := 600
+	if nonce == "" {
+		age = -1
+	}
+	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Value: nonce, Path: "/api/calendar/oauth/callback",
+		MaxAge: age, HttpOnly: true, Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+}
+
 // calendarOAuthCallback finishes the flow Google redirects back to, in the
-// browser that started it.
+// browser that started it. A browser (asking for HTML) goes on to the
+// integrations page, or sees why the connection failed; anything else
+// gets JSON.
 func (s *Server) calendarOAuthCallback(w http.ResponseWriter, r *http.Request, _ member) error {
 	q := r.URL.Query()
 	nonce := ""
@@ -48,9 +60,16 @@ func (s *Server) calendarOAuthCallback(w http.ResponseWriter, r *http.Request, _
 		nonce = c.Value
 	}
 	err := s.app.Calendars.Callback(r.Context(), q.Get("state"), q.Get("code"), q.Get("error"), nonce)
-	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Path: "/api/calendar/oauth/callback", MaxAge: -1, HttpOnly: true,
-		Secure: strings.HasPrefix(s.publicURL, "https://"), SameSite: http.SameSiteLaxMode})
-	return reply(w, err, http.StatusOK, map[string]string{"status": "connected"})
+	s.setOAuthCookie(w, "")
+	if !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		return reply(w, err, http.StatusOK, map[string]string{"status": "connected"})
+	}
+	if err == nil {
+		http.Redirect(w, r, "/integrations?done=calendar", http.StatusSeeOther)
+		return nil
+	}
+	s.pageError(w, r, nil, err)
+	return nil
 }
 
 func (s *Server) listCalendarConnections(w http.ResponseWriter, r *http.Request, m member) error {

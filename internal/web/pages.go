@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"frontdesk"
+	"frontdesk/internal/calendars"
 	"frontdesk/internal/identity"
 )
 
@@ -30,9 +31,17 @@ var ui embed.FS
 const sessionCookie = "frontdesk_session"
 
 // csp lets a page load only the app's own stylesheet, script, recordings
-// and images: no inline script or style, no framing.
-const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; " +
-	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// and images: no inline script or style, no framing. Forms post only to
+// the app, which may send the browser on to Google's consent page (the
+// one origin outside it a form may lead to, when calendars are set up).
+func (s *Server) csp() string {
+	formAction := "'self'"
+	if g := s.app.Calendars.ConsentOrigin(); g != "" {
+		formAction += " " + g
+	}
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; " +
+		"connect-src 'self'; form-action " + formAction + "; frame-ancestors 'none'; base-uri 'none'"
+}
 
 // pageFunc is a page handler: it renders through v or returns its error.
 type pageFunc func(w http.ResponseWriter, r *http.Request, v *view) error
@@ -185,7 +194,7 @@ func (s *Server) pagesHandler() http.Handler {
 	protected := cop.Handler(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
+		h.Set("Content-Security-Policy", s.csp())
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
@@ -327,6 +336,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, v *view, err 
 		he       *httpError
 		ve       *frontdesk.ValidationError
 		conflict *frontdesk.ConflictError
+		badState *calendars.ErrBadState
 	)
 	switch {
 	case errors.As(err, &redirect):
@@ -337,6 +347,10 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, v *view, err 
 		s.renderError(w, r, v, http.StatusUnprocessableEntity, ve.Error())
 	case errors.As(err, &conflict):
 		s.renderError(w, r, v, http.StatusConflict, conflict.Message)
+	case errors.As(err, &badState):
+		s.renderError(w, r, v, http.StatusBadRequest, "Google Calendar was not connected: "+badState.Reason+".")
+	case errors.Is(err, calendars.ErrNotConfigured):
+		s.renderError(w, r, v, http.StatusConflict, calendars.ErrNotConfigured.Error())
 	case errors.Is(err, frontdesk.ErrUnauthorized):
 		s.renderError(w, r, nil, http.StatusUnauthorized, "You are signed out. Sign in again to continue.")
 	case errors.Is(err, frontdesk.ErrForbidden):
@@ -355,8 +369,8 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, v *view, err 
 }
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, v *view, status int, message string) {
-	title := map[int]string{401: "Signed out", 403: "Not allowed", 404: "Not found", 409: "Not possible", 422: "Not valid",
-		503: "Busy"}[status]
+	title := map[int]string{400: "Not possible", 401: "Signed out", 403: "Not allowed", 404: "Not found", 409: "Not possible",
+		422: "Not valid", 503: "Busy"}[status]
 	if title == "" {
 		title = "Error"
 	}

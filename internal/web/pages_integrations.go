@@ -6,13 +6,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"frontdesk"
+	"frontdesk/internal/calendars"
 	"frontdesk/internal/messaging"
+	"frontdesk/internal/scheduling"
 	"frontdesk/internal/voice"
 )
 
 // The integrations page (admins): the clinic's Vapi account, numbers and
-// server secret; its Twilio account and what Twilio must call.
+// server secret; its Twilio account and what Twilio must call; each
+// clinician's and room's Google Calendar.
 
 type integrationsPage struct {
 	Vapi          voice.Account
@@ -28,6 +33,15 @@ type integrationsPage struct {
 	Secret     string
 	WebhookURL string
 	TwilioURLs []string
+	// Calendars is each clinician's and room's Google Calendar connection;
+	// CalendarsOff says Google Calendar is not set up on this server.
+	Calendars    []calendarRow
+	CalendarsOff bool
+}
+
+type calendarRow struct {
+	Resource scheduling.ResourceDef
+	Conn     *calendars.Connection // nil: not connected
 }
 
 func (d integrationsPage) fieldError(name string) string { return d.Errors[name] }
@@ -62,6 +76,24 @@ func (s *Server) integrations(w http.ResponseWriter, r *http.Request, v *view, d
 	if d.ReminderHours == "" && d.Twilio.ReminderHoursBefore != nil {
 		d.ReminderHours = strconv.Itoa(int(*d.Twilio.ReminderHoursBefore))
 	}
+	d.CalendarsOff = s.app.Calendars.ConsentOrigin() == ""
+	resources, err := s.app.Scheduling.Resources(ctx, org)
+	if err != nil {
+		return err
+	}
+	conns, err := s.app.Calendars.Connections(ctx, org)
+	if err != nil {
+		return err
+	}
+	for _, res := range resources {
+		row := calendarRow{Resource: res}
+		for i := range conns {
+			if conns[i].ResourceID == res.ID {
+				row.Conn = &conns[i]
+			}
+		}
+		d.Calendars = append(d.Calendars, row)
+	}
 	d.WebhookURL = s.publicURL + "/api/webhooks/vapi"
 	d.TwilioURLs = []string{s.publicURL + "/api/webhooks/twilio/inbound", s.publicURL + "/api/webhooks/twilio/status"}
 	return s.render(w, v, status, "integrations", "Integrations", d)
@@ -72,6 +104,7 @@ func (s *Server) integrations(w http.ResponseWriter, r *http.Request, v *view, d
 var notices = map[string]string{
 	"vapi": "Vapi account connected.", "vapi-off": "Vapi account disconnected.", "route": "Registered: calls to it now reach this clinic.",
 	"route-off": "Removed: its calls no longer reach this clinic.", "twilio": "Twilio account saved.", "twilio-off": "Twilio account disconnected.",
+	"calendar": "Google Calendar connected: its busy times now count, and bookings appear in it.", "calendar-off": "Google Calendar disconnected.",
 }
 
 func (s *Server) integrationsPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -92,8 +125,39 @@ func (s *Server) integrationsDone(w http.ResponseWriter, r *http.Request, v *vie
 	case errors.Is(err, voice.ErrProviderDown):
 		d.Errors = map[string]string{"": voice.ErrProviderDown.Error()}
 		return s.integrations(w, r, v, d, http.StatusBadGateway)
+	case errors.Is(err, calendars.ErrNotConfigured):
+		d.Errors = map[string]string{"": calendars.ErrNotConfigured.Error()}
+		return s.integrations(w, r, v, d, http.StatusConflict) // a page never answers 5xx for the server's set-up
 	}
 	return err
+}
+
+// calendarConnect sends the admin's browser to Google to connect a
+// clinician's or room's calendar (replace: in place of another Google
+// account's); Google sends it back to the OAuth callback.
+func (s *Server) calendarConnect(w http.ResponseWriter, r *http.Request, v *view) error {
+	res, err := frontdesk.ParseResourceID(r.PostFormValue("resource_id"))
+	if err != nil {
+		return s.integrationsDone(w, r, v, integrationsPage{}, frontdesk.Invalid("resource_id", "choose a clinician or room"), "")
+	}
+	started, err := s.app.Calendars.Start(r.Context(), v.m.Org, v.m.User, res, r.PostFormValue("replace") != "")
+	if err != nil {
+		return s.integrationsDone(w, r, v, integrationsPage{}, err, "")
+	}
+	s.setOAuthCookie(w, started.BrowserNonce)
+	return errRedirect(started.URL)
+}
+
+// calendarDisconnect disconnects a calendar and revokes the grant.
+func (s *Server) calendarDisconnect(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return frontdesk.ErrNotFound
+	}
+	if err := s.app.Calendars.Disconnect(r.Context(), v.m.Org, id); err != nil {
+		return err
+	}
+	return errRedirect("/integrations?done=calendar-off")
 }
 
 func (s *Server) vapiKeySubmit(w http.ResponseWriter, r *http.Request, v *view) error {

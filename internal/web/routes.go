@@ -156,6 +156,8 @@ func (s *Server) pages() []page {
 		{"POST /integrations/secret", admin, s.secretRotate},
 		{"POST /integrations/twilio", admin, s.twilioSubmit},
 		{"POST /integrations/twilio/disconnect", admin, s.twilioDisconnect},
+		{"POST /integrations/calendars/connect", admin, s.calendarConnect},
+		{"POST /integrations/connections/{id}/disconnect", admin, s.calendarDisconnect},
 
 		{"GET /audit", owner, s.auditPage},
 

@@ -84,6 +84,16 @@ func (c *Client) AuthURL(state, verifier string) string {
 	return c.oauth.AuthCodeURL(state, oauth2.AccessTypeOffline, oauth2.ApprovalForce, oauth2.S256ChallengeOption(verifier))
 }
 
+// ConsentOrigin is the scheme and host of Google's consent page, where a
+// dashboard form sends the browser.
+func (c *Client) ConsentOrigin() string {
+	u, err := url.Parse(c.cfg.AuthURL)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 // Exchange trades the callback's code for a token, and refuses one
 // without a refresh token or without the scopes the sync needs.
 func (c *Client) Exchange(ctx context.Context, code, verifier string) ([]byte, error) {
