@@ -91,6 +91,7 @@ func voiceAPI(b *testing.B, d *testkit.DB) (string, *identity.Issuer) {
 
 type benchClinic struct {
 	org            frontdesk.OrgID
+	owner          frontdesk.UserID
 	number, secret string
 }
 
@@ -116,7 +117,7 @@ func voiceClinics(b *testing.B, d *testkit.DB, base string, issuer *identity.Iss
 			b.Fatal(err)
 		}
 		tok, _ := issuer.Issue(user, org, time.Hour)
-		cs[i] = benchClinic{org: org, number: fmt.Sprintf("+1512555%04d", i)}
+		cs[i] = benchClinic{org: org, owner: user, number: fmt.Sprintf("+1512555%04d", i)}
 		post(b, base+"/api/voice/phone-numbers", tok, `{"number":"`+cs[i].number+`"}`, nil)
 		var out struct{ Secret string }
 		post(b, base+"/api/voice/secret/rotate", tok, "", &out)
