@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"frontdesk"
 	"frontdesk/internal/postgres"
@@ -234,6 +235,18 @@ type Miss struct {
 	ResourceID   string
 	RequestID    string
 	RemoteAddr   string
+}
+
+// RenameClinic changes the clinic's name: 1 to 200 characters, one
+// line.
+func (s *Service) RenameClinic(ctx context.Context, org frontdesk.OrgID, name string) error {
+	name = strings.TrimSpace(name)
+	if n := len([]rune(name)); n == 0 || n > 200 || strings.ContainsFunc(name, unicode.IsControl) {
+		return frontdesk.Invalid("name", "is required: one line of at most 200 characters")
+	}
+	return s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		return postgres.OneRow(tx.RenameOrg(ctx, db.RenameOrgParams{ID: org, Name: name}))
+	})
 }
 
 // RecordMiss writes the audit row for a miss (the operator's `frontdesk

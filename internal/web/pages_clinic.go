@@ -19,6 +19,7 @@ import (
 // from.
 
 type clinicPage struct {
+	Name      string            // the clinic's name, as shown or typed
 	Booking   map[string]string // the booking rules, as shown or typed
 	Retention string
 	Articles  []knowledge.Article
@@ -32,6 +33,9 @@ func (d clinicPage) fieldError(name string) string { return d.Errors[name] }
 func (s *Server) clinic(w http.ResponseWriter, r *http.Request, v *view, d clinicPage, status int) error {
 	v.nav = "clinic"
 	ctx, org := r.Context(), v.m.Org
+	if d.Name == "" && d.Errors["name"] == "" {
+		d.Name = v.clinic
+	}
 	if d.Booking == nil {
 		b, err := s.app.Scheduling.BookingSettings(ctx, org)
 		if err != nil {
@@ -79,6 +83,11 @@ func number(form string, field string, out *int32) error {
 	}
 	*out = int32(n)
 	return nil
+}
+
+func (s *Server) clinicNameSubmit(w http.ResponseWriter, r *http.Request, v *view) error {
+	name := r.PostFormValue("name")
+	return s.clinicRefused(w, r, v, clinicPage{Name: name}, s.app.Identity.RenameClinic(r.Context(), v.m.Org, name))
 }
 
 func (s *Server) clinicRulesSubmit(w http.ResponseWriter, r *http.Request, v *view) error {

@@ -30,6 +30,16 @@ type hoursPage struct {
 
 func (d hoursPage) fieldError(name string) string { return d.Errors[name] }
 
+// ResourceName is the name of one of the clinic's clinicians or rooms.
+func (d hoursPage) ResourceName(id *frontdesk.ResourceID) string {
+	for _, r := range d.Resources {
+		if id != nil && r.ID == *id {
+			return r.Name
+		}
+	}
+	return "one clinician"
+}
+
 type hoursDay struct {
 	Weekday int
 	Name    string
@@ -150,7 +160,17 @@ func (s *Server) closureSubmit(w http.ResponseWriter, r *http.Request, v *view) 
 	if c.LastDay == "" {
 		c.LastDay = c.FirstDay
 	}
-	_, err := s.app.Scheduling.CreateClosure(r.Context(), v.m.Org, c)
+	var err error
+	if whose := r.PostFormValue("closure_resource"); whose != "" {
+		id, perr := frontdesk.ParseResourceID(whose)
+		c.ResourceID, err = &id, perr
+		if perr != nil {
+			err = frontdesk.Invalid("resource_id", "no clinician or room %q", whose)
+		}
+	}
+	if err == nil {
+		_, err = s.app.Scheduling.CreateClosure(r.Context(), v.m.Org, c)
+	}
 	var ve *frontdesk.ValidationError
 	if errors.As(err, &ve) {
 		return s.hours(w, r, v, hoursPage{Closure: c, Errors: map[string]string{"first_day": ve.Message}}, http.StatusUnprocessableEntity)

@@ -48,6 +48,12 @@ func TestServicesPage(t *testing.T) {
 	if n := count(t, owner, "SELECT count(*) FROM resource_services WHERE resource_id = $1 AND service_id = $2", resID, svcID); n != 1 {
 		t.Fatalf("the clinician offers %d of the service", n)
 	}
+	// Closed days of one clinician, from the hours page.
+	away := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
+	if res := v.post("/settings/closures", url.Values{"first_day": {away}, "reason": {"Conference"}, "closure_resource": {resID}}); !strings.Contains(res.url, "saved") ||
+		!bytes.Contains(res.body, []byte("Conference <span class=\"muted\">(Dr Okafor only)</span>")) {
+		t.Fatalf("a clinician's closure: %d %s", res.status, res.url)
+	}
 
 	// An edit refused keeps its own form open with the error there.
 	if res := v.post("/settings/services/"+svcID, url.Values{"name": {"Allergy test"}, "duration_minutes": {"2"}}); res.status != 422 ||

@@ -572,6 +572,19 @@ func TestClinicPage(t *testing.T) {
 	b := setup(t)
 	v := b.signInPage(t, b.w.A.Owner, b.w.A.ID)
 	v.get("/settings/clinic")
+	if res := v.post("/settings/clinic/name", url.Values{"name": {"  "}}); res.status != 422 || !bytes.Contains(res.body, []byte(`id="name-error"`)) {
+		t.Fatalf("a clinic without a name: %d", res.status)
+	}
+	if res := v.post("/settings/clinic/name", url.Values{"name": {"Harbour Dental & Implants"}}); !strings.Contains(res.url, "done=saved") ||
+		!bytes.Contains(res.body, []byte(`id="current-clinic">Harbour Dental &amp; Implants<`)) {
+		t.Fatalf("renamed: %d %s", res.status, res.url)
+	}
+	if r := b.request(t, http.MethodPut, "/api/settings/clinic", b.token(t, b.w.A.Owner, frontdesk.OrgID{}), map[string]any{"name": "Harbour Dental"}); r.status != 200 {
+		t.Fatalf("rename through the API: %d %s", r.status, r.body)
+	}
+	if page := b.signInPage(t, b.w.B.Owner, b.w.B.ID).get("/calls"); bytes.Contains(page.body, []byte("Harbour Dental")) {
+		t.Fatal("clinic B sees clinic A's new name")
+	}
 	rules := url.Values{"timezone": {"Mars/Olympus"}, "min_notice_minutes": {"30"}, "max_days_ahead": {"60"}, "hold_minutes": {"5"}, "retention_days": {"90"}}
 	if res := v.post("/settings/clinic/rules", rules); res.status != 422 || !bytes.Contains(res.body, []byte(`id="timezone-error"`)) ||
 		!bytes.Contains(res.body, []byte(`value="Mars/Olympus"`)) {

@@ -60,6 +60,7 @@ func (s *Server) routes() []route {
 		{"PUT /api/voice/receptionist", admin, s.putReceptionist},
 		{"GET /api/voice/assistant", admin, s.exportAssistant},
 
+		{"PUT /api/settings/clinic", admin, s.putClinic},
 		{"GET /api/settings/booking", staff, s.getBookingSettings},
 		{"PUT /api/settings/booking", admin, s.putBookingSettings},
 		{"GET /api/settings/hours", staff, s.getHours},
@@ -162,6 +163,7 @@ func (s *Server) pages() []page {
 		{"GET /audit", owner, s.auditPage},
 
 		{"GET /settings/clinic", admin, s.clinicPage},
+		{"POST /settings/clinic/name", admin, s.clinicNameSubmit},
 		{"POST /settings/clinic/rules", admin, s.clinicRulesSubmit},
 		{"POST /settings/clinic/articles", admin, s.articleSubmit},
 		{"POST /settings/clinic/articles/{id}/delete", admin, s.articleDelete},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -23,6 +24,17 @@ func (s *Server) putBookingSettings(w http.ResponseWriter, r *http.Request, m me
 		return err
 	}
 	return reply(w, s.app.Scheduling.SetBookingSettings(r.Context(), m.Org, in), http.StatusOK, in)
+}
+
+// putClinic renames the clinic.
+func (s *Server) putClinic(w http.ResponseWriter, r *http.Request, m member) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return reply(w, s.app.Identity.RenameClinic(r.Context(), m.Org, in.Name), http.StatusOK, map[string]string{"name": strings.TrimSpace(in.Name)})
 }
 
 type hoursBody struct {

@@ -152,6 +152,23 @@ func (q *Queries) LoginReserve(ctx context.Context, arg LoginReserveParams) (int
 	return wait_seconds, err
 }
 
+const RenameOrg = `-- name: RenameOrg :execrows
+UPDATE organizations SET name = $1 WHERE id = $2
+`
+
+type RenameOrgParams struct {
+	Name string
+	ID   frontdesk.OrgID
+}
+
+func (q *Queries) RenameOrg(ctx context.Context, arg RenameOrgParams) (int64, error) {
+	result, err := q.db.Exec(ctx, RenameOrg, arg.Name, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const SealedKeyCheck = `-- name: SealedKeyCheck :many
 SELECT sealed FROM secret_key_check
 `

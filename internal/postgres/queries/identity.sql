@@ -55,3 +55,6 @@ FROM audit_events a LEFT JOIN users u ON u.id = a.user_id
 WHERE a.org_id = @org_id
 ORDER BY a.occurred_at DESC
 LIMIT 300;
+
+-- name: RenameOrg :execrows
+UPDATE organizations SET name = @name WHERE id = @id;
