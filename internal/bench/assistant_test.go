@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"testing"
@@ -70,23 +69,13 @@ func BenchmarkAssistantRequest(b *testing.B) {
 			wg.Go(func() {
 				for i := range work {
 					c := cs[(i*7919)%clinics] // spread over every clinic
-					req, _ := http.NewRequest(http.MethodPost, base+"/api/webhooks/vapi", bytes.NewReader([]byte(body(i, c))))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Authorization", "Bearer "+c.secret)
-					t0 := time.Now()
-					res, err := client.Do(req)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					out, _ := io.ReadAll(res.Body)
-					res.Body.Close()
-					if res.StatusCode != 200 || !check(out) {
-						b.Errorf("%s: %d %.200s", kind, res.StatusCode, out)
+					status, out, took, err := postTimed(client, base+"/api/webhooks/vapi", c.secret, []byte(body(i, c)))
+					if err != nil || status != 200 || !check(out) {
+						b.Errorf("%s: %d %v %.200s", kind, status, err, out)
 						return
 					}
 					mu.Lock()
-					lat = append(lat, time.Since(t0))
+					lat = append(lat, took)
 					mu.Unlock()
 				}
 			})

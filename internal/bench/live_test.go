@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -124,20 +123,10 @@ func BenchmarkLiveUpdates(b *testing.B) {
 				id := uuid.NewString()
 				body := bytes.ReplaceAll(report, []byte("7d1f3c2a-5b6e-4f70-8a91-b2c3d4e5f601"), []byte(id))
 				body = bytes.ReplaceAll(body, []byte("+15125550100"), []byte(c.number))
-				req, _ := http.NewRequest(http.MethodPost, api.url+"/api/webhooks/vapi", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+c.secret)
 				t0 := time.Now()
-				res, err := client.Do(req)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				took := time.Since(t0)
-				if res.StatusCode != 200 {
-					b.Errorf("webhook: %d", res.StatusCode)
+				status, _, took, err := postTimed(client, api.url+"/api/webhooks/vapi", c.secret, body)
+				if err != nil || status != 200 {
+					b.Errorf("webhook: %d %v", status, err)
 					return
 				}
 				mu.Lock()

@@ -143,20 +143,14 @@ func BenchmarkBookingContention(b *testing.B) {
 			for range work {
 				body, _ := json.Marshal(map[string]any{"patient_name": "P", "patient_phone": "+15125550123", "service_id": svc,
 					"resource_id": resources[rng.IntN(2)], "start": starts[rng.IntN(len(starts))].Format(time.RFC3339)})
-				req, _ := http.NewRequest(http.MethodPost, base+"/api/bookings", bytes.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+tok)
-				req.Header.Set("Content-Type", "application/json")
-				t0 := time.Now()
-				res, err := client.Do(req)
+				status, _, took, err := postTimed(client, base+"/api/bookings", tok, body)
 				if err != nil {
 					b.Error(err)
 					return
 				}
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
 				mu.Lock()
-				statuses[res.StatusCode]++
-				lat = append(lat, time.Since(t0))
+				statuses[status]++
+				lat = append(lat, took)
 				mu.Unlock()
 			}
 		}()
@@ -236,24 +230,15 @@ func lookupLoad(b *testing.B, client *http.Client, base string, c benchClinic, q
 						"name": "lookupKnowledge", "arguments": map[string]any{"query": queries[i%len(queries)]}}}},
 					"call":        map[string]any{"id": fmt.Sprintf("call-%d", i%50)},
 					"phoneNumber": map[string]any{"number": c.number}}})
-				req, _ := http.NewRequest(http.MethodPost, base+"/api/webhooks/vapi", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+c.secret)
-				t0 := time.Now()
-				res, err := client.Do(req)
-				if err != nil {
-					b.Error(err)
-					return
-				}
+				status, answer, took, err := postTimed(client, base+"/api/webhooks/vapi", c.secret, body)
 				var out struct{ Results []struct{ Result string } }
-				json.NewDecoder(res.Body).Decode(&out)
-				res.Body.Close()
-				if res.StatusCode != 200 || len(out.Results) != 1 || strings.Contains(out.Results[0].Result, "nothing on that") {
-					b.Errorf("lookup: %d %+v", res.StatusCode, out)
+				json.Unmarshal(answer, &out)
+				if err != nil || status != 200 || len(out.Results) != 1 || strings.Contains(out.Results[0].Result, "nothing on that") {
+					b.Errorf("lookup: %d %v %+v", status, err, out)
 					return
 				}
 				mu.Lock()
-				lat = append(lat, time.Since(t0))
+				lat = append(lat, took)
 				mu.Unlock()
 			}
 		}()

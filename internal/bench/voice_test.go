@@ -129,6 +129,22 @@ func voiceClinics(b *testing.B, d *testkit.DB, base string, issuer *identity.Iss
 	return cs
 }
 
+// postTimed posts a JSON body with a bearer credential and returns the
+// status, the answer and how long the round trip took.
+func postTimed(client *http.Client, url, bearer string, body []byte) (int, []byte, time.Duration, error) {
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	t0 := time.Now()
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	out, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	return res.StatusCode, out, time.Since(t0), err
+}
+
 func post(b *testing.B, url, token, body string, out any) {
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -189,23 +205,13 @@ func BenchmarkWebhookIngest(b *testing.B) {
 				c := cs[i%clinics]
 				body := bytes.ReplaceAll(report, []byte("7d1f3c2a-5b6e-4f70-8a91-b2c3d4e5f601"), []byte(uuid.NewString()))
 				body = bytes.ReplaceAll(body, []byte("+15125550100"), []byte(c.number))
-				req, _ := http.NewRequest(http.MethodPost, base+"/api/webhooks/vapi", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+c.secret)
-				t0 := time.Now()
-				res, err := client.Do(req)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode != 200 {
-					b.Errorf("webhook: %d", res.StatusCode)
+				status, _, took, err := postTimed(client, base+"/api/webhooks/vapi", c.secret, body)
+				if err != nil || status != 200 {
+					b.Errorf("webhook: %d %v", status, err)
 					return
 				}
 				mu.Lock()
-				lat = append(lat, time.Since(t0))
+				lat = append(lat, took)
 				mu.Unlock()
 			}
 		}()
