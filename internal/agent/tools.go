@@ -13,6 +13,7 @@ import (
 	"frontdesk/internal/knowledge"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/scheduling"
+	"frontdesk/internal/tel"
 	"frontdesk/internal/wallclock"
 )
 
@@ -314,10 +315,10 @@ func (t *turn) takeMessage() (string, error) {
 	if t.args["urgency"] == "urgent" {
 		urgency = calls.Urgent
 	}
-	caller, _ := calls.NormalizePhone(t.call.Customer, t.tx.Org.Country)
+	caller, _ := tel.Normalize(t.call.Customer, t.tx.Org.Country)
 	callback := caller
 	if v := t.args["callback_number"]; v != "" {
-		if callback, err = calls.ValidPhone(v, t.tx.Org.Country); err != nil {
+		if callback, err = tel.Valid(v, t.tx.Org.Country); err != nil {
 			return "", ask("Ask the caller for the number to call back, with its area code.")
 		}
 	}
@@ -438,7 +439,7 @@ const notYours = "I can only change appointments booked under the number you are
 // nothing, and a call without a caller number (a web call) changes only a
 // verified number's bookings.
 func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
-	caller, _ := calls.NormalizePhone(t.call.Customer, t.tx.Org.Country)
+	caller, _ := tel.Normalize(t.call.Customer, t.tx.Org.Country)
 	verified, err := t.verifiedNumbers()
 	if err != nil {
 		return scheduling.Booking{}, err
@@ -448,7 +449,7 @@ func (t *turn) callersBooking(arg string) (scheduling.Booking, error) {
 	// the caller must be the caller's own or a verified one.
 	for _, name := range []string{"phone", "patient_phone", "phone_number", "number"} {
 		if v, _ := t.tc.Arguments[name].(string); strings.TrimSpace(v) != "" {
-			named, err := calls.NormalizePhone(v, t.tx.Org.Country)
+			named, err := tel.Normalize(v, t.tx.Org.Country)
 			if err != nil || (named != caller && !verified[named]) {
 				return scheduling.Booking{}, ask(notYours + " To change one booked under another number, offer to text that number a code (sendVerificationCode), or to take a message for the staff.")
 			}
@@ -522,7 +523,7 @@ func (t *turn) phone() (string, error) {
 	if v == "" {
 		v = t.call.Customer
 	}
-	e164, err := calls.ValidPhone(v, t.tx.Org.Country)
+	e164, err := tel.Valid(v, t.tx.Org.Country)
 	if err != nil {
 		return "", ask("Ask the caller for the phone number to book under, with its area code.")
 	}

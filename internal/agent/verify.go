@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/tel"
 )
 
 // One-time codes let a caller act for a number they are not calling from:
@@ -29,11 +29,11 @@ func (t *turn) codeMAC(phone, code string) []byte {
 }
 
 func (t *turn) sendVerificationCode() (string, error) {
-	phone, err := calls.ValidPhone(t.args["phone"], t.tx.Org.Country)
+	phone, err := tel.Valid(t.args["phone"], t.tx.Org.Country)
 	if err != nil {
 		return "", ask("Ask the caller for the number the appointment was booked under, with its area code.")
 	}
-	if caller, _ := calls.NormalizePhone(t.call.Customer, t.tx.Org.Country); caller == phone {
+	if caller, _ := tel.Normalize(t.call.Customer, t.tx.Org.Country); caller == phone {
 		return "That is the number the caller is calling from: no code is needed.", nil
 	}
 	// The call's row lock orders concurrent deliveries: at most three codes.

@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"frontdesk/internal/access"
+	"frontdesk/internal/patients"
 	"log/slog"
 	"time"
 
@@ -61,6 +63,8 @@ type App struct {
 	Knowledge    *knowledge.Service
 	Agent        *agent.Service
 	Receptionist *receptionist.Service
+	Access       *access.Log
+	Patients     *patients.Service
 	store        *postgres.Store
 }
 
@@ -68,7 +72,9 @@ type App struct {
 func New(cfg Config) *App {
 	a := &App{store: cfg.Store}
 	a.Identity = identity.NewService(cfg.Store, cfg.Issuer, cfg.TokenTTL)
-	a.Calls = calls.NewService(cfg.Store, cfg.Jobs, cfg.Bucket)
+	a.Access = access.New(cfg.Store, cfg.Secrets)
+	a.Calls = calls.NewService(cfg.Store, cfg.Jobs, cfg.Bucket, a.Access)
+	a.Patients = patients.NewService(cfg.Store, a.Access, cfg.Bucket)
 	a.Voice = voice.NewService(cfg.Store, cfg.Secrets, a.Calls, vapi.NewAPI(cfg.VapiAPIURL), !cfg.VapiProofOptional)
 	a.Messaging = messaging.NewService(cfg.Store, cfg.Secrets, cfg.Jobs)
 	a.Calendars = calendars.NewService(cfg.Store, cfg.Secrets, cfg.Google, cfg.Jobs, cfg.Log)

@@ -12,6 +12,7 @@ import (
 	"frontdesk"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/tel"
 )
 
 // EventKind is what a provider's call event says happened.
@@ -147,7 +148,7 @@ func (ev Event) at() time.Time {
 // number (so the dashboard's number search finds it).
 func (ev Event) numbers(c frontdesk.Clinic) (string, string) {
 	norm := func(n string) string {
-		if e164, err := NormalizePhone(n, c.Country); err == nil {
+		if e164, err := tel.Normalize(n, c.Country); err == nil {
 			return e164
 		}
 		return clipText(n, 64)

@@ -4,16 +4,14 @@ package calls
 
 import (
 	"encoding/base64"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"frontdesk"
+	"frontdesk/internal/tel"
 	"frontdesk/internal/wallclock"
 )
 
@@ -188,7 +186,7 @@ func parseSearch(v, country string) (phone, namePrefix string, err error) {
 		return "", "", frontdesk.Invalid("q", "must be at most 100 characters")
 	}
 	if looksLikePhone(v) {
-		e164, err := NormalizePhone(v, country)
+		e164, err := tel.Normalize(v, country)
 		if err != nil {
 			return "", "", frontdesk.Invalid("q", "%q is not a phone number we can read; use the full number, e.g. +15551234567", clip(v))
 		}
@@ -209,43 +207,6 @@ func looksLikePhone(s string) bool {
 		}
 	}
 	return digits >= 3
-}
-
-// ValidPhone reads a phone number someone gives to be called or texted
-// (a booking's, the clinic's own): it must be a number that exists (valid,
-// not merely possible), written with digits and phone punctuation only,
-// read in country when it has no +. It returns E.164, or an error that
-// says what is wrong in words.
-func ValidPhone(number, country string) (string, error) {
-	s := strings.TrimSpace(number)
-	for _, r := range s {
-		if !(r >= '0' && r <= '9') && !strings.ContainsRune("+-(). ", r) {
-			return "", fmt.Errorf("must be a phone number in digits, e.g. +15125550123 (not %q)", clip(number))
-		}
-	}
-	num, err := phonenumbers.Parse(s, country)
-	if err != nil {
-		return "", fmt.Errorf("must be a phone number, e.g. +15125550123")
-	}
-	if phonenumbers.IsValidNumber(num) {
-		return phonenumbers.Format(num, phonenumbers.E164), nil
-	}
-	national := phonenumbers.GetNationalSignificantNumber(num)
-	if num.GetCountryCode() == 1 && len(national) == 7 {
-		return "", fmt.Errorf("a US number needs its area code (10 digits)")
-	}
-	return "", fmt.Errorf("%q is not a phone number that exists: check the digits and the country code", clip(number))
-}
-
-// NormalizePhone returns number in E.164, read in country when it has no +,
-// for numbers that are only looked up or recorded as a provider sent them
-// (a search, a call's numbers): possible is enough.
-func NormalizePhone(number, country string) (string, error) {
-	num, err := phonenumbers.Parse(number, country)
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
-		return "", fmt.Errorf("not a phone number: %q", clip(number))
-	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
 }
 
 func onlyParams(q url.Values, allowed map[string]bool) error {

@@ -12,6 +12,7 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"frontdesk"
+	"frontdesk/internal/access"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 )
@@ -28,12 +29,23 @@ type Service struct {
 	store    *postgres.Store
 	outbox   Outbox
 	bucket   *blob.Bucket
+	access   *access.Log
 	watchers watchers
 }
 
-// NewService returns the calls service.
-func NewService(store *postgres.Store, outbox Outbox, bucket *blob.Bucket) *Service {
-	return &Service{store: store, outbox: outbox, bucket: bucket}
+// NewService returns the calls service; reads of transcripts and
+// recordings are written to log.
+func NewService(store *postgres.Store, outbox Outbox, bucket *blob.Bucket, log *access.Log) *Service {
+	return &Service{store: store, outbox: outbox, bucket: bucket, access: log}
+}
+
+// Patient is the number of the patient on a call: the caller's, or for
+// an outbound call the number called.
+func Patient(direction, from, to string) string {
+	if direction == "outbound" {
+		return to
+	}
+	return from
 }
 
 // Call is one row of the list. Times are in the clinic's zone.
@@ -195,12 +207,16 @@ func (s *Service) List(ctx context.Context, org frontdesk.OrgID, q url.Values) (
 	return out, err
 }
 
-// Get is one call of the clinic; another clinic's is frontdesk.ErrNotFound.
+// Get is one call of the clinic, its transcript and summary included: a
+// read the access log records. Another clinic's is frontdesk.ErrNotFound.
 func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.CallID) (Detail, error) {
 	var out Detail
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		c, err := tx.GetCall(ctx, db.GetCallParams{OrgID: org, ID: id})
 		if err != nil {
+			return err
+		}
+		if err := s.access.Read(ctx, tx, access.Call, c.ID, Patient(c.Direction, c.FromNumber, c.ToNumber)); err != nil {
 			return err
 		}
 		loc := tx.Org.Location
@@ -352,13 +368,16 @@ type Audio struct {
 	ModTime     time.Time
 }
 
-// Recording opens a call's stored recording. The transaction ends before
-// blob storage is read.
-func (s *Service) Recording(ctx context.Context, org frontdesk.OrgID, id frontdesk.CallID) (Audio, error) {
+// Recording opens a call's stored recording; a new playback (not a seek
+// within one) is a read the access log records. The transaction ends
+// before blob storage is read.
+func (s *Service) Recording(ctx context.Context, org frontdesk.OrgID, id frontdesk.CallID, newPlayback bool) (Audio, error) {
 	var rec db.StoredRecordingRow
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
-		rec, err = tx.StoredRecording(ctx, db.StoredRecordingParams{OrgID: org, ID: id})
-		return err
+		if rec, err = tx.StoredRecording(ctx, db.StoredRecordingParams{OrgID: org, ID: id}); err != nil || !newPlayback || rec.RecordingStatus != "stored" {
+			return err
+		}
+		return s.access.Read(ctx, tx, access.Recording, id, Patient(rec.Direction, rec.FromNumber, rec.ToNumber))
 	})
 	if err != nil {
 		return Audio{}, err

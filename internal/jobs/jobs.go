@@ -19,6 +19,7 @@ import (
 	"gocloud.dev/blob"
 
 	"frontdesk"
+	"frontdesk/internal/access"
 	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/providers/google"
@@ -115,7 +116,7 @@ func New(cfg Config, work bool) (*Client, error) {
 				return string(b), err
 			}})
 		river.AddWorker(workers, &callSweepFanOut{store: cfg.Store})
-		river.AddWorker(workers, &callSweep{calls: calls.NewService(cfg.Store, c, cfg.Bucket), log: cfg.Log})
+		river.AddWorker(workers, &callSweep{calls: calls.NewService(cfg.Store, c, cfg.Bucket, access.New(cfg.Store, cfg.Secrets)), log: cfg.Log})
 		river.AddWorker(workers, &calendarSync{store: cfg.Store, google: cfg.Google,
 			open: func(org frontdesk.OrgID, sealed []byte) ([]byte, error) {
 				if cfg.Secrets == nil {

@@ -7,9 +7,9 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"frontdesk"
-	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/tel"
 )
 
 // ErrUnverified: a callback that does not carry the signature of the
@@ -108,7 +108,7 @@ type Text struct {
 func (s *Service) Receive(ctx context.Context, cb Callback, in Text) (org frontdesk.OrgID, reply string, err error) {
 	org, err = s.receive(ctx, cb, func(tx *postgres.Tx) error {
 		clinic := tx.Org
-		from, err := calls.NormalizePhone(in.From, clinic.Country)
+		from, err := tel.Normalize(in.From, clinic.Country)
 		if err != nil {
 			from = in.From
 		}

@@ -16,11 +16,11 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"frontdesk"
-	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/scheduling"
 	"frontdesk/internal/secrets"
+	"frontdesk/internal/tel"
 )
 
 // Outbox enqueues the sending of a logged text, in the transaction that
@@ -138,7 +138,7 @@ func (s *Service) SetSettings(ctx context.Context, org frontdesk.OrgID, in Setti
 	token := in.AuthToken
 	in.AuthToken, in.Configured = "", true
 	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		n, err := calls.ValidPhone(in.FromNumber, tx.Org.Country)
+		n, err := tel.Valid(in.FromNumber, tx.Org.Country)
 		if err != nil {
 			return frontdesk.Invalid("from_number", "%s", err.Error())
 		}
@@ -252,7 +252,7 @@ func (s *Service) OptOuts(ctx context.Context, org frontdesk.OrgID) ([]OptOut, e
 func (s *Service) StopTexting(ctx context.Context, org frontdesk.OrgID, phone string) (string, error) {
 	var e164 string
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
-		if e164, err = calls.ValidPhone(phone, tx.Org.Country); err != nil {
+		if e164, err = tel.Valid(phone, tx.Org.Country); err != nil {
 			return frontdesk.Invalid("phone", "%s", err.Error())
 		}
 		return tx.OptOut(ctx, db.OptOutParams{OrgID: org, Phone: e164})

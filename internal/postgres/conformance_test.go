@@ -37,6 +37,7 @@ var infraTables = map[string]string{
 // appGrants is every privilege the app role may hold, and must hold.
 var appGrants = []string{
 	"audit_events:INSERT", "audit_events:SELECT",
+	"access_log:INSERT", "access_log:SELECT",
 	"secret_key_check:INSERT", "secret_key_check:SELECT",
 	"receptionist_profiles:INSERT", "receptionist_profiles:SELECT", "receptionist_profiles:UPDATE",
 	"call_transfers:INSERT", "call_transfers:SELECT",

@@ -116,6 +116,9 @@ func WithActingUser(ctx context.Context, user frontdesk.UserID) context.Context 
 	return context.WithValue(ctx, actingUserKey{}, user)
 }
 
+// ActingUser is the user ctx acts for, if any.
+func ActingUser(ctx context.Context) (frontdesk.UserID, bool) { return actingUser(ctx) }
+
 func actingUser(ctx context.Context) (frontdesk.UserID, bool) {
 	u, ok := ctx.Value(actingUserKey{}).(frontdesk.UserID)
 	return u, ok

@@ -95,7 +95,7 @@ func TestDemoClinicsAssistants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs := voice.NewService(d.Store, box, calls.NewService(d.Store, nil, nil), vapi.NewAPI(""), false)
+	vs := voice.NewService(d.Store, box, calls.NewService(d.Store, nil, nil, nil), vapi.NewAPI(""), false)
 	svc := receptionist.NewService(d.Store, box, "https://frontdesk.example")
 	orgs, err := d.Admin.ListOrgs(ctx)
 	if err != nil || len(orgs) != 2 {

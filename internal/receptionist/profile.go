@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"frontdesk"
-	"frontdesk/internal/calls"
+	"frontdesk/internal/tel"
 )
 
 // Profile is a clinic's receptionist, as admins set it.
@@ -125,7 +125,7 @@ func (p *Profile) validate(country string) error {
 			*n.v = ""
 			continue
 		}
-		e164, err := calls.ValidPhone(*n.v, country)
+		e164, err := tel.Valid(*n.v, country)
 		if err != nil {
 			return frontdesk.Invalid(n.field, "%s", err.Error())
 		}

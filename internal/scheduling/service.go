@@ -13,6 +13,7 @@ import (
 	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/tel"
 	"frontdesk/internal/wallclock"
 )
 
@@ -175,7 +176,7 @@ func (s *Service) Book(ctx context.Context, org frontdesk.OrgID, in BookingReque
 		if in.PatientName = strings.TrimSpace(in.PatientName); in.PatientName == "" || len(in.PatientName) > 200 {
 			return frontdesk.Invalid("patient_name", "is required (at most 200 characters)")
 		}
-		phone, err := calls.ValidPhone(in.PatientPhone, tx.Org.Country)
+		phone, err := tel.Valid(in.PatientPhone, tx.Org.Country)
 		if err != nil {
 			return frontdesk.Invalid("patient_phone", "%s", err.Error())
 		}
@@ -354,7 +355,7 @@ func (s *Service) Bookings(ctx context.Context, org frontdesk.OrgID, f BookingFi
 			p.Status = pgtype.Text{String: st, Valid: true}
 		}
 		if ph := f.Phone; ph != "" {
-			e164, err := calls.NormalizePhone(ph, tx.Org.Country)
+			e164, err := tel.Normalize(ph, tx.Org.Country)
 			if err != nil {
 				return frontdesk.Invalid("phone", "must be a phone number")
 			}

@@ -20,6 +20,7 @@ import (
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/providers/vapi"
 	"frontdesk/internal/secrets"
+	"frontdesk/internal/tel"
 )
 
 // Service is the voice setup and the door for the provider's callbacks.
@@ -102,7 +103,7 @@ func (s *Service) AddRoute(ctx context.Context, org frontdesk.OrgID, kind Kind, 
 
 func routeValue(kind Kind, value, country string) (string, error) {
 	if kind == PhoneNumber {
-		n, err := calls.ValidPhone(value, country)
+		n, err := tel.Valid(value, country)
 		if err != nil {
 			return "", frontdesk.Invalid("number", "%s", err.Error())
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"frontdesk"
+	accesslog "frontdesk/internal/access"
 	"frontdesk/internal/identity"
 )
 
@@ -33,7 +34,7 @@ func (s *Server) guard(rt route) handlerFunc {
 		if err != nil {
 			return err
 		}
-		ctx := identity.ActingAs(r.Context(), p.UserID)
+		ctx := accesslog.By(identity.ActingAs(r.Context(), p.UserID), accesslog.API, s.clientIP(r), "")
 		r = r.WithContext(ctx)
 		m := member{User: p.UserID}
 		if rt.access == signedIn {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -42,7 +43,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, m member) 
 // streamRecording serves a call's stored recording as the audio its bytes
 // are, with Range (players seek), to the API and the dashboard alike.
 func (s *Server) streamRecording(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID, id frontdesk.CallID) error {
-	audio, err := s.app.Calls.Recording(r.Context(), org, id)
+	audio, err := s.app.Calls.Recording(r.Context(), org, id, newPlayback(r))
 	if err != nil {
 		return err
 	}
@@ -51,6 +52,14 @@ func (s *Server) streamRecording(w http.ResponseWriter, r *http.Request, org fro
 	w.Header().Set("Cache-Control", "private, no-store")
 	http.ServeContent(w, r, "", audio.ModTime, audio)
 	return nil
+}
+
+// newPlayback says whether a recording request starts a playback or a
+// download (no Range, or one from the first byte), rather than seeking
+// within one: each playback is one read in the access log.
+func newPlayback(r *http.Request) bool {
+	rng := strings.TrimSpace(r.Header.Get("Range"))
+	return rng == "" || strings.HasPrefix(rng, "bytes=0-")
 }
 
 // retryRecording sends a failed recording back to the download queue.

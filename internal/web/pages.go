@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"frontdesk"
+	accesslog "frontdesk/internal/access"
 	"frontdesk/internal/calendars"
 	"frontdesk/internal/identity"
 )
@@ -248,7 +249,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, pg page, v *view
 	}
 	sess := visit.Session
 	v.token, v.csrf, v.user = c.Value, sess.CSRF, visit.Profile
-	ctx = identity.ActingAs(ctx, sess.User)
+	ctx = accesslog.By(identity.ActingAs(ctx, sess.User), accesslog.Dashboard, s.clientIP(r), "")
 	*r = *r.WithContext(ctx)
 	v.m = member{User: sess.User, Org: sess.Org} // the clinic is checked below, for clinic pages
 	for _, ms := range v.user.Memberships {

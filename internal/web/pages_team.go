@@ -2,8 +2,10 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"frontdesk"
+	accesslog "frontdesk/internal/access"
 	"frontdesk/internal/identity"
 )
 
@@ -127,12 +129,64 @@ func (s *Server) teamResetPassword(w http.ResponseWriter, r *http.Request, v *vi
 	return s.team(w, r, v, teamPage{Shown: password, ShownFor: email}, http.StatusOK)
 }
 
-// auditPage is the clinic's audit trail (owners).
+// auditPage is the clinic's audit trail and the log of reads of
+// patients' data, narrowed by days, patient and user (owners).
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	v.nav = "audit"
 	entries, err := s.app.Identity.AuditLog(r.Context(), v.m.Org)
 	if err != nil {
 		return err
 	}
-	return s.render(w, v, http.StatusOK, "audit", "Audit", entries)
+	q := r.URL.Query()
+	d := auditPage{Trail: entries, Query: q, CSV: "/audit/access.csv?" + q.Encode()}
+	status := http.StatusOK
+	d.Reads, err = s.app.Access.List(r.Context(), v.m.Org, accessFilter(q))
+	if fields, code, ok := formRefusal(err); ok {
+		d.Errors, status = fields, code
+	} else if err != nil {
+		return err
+	}
+	return s.render(w, v, status, "audit", "Audit", d)
+}
+
+type auditPage struct {
+	Trail  []identity.AuditEntry
+	Reads  []accesslog.Entry
+	Query  url.Values
+	CSV    string
+	Errors map[string]string
+}
+
+func (d auditPage) fieldError(name string) string { return d.Errors[name] }
+
+func accessFilter(q url.Values) accesslog.Filter {
+	return accesslog.Filter{From: q.Get("from"), To: q.Get("to"), Phone: q.Get("phone"), User: q.Get("user")}
+}
+
+// accessCSV downloads the reads of patients' data as CSV (owners).
+func (s *Server) accessCSV(w http.ResponseWriter, r *http.Request, v *view) error {
+	entries, err := s.app.Access.List(r.Context(), v.m.Org, accessFilter(r.URL.Query()))
+	if err != nil {
+		return err
+	}
+	writeAccessCSV(w, entries)
+	return nil
+}
+
+// listAccess is the log of reads of patients' data through the API
+// (owners), as JSON or, with format=csv, CSV.
+func (s *Server) listAccess(w http.ResponseWriter, r *http.Request, m member) error {
+	q := r.URL.Query()
+	entries, err := s.app.Access.List(r.Context(), m.Org, accessFilter(q))
+	if err != nil || q.Get("format") != "csv" {
+		return reply(w, err, http.StatusOK, map[string]any{"reads": entries})
+	}
+	writeAccessCSV(w, entries)
+	return nil
+}
+
+func writeAccessCSV(w http.ResponseWriter, entries []accesslog.Entry) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="access-log.csv"`)
+	_ = accesslog.WriteCSV(w, entries)
 }

@@ -42,6 +42,8 @@ func (s *Server) routes() []route {
 		{"GET /api/calls-dashboard/{callId}", staff, s.getCall},
 		{"GET /api/calls-dashboard/{callId}/recording", staff, s.getRecording},
 		{"POST /api/calls-dashboard/{callId}/recording/retry", admin, s.retryRecording},
+		{"GET /api/patients", staff, s.getPatient},
+		{"GET /api/access-log", owner, s.listAccess},
 		{"GET /api/messages/callbacks", staff, s.listCallbacks},
 		{"POST /api/messages/callbacks/{id}/done", staff, s.callbackDone},
 		{"PUT /api/messages/callbacks/{id}/note", staff, s.callbackNote},
@@ -161,6 +163,7 @@ func (s *Server) pages() []page {
 		{"POST /integrations/connections/{id}/disconnect", admin, s.calendarDisconnect},
 
 		{"GET /audit", owner, s.auditPage},
+		{"GET /audit/access.csv", owner, s.accessCSV},
 
 		{"GET /settings/clinic", admin, s.clinicPage},
 		{"POST /settings/clinic/name", admin, s.clinicNameSubmit},

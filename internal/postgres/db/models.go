@@ -12,6 +12,19 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type AccessLog struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	At         time.Time
+	UserID     frontdesk.UserID
+	Operator   string
+	Via        string
+	What       string
+	CallID     uuid.NullUUID
+	PatientKey string
+	RemoteAddr string
+}
+
 type AuditEvent struct {
 	OrgID        frontdesk.OrgID
 	ID           uuid.UUID

@@ -587,7 +587,7 @@ func (q *Queries) SilentCallOrgs(ctx context.Context, idleBefore time.Time) ([]u
 }
 
 const StoredRecording = `-- name: StoredRecording :one
-SELECT recording_status, recording_key, recording_size, recording_error FROM call_logs
+SELECT recording_status, recording_key, recording_size, recording_error, direction, from_number, to_number FROM call_logs
 WHERE org_id = $1 AND id = $2
 `
 
@@ -601,6 +601,9 @@ type StoredRecordingRow struct {
 	RecordingKey    string
 	RecordingSize   pgtype.Int8
 	RecordingError  string
+	Direction       string
+	FromNumber      string
+	ToNumber        string
 }
 
 func (q *Queries) StoredRecording(ctx context.Context, arg StoredRecordingParams) (StoredRecordingRow, error) {
@@ -611,6 +614,9 @@ func (q *Queries) StoredRecording(ctx context.Context, arg StoredRecordingParams
 		&i.RecordingKey,
 		&i.RecordingSize,
 		&i.RecordingError,
+		&i.Direction,
+		&i.FromNumber,
+		&i.ToNumber,
 	)
 	return i, err
 }

@@ -103,7 +103,7 @@ UPDATE call_logs SET recording_status = 'failed', recording_error = @recording_e
 WHERE org_id = @org_id AND id = @id AND recording_status <> 'stored';
 
 -- name: StoredRecording :one
-SELECT recording_status, recording_key, recording_size, recording_error FROM call_logs
+SELECT recording_status, recording_key, recording_size, recording_error, direction, from_number, to_number FROM call_logs
 WHERE org_id = @org_id AND id = @id;
 
 -- name: RecordingSweepOrgs :many
