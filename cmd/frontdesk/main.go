@@ -48,6 +48,8 @@ func init() {
 		"org list":          {"list organizations (clinics)", cmdOrgList},
 		"member list":       {"list an organization's members and roles", cmdMemberList},
 		"member remove":     {"remove a user from an organization", cmdMemberRemove},
+		"patient export":    {"write a zip of one patient's data in a clinic (calls, transcripts, recordings, bookings, texts)", cmdPatientExport},
+		"access-log":        {"list who read a clinic's patients' data (transcripts, recordings, timelines, exports)", cmdAccessLog},
 	}
 }
 

@@ -161,7 +161,8 @@ func (b *bundle) request(t *testing.T, method, path, token string, body any, hea
 	if res.StatusCode >= 500 && !(res.StatusCode == 502 && bytes.Contains(out, []byte(`"provider_unavailable"`))) {
 		t.Errorf("%s %s: %d %s", method, path, res.StatusCode, out)
 	}
-	if ct := res.Header.Get("Content-Type"); len(out) > 0 && ct != "application/json; charset=utf-8" && !strings.HasPrefix(ct, "audio/") && !strings.HasPrefix(ct, "text/xml") {
+	if ct := res.Header.Get("Content-Type"); len(out) > 0 && ct != "application/json; charset=utf-8" && !strings.HasPrefix(ct, "audio/") && !strings.HasPrefix(ct, "text/xml") &&
+		!strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "application/zip") {
 		t.Errorf("%s %s: Content-Type %q", method, path, ct)
 	}
 	return response{res.StatusCode, out, res.Header}

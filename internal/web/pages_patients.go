@@ -43,3 +43,53 @@ func (s *Server) getPatient(w http.ResponseWriter, r *http.Request, m member) er
 	t, err := s.app.Patients.Timeline(r.Context(), m.Org, r.URL.Query().Get("phone"))
 	return reply(w, err, http.StatusOK, t)
 }
+
+// exportPatient streams a patient's export as a zip (owners), from the
+// API ({"phone"}) or the patient page's form: the headers are set with
+// the first byte, so a refusal before it is an error like any other.
+func (s *Server) exportPatient(w http.ResponseWriter, r *http.Request, org frontdesk.OrgID, phone string) error {
+	zw := &download{w: w, name: "patient-export.zip"}
+	err := s.app.Patients.Export(r.Context(), org, phone, zw)
+	if err != nil && zw.started {
+		s.log.ErrorContext(r.Context(), "patient export failed midway", "err", err)
+		return nil // the archive is cut short; the client sees a broken zip
+	}
+	return err
+}
+
+func (s *Server) exportPatientAPI(w http.ResponseWriter, r *http.Request, m member) error {
+	var in struct {
+		Phone string `json:"phone"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return s.exportPatient(w, r, m.Org, in.Phone)
+}
+
+func (s *Server) exportPatientPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	err := s.exportPatient(w, r, v.m.Org, r.PostFormValue("phone"))
+	var ve *frontdesk.ValidationError
+	if errors.As(err, &ve) {
+		return s.render(w, v, http.StatusUnprocessableEntity, "patient", "Patient",
+			patientPage{Query: r.PostFormValue("phone"), Errors: map[string]string{"phone": ve.Message}})
+	}
+	return err
+}
+
+// download is a response that becomes an attachment with its first byte.
+type download struct {
+	w       http.ResponseWriter
+	name    string
+	started bool
+}
+
+func (d *download) Write(p []byte) (int, error) {
+	if !d.started {
+		d.started = true
+		d.w.Header().Set("Content-Type", "application/zip")
+		d.w.Header().Set("Content-Disposition", `attachment; filename="`+d.name+`"`)
+		d.w.WriteHeader(http.StatusOK)
+	}
+	return d.w.Write(p)
+}
