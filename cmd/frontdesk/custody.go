@@ -124,3 +124,23 @@ func cmdPatientExport(ctx context.Context, env *environment, args []string) erro
 		return nil
 	})
 }
+
+func cmdPatientErase(ctx context.Context, env *environment, args []string) error {
+	var phone, confirm string
+	return withServices(ctx, env, "patient erase", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&phone, "phone", "", "the patient's phone number (required)")
+		fs.StringVar(&confirm, "confirm", "", "the same number again, to confirm (required)")
+	}, func(ctx context.Context, a *app.App, org frontdesk.OrgID) error {
+		out, err := a.Patients.Erase(ctx, org, phone, confirm)
+		if err != nil {
+			return err
+		}
+		if out.Already {
+			fmt.Fprintf(env.stdout, "already erased (%s): nothing left\n", out.PatientKey)
+			return nil
+		}
+		fmt.Fprintf(env.stdout, "erased %s: %d calls, %d recordings, %d bookings (%d upcoming cancelled), %d texts\n",
+			out.PatientKey, out.Calls, out.Recordings, out.Bookings, out.Cancelled, out.Texts)
+		return nil
+	})
+}

@@ -49,6 +49,7 @@ func init() {
 		"member list":       {"list an organization's members and roles", cmdMemberList},
 		"member remove":     {"remove a user from an organization", cmdMemberRemove},
 		"patient export":    {"write a zip of one patient's data in a clinic (calls, transcripts, recordings, bookings, texts)", cmdPatientExport},
+		"patient erase":     {"erase one patient's data in a clinic on their request (--confirm repeats the number)", cmdPatientErase},
 		"access-log":        {"list who read a clinic's patients' data (transcripts, recordings, timelines, exports)", cmdAccessLog},
 	}
 }

@@ -57,6 +57,12 @@ func By(ctx context.Context, via Via, addr, operator string) context.Context {
 	return context.WithValue(ctx, readerKey{}, reader{via, operator, addr})
 }
 
+// Operator is the operator's command ctx runs for ("" for a user).
+func Operator(ctx context.Context) string {
+	r, _ := ctx.Value(readerKey{}).(reader)
+	return r.operator
+}
+
 // ErrUnnamed: a read of health data with no reader named. It is a bug
 // in the caller, refused rather than left out of the log.
 var ErrUnnamed = errors.New("access log: a read of patient data with no reader named")
@@ -73,11 +79,15 @@ func New(store *postgres.Store, box *secrets.Box) *Log { return &Log{store, box}
 // PatientKey is the keyed one-way hash a patient's number is logged as
 // (and replaced by when the patient is erased): equal for equal numbers,
 // neither reversible nor computable without the server's key.
-func (l *Log) PatientKey(phone string) string {
+func (l *Log) PatientKey(phone string) string { return PatientKey(l.box, phone) }
+
+// PatientKey is phone's key under box's (for the services that have the
+// box but not the log).
+func PatientKey(box *secrets.Box, phone string) string {
 	if phone == "" {
 		return ""
 	}
-	return "p:" + hex.EncodeToString(l.box.MAC([]byte("patient\x00" + phone)))[:40]
+	return "p:" + hex.EncodeToString(box.MAC([]byte("patient\x00" + phone)))[:40]
 }
 
 // Read records one read in tx. call may be zero; phone is the patient's

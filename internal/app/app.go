@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"frontdesk/internal/access"
 	"frontdesk/internal/patients"
 	"log/slog"
@@ -74,7 +75,6 @@ func New(cfg Config) *App {
 	a.Identity = identity.NewService(cfg.Store, cfg.Issuer, cfg.TokenTTL)
 	a.Access = access.New(cfg.Store, cfg.Secrets)
 	a.Calls = calls.NewService(cfg.Store, cfg.Jobs, cfg.Bucket, a.Access)
-	a.Patients = patients.NewService(cfg.Store, a.Access, cfg.Bucket)
 	a.Voice = voice.NewService(cfg.Store, cfg.Secrets, a.Calls, vapi.NewAPI(cfg.VapiAPIURL), !cfg.VapiProofOptional)
 	a.Messaging = messaging.NewService(cfg.Store, cfg.Secrets, cfg.Jobs)
 	a.Calendars = calendars.NewService(cfg.Store, cfg.Secrets, cfg.Google, cfg.Jobs, cfg.Log)
@@ -87,6 +87,14 @@ func New(cfg Config) *App {
 			}
 			return a.Calendars.BookingChanged(ctx, tx, b)
 		})
+	// Erasing a patient cancels their upcoming bookings as staff would.
+	a.Patients = patients.NewService(cfg.Store, a.Access, cfg.Bucket, func(ctx context.Context, org frontdesk.OrgID, id frontdesk.BookingID) error {
+		_, err := a.Scheduling.Cancel(ctx, org, id)
+		if errors.Is(err, scheduling.ErrCancelled) {
+			return nil
+		}
+		return err
+	})
 	a.Knowledge = knowledge.NewService(cfg.Store)
 	a.Receptionist = receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
 	// The agent answers only the tools the clinic's profile allows.

@@ -108,6 +108,12 @@ func New(cfg Config, work bool) (*Client, error) {
 			statusURL = strings.TrimRight(cfg.PublicURL, "/") + "/api/webhooks/twilio/status"
 		}
 		river.AddWorker(workers, &smsSender{store: cfg.Store, http: cfg.TwilioHTTP, statusURL: statusURL, log: cfg.Log,
+			patientKey: func(phone string) string {
+				if cfg.Secrets == nil {
+					return ""
+				}
+				return access.PatientKey(cfg.Secrets, phone)
+			},
 			open: func(org frontdesk.OrgID, sealed []byte) (string, error) {
 				if cfg.Secrets == nil {
 					return "", errors.New("no secret key configured to open Twilio tokens")

@@ -50,11 +50,14 @@ func (c *Client) EnqueueSMS(ctx context.Context, tx *postgres.Tx, logID uuid.UUI
 // it may already have sent.
 type smsSender struct {
 	river.WorkerDefaults[SMSSendArgs]
-	store     *postgres.Store
-	open      func(org frontdesk.OrgID, ciphertext []byte) (string, error)
-	http      *http.Client
-	statusURL string
-	log       *slog.Logger
+	store *postgres.Store
+	open  func(org frontdesk.OrgID, ciphertext []byte) (string, error)
+	// patientKey is a number's hash, which stands for it once its patient
+	// is erased (an opt-out is kept that way).
+	patientKey func(phone string) string
+	http       *http.Client
+	statusURL  string
+	log        *slog.Logger
 }
 
 // Work sends the text. A failure that retrying cannot fix, and any failure
@@ -91,7 +94,7 @@ func (w *smsSender) work(ctx context.Context, job *river.Job[SMSSendArgs]) error
 		if acct, err = tx.GetTwilioAccount(ctx, a.OrgID); err != nil {
 			return err
 		}
-		optedOut, err = tx.OptedOut(ctx, db.OptedOutParams{OrgID: a.OrgID, Phone: msg.ToNumber})
+		optedOut, err = tx.OptedOut(ctx, db.OptedOutParams{OrgID: a.OrgID, Phone: msg.ToNumber, PatientKey: w.patientKey(msg.ToNumber)})
 		return err
 	})
 	if errors.Is(err, frontdesk.ErrNotFound) { // the message (nothing to settle) or the account is gone

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"frontdesk"
+	"frontdesk/internal/access"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 )
@@ -69,7 +70,7 @@ func (s *Service) textTx(ctx context.Context, tx *postgres.Tx, kind string, call
 	why, err := numberRefusal(ctx, tx, to, acct.AllowedCountries)
 	if err == nil && why == "" {
 		var out bool
-		if out, err = tx.OptedOut(ctx, db.OptedOutParams{OrgID: org.ID, Phone: to}); out {
+		if out, err = tx.OptedOut(ctx, db.OptedOutParams{OrgID: org.ID, Phone: to, PatientKey: access.PatientKey(s.secrets, to)}); out {
 			why = "the number opted out (STOP)"
 		}
 	}

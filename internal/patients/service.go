@@ -24,11 +24,13 @@ type Service struct {
 	store  *postgres.Store
 	access *access.Log
 	bucket *blob.Bucket
+	cancel Canceller
 }
 
-// NewService returns the patients service.
-func NewService(store *postgres.Store, log *access.Log, bucket *blob.Bucket) *Service {
-	return &Service{store: store, access: log, bucket: bucket}
+// NewService returns the patients service; erasing cancels upcoming
+// bookings with cancel.
+func NewService(store *postgres.Store, log *access.Log, bucket *blob.Bucket, cancel Canceller) *Service {
+	return &Service{store: store, access: log, bucket: bucket, cancel: cancel}
 }
 
 // Event is one line of a patient's timeline.

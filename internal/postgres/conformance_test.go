@@ -38,6 +38,12 @@ var infraTables = map[string]string{
 var appGrants = []string{
 	"audit_events:INSERT", "audit_events:SELECT",
 	"access_log:INSERT", "access_log:SELECT",
+	// Erasing a patient (0028_patient_erasure.sql).
+	"patient_erasures:INSERT", "patient_erasures:SELECT", "patient_erasures.finished_at:UPDATE", "patient_erasures.calls:UPDATE",
+	"patient_erasures.recordings:UPDATE", "patient_erasures.bookings:UPDATE", "patient_erasures.texts:UPDATE",
+	"call_tool_calls.arguments:UPDATE", "call_tool_calls.result:UPDATE", "call_verifications.phone:UPDATE",
+	"callback_requests.callback_number:UPDATE", "callback_requests.caller_number:UPDATE", "callback_requests.reason:UPDATE",
+	"sms_inbound.body:UPDATE", "sms_inbound.from_number:UPDATE",
 	"secret_key_check:INSERT", "secret_key_check:SELECT",
 	"receptionist_profiles:INSERT", "receptionist_profiles:SELECT", "receptionist_profiles:UPDATE",
 	"call_transfers:INSERT", "call_transfers:SELECT",

@@ -17,7 +17,11 @@ type patientPage struct {
 	Query    string
 	Timeline patients.Timeline
 	Errors   map[string]string
+	// Erased is what an erasure just did.
+	Erased *patients.Erasure
 }
+
+func (d patientPage) fieldError(name string) string { return d.Errors[name] }
 
 func (s *Server) patientPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	v.nav = "patients"
@@ -92,4 +96,35 @@ func (d *download) Write(p []byte) (int, error) {
 		d.w.WriteHeader(http.StatusOK)
 	}
 	return d.w.Write(p)
+}
+
+func (s *Server) erasePatientAPI(w http.ResponseWriter, r *http.Request, m member) error {
+	var in struct {
+		Phone   string `json:"phone"`
+		Confirm string `json:"confirm"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.app.Patients.Erase(r.Context(), m.Org, in.Phone, in.Confirm)
+	return reply(w, err, http.StatusOK, out)
+}
+
+// erasePatientPage erases a patient from the patient page, once the
+// owner has typed the number again.
+func (s *Server) erasePatientPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	v.nav = "patients"
+	phone := r.PostFormValue("phone")
+	out, err := s.app.Patients.Erase(r.Context(), v.m.Org, phone, r.PostFormValue("confirm"))
+	if fields, status, ok := formRefusal(err); ok {
+		t, terr := s.app.Patients.Timeline(r.Context(), v.m.Org, phone)
+		if terr != nil {
+			return terr
+		}
+		return s.render(w, v, status, "patient", "Patient "+t.Phone, patientPage{Query: phone, Timeline: t, Errors: fields})
+	}
+	if err != nil {
+		return err
+	}
+	return s.render(w, v, http.StatusOK, "patient", "Patient erased", patientPage{Erased: &out})
 }

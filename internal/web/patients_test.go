@@ -152,3 +152,119 @@ func TestPatientExport(t *testing.T) {
 		t.Errorf("%d exports in the access log: %+v", exports, log.Reads)
 	}
 }
+
+// Erasing a patient: refused without the number repeated; then nothing
+// of them is left in the clinic's rows (searched as the database owner,
+// every table with an org_id) or storage, but the tombstone and the
+// access log under the number's hash, and their opt-out still holds; the
+// same number at another clinic is untouched; running it again does
+// nothing.
+func TestPatientErasure(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a, other := b.w.A, b.w.B
+	seedObjects(t, b, a, 1) // an upcoming booking for +12125550101 at A
+	seedObjects(t, b, other, 2)
+	const phone = "+12125550101"
+	audio := append([]byte("RIFF\x00\x00\x00\x00WAVE"), bytes.Repeat([]byte("sound"), 3000)...)
+	ids := patientFixture(t, b, a, phone, "my knee hurts", 3, audio, true)
+	patientFixture(t, b, other, phone, "Bravo-only words", 2, nil, false)
+	ownerTok := b.token(t, a.Owner, frontdesk.OrgID{})
+	b.get(t, "/api/calls-dashboard/"+ids[0].String(), ownerTok) // a read, to outlive the erasure
+	ctx, owner := context.Background(), b.owner(t)
+	var recordingKey string
+	owner.QueryRow(ctx, "SELECT recording_key FROM call_logs WHERE id = $1", ids[0]).Scan(&recordingKey)
+
+	if r := b.request(t, http.MethodPost, "/api/patients/erase", b.token(t, a.Staff, frontdesk.OrgID{}), map[string]any{"phone": phone, "confirm": phone}); r.status != 403 {
+		t.Fatalf("staff erase: %d", r.status)
+	}
+	if r := b.request(t, http.MethodPost, "/api/patients/erase", ownerTok, map[string]any{"phone": phone, "confirm": "+12125550102"}); r.status != 422 ||
+		!strings.Contains(string(r.body), `"field":"confirm"`) {
+		t.Fatalf("erase without the number repeated: %d %s", r.status, r.body)
+	}
+	var out struct {
+		PatientKey string `json:"patient_key"`
+		Calls      int
+		Recordings int
+		Bookings   int
+		Cancelled  int `json:"bookings_cancelled"`
+		Texts      int
+		Already    bool `json:"already_erased"`
+	}
+	r := b.request(t, http.MethodPost, "/api/patients/erase", ownerTok, map[string]any{"phone": "(212) 555-0101", "confirm": phone})
+	if r.status != 200 {
+		t.Fatalf("erase: %d %s", r.status, r.body)
+	}
+	r.json(t, &out)
+	if out.Calls != 4 || out.Recordings != 1 || out.Bookings != 1 || out.Cancelled != 1 || out.Texts != 1 || out.Already {
+		t.Fatalf("erased: %+v", out)
+	}
+
+	// Nothing of them anywhere in the clinic's rows, as the owner sees them.
+	tables, err := owner.Query(ctx, `SELECT table_name FROM information_schema.columns WHERE column_name = 'org_id' AND table_schema = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		tables.Scan(&n)
+		names = append(names, n)
+	}
+	tables.Close()
+	for _, table := range names {
+		for _, trace := range []string{phone, "2125550101", "my knee hurts", "Rosa Marquez", "Patient Alpha Dental"} {
+			var n int
+			if err := owner.QueryRow(ctx, `SELECT count(*) FROM `+table+` t WHERE org_id = $1 AND t::text LIKE '%' || $2 || '%'`, a.ID, trace).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				t.Errorf("%s still holds %q in %d rows", table, trace, n)
+			}
+		}
+	}
+	if there, _ := b.bucket.Exists(ctx, recordingKey); there {
+		t.Error("the recording is still in storage")
+	}
+	if n := count(t, owner, "SELECT count(*) FROM call_logs WHERE org_id = $1 AND from_number = $2 AND caller_name = 'erased'", a.ID, out.PatientKey); n != 4 {
+		t.Errorf("%d calls counted under the hash", n)
+	}
+	if n := count(t, owner, "SELECT count(*) FROM sms_opt_outs WHERE org_id = $1 AND phone = $2", a.ID, out.PatientKey); n != 1 {
+		t.Error("the opt-out is gone")
+	}
+	if n := count(t, owner, "SELECT count(*) FROM bookings WHERE org_id = $1 AND patient_phone = $2 AND status = 'cancelled'", a.ID, out.PatientKey); n != 1 {
+		t.Error("the upcoming booking is not cancelled")
+	}
+	if n := count(t, owner, "SELECT count(*) FROM patient_erasures WHERE org_id = $1 AND patient_key = $2 AND finished_at IS NOT NULL AND user_id = $3", a.ID, out.PatientKey, a.Owner.ID); n != 1 {
+		t.Error("no finished tombstone naming the owner")
+	}
+	var log struct{ Reads []struct{ What string } }
+	b.get(t, "/api/access-log?phone="+url.QueryEscape(phone), ownerTok).json(t, &log)
+	if len(log.Reads) != 1 || log.Reads[0].What != "call" {
+		t.Errorf("the access log after erasure: %+v", log.Reads)
+	}
+	// The API and the dashboard show nothing of them.
+	if page := b.get(t, "/api/calls-dashboard/"+ids[0].String(), ownerTok); bytes.Contains(page.body, []byte("knee")) || bytes.Contains(page.body, []byte("Rosa")) {
+		t.Errorf("the call after erasure: %s", page.body)
+	}
+	v := b.signInPage(t, a.Owner, a.ID)
+	if page := v.get("/patients?phone=" + url.QueryEscape(phone)); !bytes.Contains(page.body, []byte("Nothing with this number")) {
+		t.Error("the patient page still shows them")
+	}
+	// The other clinic's patient with the same number is untouched.
+	if n := count(t, owner, "SELECT count(*) FROM call_logs WHERE org_id = $1 AND from_number = $2 AND transcript LIKE '%Bravo-only%'", other.ID, phone); n != 2 {
+		t.Errorf("clinic B's calls from the number: %d", n)
+	}
+	// Again: nothing left to do; and from the dashboard, the same.
+	r = b.request(t, http.MethodPost, "/api/patients/erase", ownerTok, map[string]any{"phone": phone, "confirm": phone})
+	r.json(t, &out)
+	if !out.Already {
+		t.Errorf("a second erasure: %+v", out)
+	}
+	if page := v.post("/patients/erase", url.Values{"phone": {phone}, "confirm": {"nope"}}); page.status != 422 || !bytes.Contains(page.body, []byte(`id="confirm-error"`)) {
+		t.Errorf("dashboard erase unconfirmed: %d", page.status)
+	}
+	if page := v.post("/patients/erase", url.Values{"phone": {phone}, "confirm": {phone}}); page.status != 200 || !bytes.Contains(page.body, []byte("already been erased")) {
+		t.Errorf("dashboard erase: %d", page.status)
+	}
+}

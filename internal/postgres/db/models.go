@@ -231,6 +231,20 @@ type Organization struct {
 	HoldMinutes            int32
 }
 
+type PatientErasure struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	PatientKey string
+	UserID     frontdesk.UserID
+	Operator   string
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	Calls      int32
+	Recordings int32
+	Bookings   int32
+	Texts      int32
+}
+
 type ReceptionistProfile struct {
 	OrgID     frontdesk.OrgID
 	Profile   []byte

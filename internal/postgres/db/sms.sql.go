@@ -482,16 +482,18 @@ func (q *Queries) OptOut(ctx context.Context, arg OptOutParams) error {
 }
 
 const OptedOut = `-- name: OptedOut :one
-SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE org_id = $1 AND phone = $2)
+SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE org_id = $1 AND phone IN ($2, $3))
 `
 
 type OptedOutParams struct {
-	OrgID frontdesk.OrgID
-	Phone string
+	OrgID      frontdesk.OrgID
+	Phone      string
+	PatientKey string
 }
 
+// By the number, or by its hash once its patient was erased.
 func (q *Queries) OptedOut(ctx context.Context, arg OptedOutParams) (bool, error) {
-	row := q.db.QueryRow(ctx, OptedOut, arg.OrgID, arg.Phone)
+	row := q.db.QueryRow(ctx, OptedOut, arg.OrgID, arg.Phone, arg.PatientKey)
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err

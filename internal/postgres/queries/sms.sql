@@ -71,7 +71,8 @@ SELECT id, booking_id, kind, to_number, body, status, message_sid, error_code, e
 FROM sms_confirmation_logs WHERE org_id = @org_id ORDER BY created_at DESC LIMIT 200;
 
 -- name: OptedOut :one
-SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE org_id = @org_id AND phone = @phone);
+-- By the number, or by its hash once its patient was erased.
+SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE org_id = @org_id AND phone IN (@phone, @patient_key));
 
 -- name: OptOut :exec
 INSERT INTO sms_opt_outs (org_id, phone) VALUES (@org_id, @phone) ON CONFLICT DO NOTHING;
