@@ -24,6 +24,7 @@ import (
 func withServices(ctx context.Context, env *environment, name string, args []string,
 	extra func(fs *flag.FlagSet), fn func(ctx context.Context, a *app.App, org frontdesk.OrgID) error) error {
 	fs, c := env.flags(name, "")
+	env.jobFlags(fs, c) // the pool, the secret key, recordings' storage
 	var org string
 	fs.StringVar(&org, "org", "", "organization id (required)")
 	if extra != nil {

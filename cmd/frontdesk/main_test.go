@@ -221,3 +221,51 @@ func TestTeamCommands(t *testing.T) {
 		}
 	}
 }
+
+// The operator's custody commands: an export of one patient, the access
+// log naming the command, an erasure that a second run finds done.
+func TestCustodyCommands(t *testing.T) {
+	t.Parallel()
+	d := testkit.NewDB(t)
+	w := testkit.TwoClinics(t, d)
+	key := make([]byte, 32)
+	rand.Read(key)
+	dir := t.TempDir()
+	env := map[string]string{"FRONTDESK_DATABASE_URL": d.AppURL, "FRONTDESK_MIGRATE_DATABASE_URL": d.OwnerURL,
+		"FRONTDESK_SECRET_KEY": base64.StdEncoding.EncodeToString(key), "FRONTDESK_BLOB_URL": "file://" + filepath.Join(dir, "blobs")}
+	os.MkdirAll(filepath.Join(dir, "blobs"), 0o700)
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := runCmd(t, env, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		return out
+	}
+	call := w.A.Calls[0]
+	org := w.A.ID.String()
+	zipPath := filepath.Join(dir, "patient.zip")
+	must("patient", "export", "--org", org, "--phone", call.FromNumber, "--out", zipPath)
+	body, err := os.ReadFile(zipPath)
+	if err != nil || !bytes.HasPrefix(body, []byte("PK")) {
+		t.Fatalf("the export: %v", err)
+	}
+	if code, _, errOut := runCmd(t, env, "patient", "export", "--org", org, "--phone", call.FromNumber, "--out", zipPath); code == 0 ||
+		!strings.Contains(errOut, "exists") {
+		t.Errorf("an export over an existing file: %d %s", code, errOut)
+	}
+	if out := must("access-log", "--org", org); !strings.Contains(out, "operator: frontdesk patient export") || !strings.Contains(out, "export") {
+		t.Errorf("access-log: %s", out)
+	}
+	if code, _, errOut := runCmd(t, env, "patient", "erase", "--org", org, "--phone", call.FromNumber, "--confirm", "+15550001111"); code == 0 ||
+		!strings.Contains(errOut, "confirm") {
+		t.Errorf("an unconfirmed erasure: %d %s", code, errOut)
+	}
+	if out := must("patient", "erase", "--org", org, "--phone", call.FromNumber, "--confirm", call.FromNumber); !strings.Contains(out, "erased p:") ||
+		!strings.Contains(out, "1 calls") {
+		t.Errorf("erase: %s", out)
+	}
+	if out := must("patient", "erase", "--org", org, "--phone", call.FromNumber, "--confirm", call.FromNumber); !strings.Contains(out, "already erased") {
+		t.Errorf("erase again: %s", out)
+	}
+}
