@@ -18,10 +18,11 @@ import (
 // the domain services as the app role: each read is in the access log
 // under the command's name and the operating system's user.
 
-// withServices parses a clinic command's flags (--org included), opens
-// the services, and runs fn with the clinic and a context naming the
-// operator for the access log.
-func withServices(ctx context.Context, env *environment, name string, args []string,
+// withServices parses a clinic command's flags (--org included, required
+// unless optional), opens the services, and runs fn with the clinic (zero
+// when none was given) and a context naming the operator for the access
+// log.
+func withServices(ctx context.Context, env *environment, name string, args []string, orgOptional bool,
 	extra func(fs *flag.FlagSet), fn func(ctx context.Context, a *app.App, org frontdesk.OrgID) error) error {
 	fs, c := env.flags(name, "")
 	env.jobFlags(fs, c) // the pool, the secret key, recordings' storage
@@ -36,9 +37,12 @@ func withServices(ctx context.Context, env *environment, name string, args []str
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	orgID, err := frontdesk.ParseOrgID(org)
-	if err != nil {
-		return fmt.Errorf("--org: %w", err)
+	var orgID frontdesk.OrgID
+	if org != "" || !orgOptional {
+		var err error
+		if orgID, err = frontdesk.ParseOrgID(org); err != nil {
+			return fmt.Errorf("--org: %w", err)
+		}
 	}
 	d, err := c.open(ctx, env)
 	if err != nil {
@@ -73,7 +77,7 @@ func withServices(ctx context.Context, env *environment, name string, args []str
 func cmdAccessLog(ctx context.Context, env *environment, args []string) error {
 	var since time.Duration
 	var phone, who string
-	return withServices(ctx, env, "access-log", args, func(fs *flag.FlagSet) {
+	return withServices(ctx, env, "access-log", args, false, func(fs *flag.FlagSet) {
 		fs.DurationVar(&since, "since", 30*24*time.Hour, "how far back to look")
 		fs.StringVar(&phone, "phone", "", "only this patient's number")
 		fs.StringVar(&who, "user", "", "only this person's reads (email)")
@@ -102,7 +106,7 @@ func cmdAccessLog(ctx context.Context, env *environment, args []string) error {
 
 func cmdPatientExport(ctx context.Context, env *environment, args []string) error {
 	var phone, out string
-	return withServices(ctx, env, "patient export", args, func(fs *flag.FlagSet) {
+	return withServices(ctx, env, "patient export", args, false, func(fs *flag.FlagSet) {
 		fs.StringVar(&phone, "phone", "", "the patient's phone number (required)")
 		fs.StringVar(&out, "out", "", "the zip file to write (required)")
 	}, func(ctx context.Context, a *app.App, org frontdesk.OrgID) error {
@@ -128,7 +132,7 @@ func cmdPatientExport(ctx context.Context, env *environment, args []string) erro
 
 func cmdPatientErase(ctx context.Context, env *environment, args []string) error {
 	var phone, confirm string
-	return withServices(ctx, env, "patient erase", args, func(fs *flag.FlagSet) {
+	return withServices(ctx, env, "patient erase", args, false, func(fs *flag.FlagSet) {
 		fs.StringVar(&phone, "phone", "", "the patient's phone number (required)")
 		fs.StringVar(&confirm, "confirm", "", "the same number again, to confirm (required)")
 	}, func(ctx context.Context, a *app.App, org frontdesk.OrgID) error {
@@ -142,6 +146,33 @@ func cmdPatientErase(ctx context.Context, env *environment, args []string) error
 		}
 		fmt.Fprintf(env.stdout, "erased %s: %d calls, %d recordings, %d bookings (%d upcoming cancelled), %d texts\n",
 			out.PatientKey, out.Calls, out.Recordings, out.Bookings, out.Cancelled, out.Texts)
+		return nil
+	})
+}
+
+func cmdRetention(ctx context.Context, env *environment, args []string) error {
+	var dryRun bool
+	return withServices(ctx, env, "retention", args, true, func(fs *flag.FlagSet) {
+		fs.BoolVar(&dryRun, "dry-run", false, "print what would be removed, and remove nothing")
+	}, func(ctx context.Context, a *app.App, org frontdesk.OrgID) error {
+		orgs := []frontdesk.OrgID{org}
+		if org.IsZero() {
+			var err error
+			if orgs, err = a.Retention.Clinics(ctx); err != nil {
+				return err
+			}
+		}
+		verb := "removed"
+		if dryRun {
+			verb = "would remove"
+		}
+		for _, o := range orgs {
+			r, err := a.Retention.Sweep(ctx, o, !dryRun)
+			if err != nil {
+				return fmt.Errorf("clinic %s: %w", o, err)
+			}
+			fmt.Fprintf(env.stdout, "%s %s %s\n", o, verb, r)
+		}
 		return nil
 	})
 }

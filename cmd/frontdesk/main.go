@@ -50,6 +50,7 @@ func init() {
 		"member remove":     {"remove a user from an organization", cmdMemberRemove},
 		"patient export":    {"write a zip of one patient's data in a clinic (calls, transcripts, recordings, bookings, texts)", cmdPatientExport},
 		"patient erase":     {"erase one patient's data in a clinic on their request (--confirm repeats the number)", cmdPatientErase},
+		"retention":         {"remove what clinics keep longer than their retention settings (--dry-run: only print it)", cmdRetention},
 		"access-log":        {"list who read a clinic's patients' data (transcripts, recordings, timelines, exports)", cmdAccessLog},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"frontdesk"
 	"frontdesk/internal/demo"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/secrets"
@@ -267,5 +271,83 @@ func TestCustodyCommands(t *testing.T) {
 	}
 	if out := must("patient", "erase", "--org", org, "--phone", call.FromNumber, "--confirm", call.FromNumber); !strings.Contains(out, "already erased") {
 		t.Errorf("erase again: %s", out)
+	}
+}
+
+// Retention: a dry run counts what is older than each clinic keeps, a run
+// removes it (the access log never under six years), and the clinic
+// without settings keeps everything.
+func TestRetentionCommand(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testkit.NewDB(t)
+	w := testkit.TwoClinics(t, d)
+	key := make([]byte, 32)
+	rand.Read(key)
+	dir := t.TempDir()
+	env := map[string]string{"FRONTDESK_DATABASE_URL": d.AppURL, "FRONTDESK_MIGRATE_DATABASE_URL": d.OwnerURL,
+		"FRONTDESK_SECRET_KEY": base64.StdEncoding.EncodeToString(key), "FRONTDESK_BLOB_URL": "file://" + dir}
+	owner, err := pgx.Connect(ctx, d.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(ctx)
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := owner.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec("UPDATE organizations SET transcript_retention_days = 30, text_retention_days = 30 WHERE id = $1", w.A.ID)
+	for _, org := range []frontdesk.OrgID{w.A.ID, w.B.ID} {
+		exec(`INSERT INTO call_logs (org_id, direction, status, from_number, started_at, transcript, summary)
+			VALUES ($1, 'inbound', 'ended', '+12125550177', now() - interval '60 days', 'User: an old story', 'old')`, org)
+		exec(`INSERT INTO sms_inbound (org_id, message_sid, from_number, body, action, received_at)
+			VALUES ($1::uuid, 'SM-old-' || $1::text, '+12125550177', 'an old text', 'message', now() - interval '60 days')`, org)
+		exec(`INSERT INTO access_log (org_id, at, operator, via, what) VALUES ($1, now() - interval '7 years', 'test', 'cli', 'patient'),
+			($1, now() - interval '1 year', 'test', 'cli', 'patient')`, org)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := runCmd(t, env, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		return out
+	}
+	line := func(out string, org frontdesk.OrgID) string {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, org.String()) {
+				return strings.TrimPrefix(l, org.String()+" ")
+			}
+		}
+		return ""
+	}
+	var old int // the fixture's own calls older than 30 days, and ours
+	owner.QueryRow(ctx, "SELECT count(*) FROM call_logs WHERE org_id = $1 AND started_at < now() - interval '30 days'", w.A.ID).Scan(&old)
+	dry := run("retention", "--dry-run")
+	if got := line(dry, w.A.ID); got != fmt.Sprintf("would remove 0 recordings, %d transcripts and summaries, 1 text bodies, 1 access-log rows", old) {
+		t.Fatalf("dry run for A: %q", got)
+	}
+	if got := line(dry, w.B.ID); got != "would remove 0 recordings, 0 transcripts and summaries, 0 text bodies, 1 access-log rows" {
+		t.Fatalf("dry run for B: %q", got)
+	}
+	if got := line(run("retention", "--org", w.A.ID.String()), w.A.ID); !strings.HasPrefix(got, fmt.Sprintf("removed 0 recordings, %d transcripts", old)) {
+		t.Fatalf("run for A: %q", got)
+	}
+	var transcripts, texts, logRows int
+	owner.QueryRow(ctx, `SELECT (SELECT count(*) FROM call_logs WHERE org_id = $1 AND transcript LIKE '%old story%'),
+		(SELECT count(*) FROM sms_inbound WHERE org_id = $1 AND body = 'an old text'), (SELECT count(*) FROM access_log WHERE org_id = $1)`,
+		w.A.ID).Scan(&transcripts, &texts, &logRows)
+	if transcripts != 0 || texts != 0 || logRows != 1 {
+		t.Fatalf("after the sweep, A keeps %d old transcripts, %d old texts, %d access-log rows", transcripts, texts, logRows)
+	}
+	owner.QueryRow(ctx, `SELECT (SELECT count(*) FROM call_logs WHERE org_id = $1 AND transcript LIKE '%old story%'), (SELECT count(*) FROM access_log WHERE org_id = $1)`,
+		w.B.ID).Scan(&transcripts, &logRows)
+	if transcripts != 1 || logRows != 2 {
+		t.Fatalf("B was swept with A: %d transcripts, %d access-log rows", transcripts, logRows)
+	}
+	if got := line(run("retention", "--dry-run", "--org", w.A.ID.String()), w.A.ID); got != "would remove 0 recordings, 0 transcripts and summaries, 0 text bodies, 0 access-log rows" {
+		t.Fatalf("a second dry run: %q", got)
 	}
 }

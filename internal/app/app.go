@@ -25,6 +25,7 @@ import (
 	"frontdesk/internal/providers/google"
 	"frontdesk/internal/providers/vapi"
 	"frontdesk/internal/receptionist"
+	"frontdesk/internal/retention"
 	"frontdesk/internal/scheduling"
 	"frontdesk/internal/secrets"
 	"frontdesk/internal/voice"
@@ -66,6 +67,7 @@ type App struct {
 	Receptionist *receptionist.Service
 	Access       *access.Log
 	Patients     *patients.Service
+	Retention    *retention.Service
 	store        *postgres.Store
 }
 
@@ -96,6 +98,7 @@ func New(cfg Config) *App {
 		return err
 	})
 	a.Knowledge = knowledge.NewService(cfg.Store)
+	a.Retention = retention.NewService(cfg.Store, cfg.Bucket)
 	a.Receptionist = receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
 	// The agent answers only the tools the clinic's profile allows.
 	a.Agent = agent.NewService(cfg.Store, a.Scheduling, receptionist.PermitsTx,

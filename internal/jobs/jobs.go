@@ -23,6 +23,7 @@ import (
 	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/providers/google"
+	"frontdesk/internal/retention"
 	"frontdesk/internal/secrets"
 )
 
@@ -102,7 +103,8 @@ func New(cfg Config, work bool) (*Client, error) {
 		river.AddWorker(workers, &RecordingDownloader{store: cfg.Store, bucket: cfg.Bucket,
 			fetcher: NewFetcher(cfg.Fetch), timeout: cfg.Fetch.Timeout + 30*time.Second})
 		river.AddWorker(workers, &recordingSweepFanOut{store: cfg.Store, bucket: cfg.Bucket})
-		river.AddWorker(workers, &recordingSweep{client: c, store: cfg.Store, bucket: cfg.Bucket, grace: cfg.OrphanGrace, log: cfg.Log})
+		river.AddWorker(workers, &recordingSweep{retention: retention.NewService(cfg.Store, cfg.Bucket), client: c, store: cfg.Store,
+			bucket: cfg.Bucket, grace: cfg.OrphanGrace, log: cfg.Log})
 		statusURL := "" // without a public URL Twilio cannot call back
 		if cfg.PublicURL != "" {
 			statusURL = strings.TrimRight(cfg.PublicURL, "/") + "/api/webhooks/twilio/status"

@@ -16,11 +16,15 @@ import (
 	"frontdesk"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/retention"
 )
 
-// The periodic recording sweep: a fan-out job finds the clinics to check,
-// then one sweep job per clinic, inside its InTenant:
-//   - deletes recordings older than the clinic's retention setting;
+// The periodic sweep: a fan-out job finds the clinics to check (every
+// active one, and any with recordings in storage), then one sweep job per
+// clinic:
+//   - removes what is older than the clinic keeps (retention.Sweep:
+//     recordings, transcripts, text bodies, access-log rows), and logs
+//     what it removed;
 //   - re-fetches recordings whose object has gone missing (while the
 //     provider's URL still works; otherwise they end failed, with why);
 //   - deletes objects under the clinic's prefix that no call row claims,
@@ -46,7 +50,7 @@ type recordingSweepFanOut struct {
 }
 
 func (w *recordingSweepFanOut) Work(ctx context.Context, job *river.Job[RecordingSweepFanOutArgs]) error {
-	orgs, err := w.store.RecordingSweepOrgs(ctx)
+	orgs, err := w.store.SweepOrgs(ctx)
 	if err != nil {
 		return err
 	}
@@ -86,25 +90,25 @@ func (w *recordingSweepFanOut) Work(ctx context.Context, job *river.Job[Recordin
 
 type recordingSweep struct {
 	river.WorkerDefaults[RecordingSweepArgs]
-	client *Client
-	store  *postgres.Store
-	bucket *blob.Bucket
-	grace  time.Duration
-	log    *slog.Logger
+	retention *retention.Service
+	client    *Client
+	store     *postgres.Store
+	bucket    *blob.Bucket
+	grace     time.Duration
+	log       *slog.Logger
 }
 
 func (w *recordingSweep) Work(ctx context.Context, job *river.Job[RecordingSweepArgs]) error {
 	org := job.Args.OrgID
-	var retention *int32
+	removed, err := w.retention.Sweep(ctx, org, true)
+	if err != nil {
+		return err // a clinic that is gone or suspended keeps its data
+	}
+	if removed != (retention.Report{}) {
+		w.log.InfoContext(ctx, "retention sweep", "org_id", org, "removed", removed.String())
+	}
 	stored := map[string]db.StoredRecordingsRow{} // by key
-	err := w.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		days, err := tx.OrgRetentionDays(ctx, org)
-		if err != nil {
-			return err
-		}
-		if days.Valid {
-			retention = &days.Int32
-		}
+	err = w.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		after := uuid.NullUUID{}
 		for {
 			page, err := tx.StoredRecordings(ctx, db.StoredRecordingsParams{OrgID: org, After: after, RowLimit: 1000})
@@ -148,17 +152,7 @@ func (w *recordingSweep) Work(ctx context.Context, job *river.Job[RecordingSweep
 		return err
 	}
 	for key, r := range stored {
-		expired := retention != nil && now.Sub(r.StartedAt) > time.Duration(*retention)*24*time.Hour
 		switch {
-		case expired:
-			if present[key] {
-				if err := w.bucket.Delete(ctx, key); err != nil {
-					return fmt.Errorf("delete expired %s: %w", key, err)
-				}
-			}
-			err = w.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-				return tx.MarkRecordingDeleted(ctx, db.MarkRecordingDeletedParams{OrgID: org, ID: r.ID})
-			})
 		case !present[key]:
 			w.log.WarnContext(ctx, "stored recording missing; fetching again", "org_id", org, "call_id", r.ID)
 			err = w.store.InTenant(ctx, org, func(tx *postgres.Tx) error {

@@ -73,7 +73,8 @@ func TestTextWhoseJobEndsIsFailedNotPending(t *testing.T) {
 		return nil, errors.New("connection refused")
 	}}}
 	sender := &smsSender{store: d.Store, http: unreachable, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		open: func(frontdesk.OrgID, []byte) (string, error) { return "token0123456789abcdef", nil }}
+		open:       func(frontdesk.OrgID, []byte) (string, error) { return "token0123456789abcdef", nil },
+		patientKey: func(string) string { return "" }}
 	run := func(s *smsSender, a SMSSendArgs, attempt int) error {
 		return s.Work(ctx, &river.Job[SMSSendArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: 5, CreatedAt: time.Now()}, Args: a})
 	}

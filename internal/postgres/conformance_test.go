@@ -65,7 +65,8 @@ var appGrants = []string{
 	"call_logs:INSERT", "call_logs:SELECT", "call_logs:UPDATE",
 	"memberships:SELECT", "memberships.role:UPDATE", "memberships:DELETE",
 	"oauth_pending:DELETE", "oauth_pending:INSERT", "oauth_pending:SELECT",
-	"organizations:SELECT", "organizations.name:UPDATE", "organizations.recording_retention_days:UPDATE", "organizations.timezone:UPDATE",
+	"organizations:SELECT", "organizations.name:UPDATE", "organizations.access_log_retention_days:UPDATE",
+	"organizations.redact_identifiers:UPDATE", "organizations.text_retention_days:UPDATE", "organizations.transcript_retention_days:UPDATE", "organizations.recording_retention_days:UPDATE", "organizations.timezone:UPDATE",
 	"organizations.min_notice_minutes:UPDATE", "organizations.max_days_ahead:UPDATE", "organizations.hold_minutes:UPDATE",
 	"river_job:DELETE", "river_job:INSERT", "river_job:SELECT", "river_job:UPDATE",
 	"river_job_id_seq:SELECT", "river_job_id_seq:USAGE",
@@ -89,7 +90,7 @@ var appGrants = []string{
 var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org",
 	"recording_sweep_orgs", "kb_search", "twilio_route_org", "silent_call_orgs",
 	"auth_login_reserve", "auth_login_release", "auth_set_own_password", "team_add", "team_reset_password",
-	"web_session_start", "web_session_get", "web_session_set_org", "web_session_end", "web_session_end_user"}
+	"web_session_start", "web_session_get", "web_session_set_org", "web_session_end", "web_session_end_user", "access_log_expire", "sweep_orgs"}
 
 // infraFunctions are the job queue's own helpers, executable by everyone as
 // River creates them; they touch no clinic data.

@@ -62,10 +62,10 @@ func (t pgxTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	return t.conn.QueryRow(ctx, sql, args...)
 }
 
-// RecordingSweepOrgs lists the clinics with stored recordings (the fenced
-// function recording_sweep_orgs), for the periodic sweep's fan-out.
-func (s *Store) RecordingSweepOrgs(ctx context.Context) ([]frontdesk.OrgID, error) {
-	ids, err := queries(s.pool).RecordingSweepOrgs(ctx)
+// SweepOrgs lists the active clinics (the fenced function sweep_orgs),
+// for the periodic sweeps.
+func (s *Store) SweepOrgs(ctx context.Context) ([]frontdesk.OrgID, error) {
+	ids, err := queries(s.pool).SweepOrgs(ctx)
 	out := make([]frontdesk.OrgID, len(ids))
 	for i, id := range ids {
 		out[i] = frontdesk.OrgID(id)

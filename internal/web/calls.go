@@ -8,6 +8,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/internal/calls"
+	"frontdesk/internal/retention"
 )
 
 // The calls dashboard and recordings.
@@ -113,4 +114,18 @@ func (s *Server) callbackNote(w http.ResponseWriter, r *http.Request, m member) 
 		return err
 	}
 	return reply(w, s.app.Calls.CallbackNote(r.Context(), m.Org, m.User, id, in.Note), http.StatusNoContent, nil)
+}
+
+func (s *Server) getRetention(w http.ResponseWriter, r *http.Request, m member) error {
+	out, err := s.app.Retention.Settings(r.Context(), m.Org)
+	return reply(w, err, http.StatusOK, out)
+}
+
+func (s *Server) putRetention(w http.ResponseWriter, r *http.Request, m member) error {
+	var in retention.Settings
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.app.Retention.SetSettings(r.Context(), m.Org, in)
+	return reply(w, err, http.StatusOK, out)
 }

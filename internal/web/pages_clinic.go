@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	"frontdesk"
-	"frontdesk/internal/calls"
 	"frontdesk/internal/knowledge"
+	"frontdesk/internal/retention"
 	"frontdesk/internal/scheduling"
 )
 
@@ -21,7 +21,8 @@ import (
 type clinicPage struct {
 	Name      string            // the clinic's name, as shown or typed
 	Booking   map[string]string // the booking rules, as shown or typed
-	Retention string
+	Retention map[string]string // how long data is kept, as shown or typed
+	Redact    bool
 	Articles  []knowledge.Article
 	Article   knowledge.Article // the one being edited or added, as typed
 	Errors    map[string]string
@@ -43,12 +44,17 @@ func (s *Server) clinic(w http.ResponseWriter, r *http.Request, v *view, d clini
 		}
 		d.Booking = map[string]string{"timezone": b.Timezone, "min_notice_minutes": strconv.Itoa(int(b.MinNoticeMinutes)),
 			"max_days_ahead": strconv.Itoa(int(b.MaxDaysAhead)), "hold_minutes": strconv.Itoa(int(b.HoldMinutes))}
-		rs, err := s.app.Calls.RecordingSettings(ctx, org)
+	}
+	if d.Retention == nil {
+		rs, err := s.app.Retention.Settings(ctx, org)
 		if err != nil {
 			return err
 		}
-		if rs.RetentionDays != nil {
-			d.Retention = strconv.Itoa(int(*rs.RetentionDays))
+		d.Redact, d.Retention = rs.Redact, map[string]string{"access_log_days": strconv.Itoa(int(rs.AccessLogDays))}
+		for k, v := range map[string]*int32{"recording_days": rs.RecordingDays, "transcript_days": rs.TranscriptDays, "text_days": rs.TextDays} {
+			if v != nil {
+				d.Retention[k] = strconv.Itoa(int(*v))
+			}
 		}
 	}
 	articles, err := s.app.Knowledge.List(ctx, org)
@@ -92,25 +98,43 @@ func (s *Server) clinicNameSubmit(w http.ResponseWriter, r *http.Request, v *vie
 
 func (s *Server) clinicRulesSubmit(w http.ResponseWriter, r *http.Request, v *view) error {
 	f := r.PostForm
-	d := clinicPage{Booking: map[string]string{}, Retention: f.Get("retention_days")}
+	d := clinicPage{Booking: map[string]string{}}
 	for _, k := range []string{"timezone", "min_notice_minutes", "max_days_ahead", "hold_minutes"} {
 		d.Booking[k] = f.Get(k)
 	}
 	in := scheduling.BookingSettings{Timezone: strings.TrimSpace(f.Get("timezone"))}
 	err := errors.Join(number(f.Get("min_notice_minutes"), "min_notice_minutes", &in.MinNoticeMinutes),
 		number(f.Get("max_days_ahead"), "max_days_ahead", &in.MaxDaysAhead), number(f.Get("hold_minutes"), "hold_minutes", &in.HoldMinutes))
-	var rs calls.RecordingSettings
-	if err == nil && strings.TrimSpace(d.Retention) != "" {
-		var days int32
-		if err = number(d.Retention, "retention_days", &days); err == nil {
-			rs.RetentionDays = &days
-		}
-	}
 	if err == nil {
 		err = s.app.Scheduling.SetBookingSettings(r.Context(), v.m.Org, in)
 	}
+	return s.clinicRefused(w, r, v, d, err)
+}
+
+// clinicRetentionSubmit sets how long each kind of health data is kept
+// (an empty field keeps it for ever) and whether identifiers are redacted.
+func (s *Server) clinicRetentionSubmit(w http.ResponseWriter, r *http.Request, v *view) error {
+	f := r.PostForm
+	d := clinicPage{Retention: map[string]string{}, Redact: f.Has("redact_identifiers")}
+	in := retention.Settings{Redact: d.Redact}
+	var errs []error
+	for _, x := range []struct {
+		name string
+		out  **int32
+	}{{"recording_days", &in.RecordingDays}, {"transcript_days", &in.TranscriptDays}, {"text_days", &in.TextDays}} {
+		d.Retention[x.name] = f.Get(x.name)
+		if strings.TrimSpace(f.Get(x.name)) == "" {
+			continue
+		}
+		var n int32
+		errs = append(errs, number(f.Get(x.name), x.name, &n))
+		*x.out = &n
+	}
+	d.Retention["access_log_days"] = f.Get("access_log_days")
+	errs = append(errs, number(f.Get("access_log_days"), "access_log_days", &in.AccessLogDays))
+	err := errors.Join(errs...)
 	if err == nil {
-		err = s.app.Calls.SetRecordingSettings(r.Context(), v.m.Org, rs)
+		_, err = s.app.Retention.SetSettings(r.Context(), v.m.Org, in)
 	}
 	return s.clinicRefused(w, r, v, d, err)
 }

@@ -585,15 +585,35 @@ func TestClinicPage(t *testing.T) {
 	if page := b.signInPage(t, b.w.B.Owner, b.w.B.ID).get("/calls"); bytes.Contains(page.body, []byte("Harbour Dental")) {
 		t.Fatal("clinic B sees clinic A's new name")
 	}
-	rules := url.Values{"timezone": {"Mars/Olympus"}, "min_notice_minutes": {"30"}, "max_days_ahead": {"60"}, "hold_minutes": {"5"}, "retention_days": {"90"}}
+	rules := url.Values{"timezone": {"Mars/Olympus"}, "min_notice_minutes": {"30"}, "max_days_ahead": {"60"}, "hold_minutes": {"5"}}
 	if res := v.post("/settings/clinic/rules", rules); res.status != 422 || !bytes.Contains(res.body, []byte(`id="timezone-error"`)) ||
 		!bytes.Contains(res.body, []byte(`value="Mars/Olympus"`)) {
 		t.Fatalf("a bad zone: %d", res.status)
 	}
 	rules.Set("timezone", "America/Chicago")
-	if res := v.post("/settings/clinic/rules", rules); !strings.Contains(res.url, "done=saved") || !bytes.Contains(res.body, []byte(`value="90"`)) ||
-		!bytes.Contains(res.body, []byte(`value="America/Chicago"`)) {
+	if res := v.post("/settings/clinic/rules", rules); !strings.Contains(res.url, "done=saved") || !bytes.Contains(res.body, []byte(`value="America/Chicago"`)) {
 		t.Fatalf("rules saved: %d %s", res.status, res.url)
+	}
+	// Retention: the access log kept no less than six years.
+	keep := url.Values{"recording_days": {"90"}, "transcript_days": {"365"}, "text_days": {""}, "access_log_days": {"30"}}
+	if res := v.post("/settings/clinic/retention", keep); res.status != 422 || !bytes.Contains(res.body, []byte(`id="access_log_days-error"`)) ||
+		!bytes.Contains(res.body, []byte(`value="365"`)) {
+		t.Fatalf("an access log kept 30 days: %d", res.status)
+	}
+	keep.Set("access_log_days", "3000")
+	keep.Set("redact_identifiers", "on")
+	if res := v.post("/settings/clinic/retention", keep); !strings.Contains(res.url, "done=saved") || !bytes.Contains(res.body, []byte(`value="90"`)) ||
+		!bytes.Contains(res.body, []byte(`value="3000"`)) || !bytes.Contains(res.body, []byte(`name="redact_identifiers" checked`)) {
+		t.Fatalf("retention saved: %d %s", res.status, res.url)
+	}
+	var kept struct {
+		RecordingDays *int32 `json:"recording_days"`
+		TextDays      *int32 `json:"text_days"`
+		AccessLogDays int32  `json:"access_log_days"`
+	}
+	b.get(t, "/api/settings/retention", b.token(t, b.w.A.Staff, frontdesk.OrgID{})).json(t, &kept)
+	if kept.RecordingDays == nil || *kept.RecordingDays != 90 || kept.TextDays != nil || kept.AccessLogDays != 3000 {
+		t.Fatalf("retention through the API: %+v", kept)
 	}
 	if res := v.post("/settings/clinic/articles", url.Values{"title": {""}, "body": {"Kept text"}, "active": {"on"}}); res.status != 422 ||
 		!bytes.Contains(res.body, []byte("Kept text")) {

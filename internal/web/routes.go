@@ -51,6 +51,8 @@ func (s *Server) routes() []route {
 		{"PUT /api/messages/callbacks/{id}/note", staff, s.callbackNote},
 		{"GET /api/settings/recordings", staff, s.getRecordingSettings},
 		{"PUT /api/settings/recordings", admin, s.putRecordingSettings},
+		{"GET /api/settings/retention", staff, s.getRetention},
+		{"PUT /api/settings/retention", admin, s.putRetention},
 
 		{"GET /api/voice/phone-numbers", admin, s.listPhoneNumbers},
 		{"POST /api/voice/phone-numbers", admin, s.addPhoneNumber},
@@ -172,6 +174,7 @@ func (s *Server) pages() []page {
 		{"GET /settings/clinic", admin, s.clinicPage},
 		{"POST /settings/clinic/name", admin, s.clinicNameSubmit},
 		{"POST /settings/clinic/rules", admin, s.clinicRulesSubmit},
+		{"POST /settings/clinic/retention", admin, s.clinicRetentionSubmit},
 		{"POST /settings/clinic/articles", admin, s.articleSubmit},
 		{"POST /settings/clinic/articles/{id}/delete", admin, s.articleDelete},
 

@@ -109,6 +109,7 @@ type CallLog struct {
 	LastHangAt        *time.Time
 	Outcome           pgtype.Text
 	Said              interface{}
+	Redactions        int32
 }
 
 type CallToolCall struct {
@@ -219,16 +220,20 @@ type OpeningHour struct {
 }
 
 type Organization struct {
-	ID                     frontdesk.OrgID
-	Name                   string
-	Timezone               string
-	Country                string
-	Status                 string
-	CreatedAt              time.Time
-	RecordingRetentionDays pgtype.Int4
-	MinNoticeMinutes       int32
-	MaxDaysAhead           int32
-	HoldMinutes            int32
+	ID                      frontdesk.OrgID
+	Name                    string
+	Timezone                string
+	Country                 string
+	Status                  string
+	CreatedAt               time.Time
+	RecordingRetentionDays  pgtype.Int4
+	MinNoticeMinutes        int32
+	MaxDaysAhead            int32
+	HoldMinutes             int32
+	TranscriptRetentionDays pgtype.Int4
+	TextRetentionDays       pgtype.Int4
+	AccessLogRetentionDays  int32
+	RedactIdentifiers       bool
 }
 
 type PatientErasure struct {

@@ -486,30 +486,6 @@ func (q *Queries) RecordWebhookEvent(ctx context.Context, arg RecordWebhookEvent
 	return result.RowsAffected(), nil
 }
 
-const RecordingSweepOrgs = `-- name: RecordingSweepOrgs :many
-SELECT s.org_id::uuid AS org_id FROM recording_sweep_orgs() AS s(org_id)
-`
-
-func (q *Queries) RecordingSweepOrgs(ctx context.Context) ([]uuid.UUID, error) {
-	rows, err := q.db.Query(ctx, RecordingSweepOrgs)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []uuid.UUID
-	for rows.Next() {
-		var org_id uuid.UUID
-		if err := rows.Scan(&org_id); err != nil {
-			return nil, err
-		}
-		items = append(items, org_id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const RecordingTarget = `-- name: RecordingTarget :one
 SELECT recording_status, recording_url, recording_key FROM call_logs WHERE org_id = $1 AND id = $2
 `
@@ -685,6 +661,30 @@ func (q *Queries) StoredVapiAccount(ctx context.Context, orgID frontdesk.OrgID) 
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const SweepOrgs = `-- name: SweepOrgs :many
+SELECT s.org_id::uuid AS org_id FROM sweep_orgs() AS s(org_id)
+`
+
+func (q *Queries) SweepOrgs(ctx context.Context) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, SweepOrgs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var org_id uuid.UUID
+		if err := rows.Scan(&org_id); err != nil {
+			return nil, err
+		}
+		items = append(items, org_id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

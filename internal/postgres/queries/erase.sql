@@ -23,7 +23,8 @@ WHERE org_id = @org_id AND patient_phone = @phone AND status IN ('confirmed', 'h
 
 -- name: EraseCalls :execrows
 UPDATE call_logs
-SET caller_name = 'erased', summary = '', transcript = '', recording_status = 'none', recording_key = '', recording_url = '',
+SET caller_name = 'erased', summary = '', transcript = '', recording_key = '', recording_url = '', recording_sha256 = '',
+    recording_status = CASE WHEN recording_status = 'none' THEN 'none' ELSE 'deleted' END,
     recording_error = '', recording_size = NULL, recording_stored_at = NULL,
     from_number = CASE WHEN direction <> 'outbound' THEN @patient_key ELSE from_number END,
     to_number = CASE WHEN direction = 'outbound' THEN @patient_key ELSE to_number END,

@@ -106,8 +106,8 @@ WHERE org_id = @org_id AND id = @id AND recording_status <> 'stored';
 SELECT recording_status, recording_key, recording_size, recording_error, direction, from_number, to_number FROM call_logs
 WHERE org_id = @org_id AND id = @id;
 
--- name: RecordingSweepOrgs :many
-SELECT s.org_id::uuid AS org_id FROM recording_sweep_orgs() AS s(org_id);
+-- name: SweepOrgs :many
+SELECT s.org_id::uuid AS org_id FROM sweep_orgs() AS s(org_id);
 
 -- name: StoredRecordings :many
 -- One page of a clinic's stored recordings, in id order.
