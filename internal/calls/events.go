@@ -109,9 +109,25 @@ func (s *Service) ApplyTx(ctx context.Context, tx *postgres.Tx, ev Event) error 
 		if ev.CostUSD != nil && *ev.CostUSD >= 0 && *ev.CostUSD < 1e6 {
 			_ = p.CostUsd.Scan(strconv.FormatFloat(*ev.CostUSD, 'f', 4, 64))
 		}
+		redacts, err := tx.OrgRedacts(ctx, tx.Org.ID)
+		if err != nil {
+			return err
+		}
+		var redacted int
+		if redacts { // before anything is stored
+			var a, b int
+			p.Summary, a = Redact(p.Summary)
+			p.Transcript, b = Redact(p.Transcript)
+			redacted = a + b
+		}
 		row, err := tx.ApplyEndOfCallReport(ctx, p)
 		if err != nil {
 			return err
+		}
+		if redacted > 0 {
+			if err := tx.SetCallRedactions(ctx, db.SetCallRedactionsParams{OrgID: tx.Org.ID, ID: row.ID, N: int32(redacted)}); err != nil {
+				return err
+			}
 		}
 		if row.RecordingUrl != "" && row.RecordingStatus == "none" {
 			_, err = s.outbox.EnqueueRecordingDownload(ctx, tx, row.ID)

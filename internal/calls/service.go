@@ -92,18 +92,21 @@ func followUps(ctx context.Context, tx *postgres.Tx, calls []*Call) error {
 // Detail is one call with what was said and done on it.
 type Detail struct {
 	Call
-	Provider       string     `json:"provider"`
-	ProviderCallID *string    `json:"provider_call_id"`
-	Summary        string     `json:"summary"`
-	Transcript     string     `json:"transcript"`
-	Recording      Recording  `json:"recording"`
-	LastHangAt     *time.Time `json:"last_hang_at"`
-	ToolCalls      []ToolCall `json:"tool_calls"`
-	Transfers      []Transfer `json:"transfers"`
-	Bookings       []Booking  `json:"bookings"`
-	Callbacks      []Callback `json:"callbacks"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	Provider       string  `json:"provider"`
+	ProviderCallID *string `json:"provider_call_id"`
+	Summary        string  `json:"summary"`
+	Transcript     string  `json:"transcript"`
+	// Redactions is how many card and social security numbers were taken
+	// out of the summary and transcript before they were stored.
+	Redactions int        `json:"redactions"`
+	Recording  Recording  `json:"recording"`
+	LastHangAt *time.Time `json:"last_hang_at"`
+	ToolCalls  []ToolCall `json:"tool_calls"`
+	Transfers  []Transfer `json:"transfers"`
+	Bookings   []Booking  `json:"bookings"`
+	Callbacks  []Callback `json:"callbacks"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // Recording is the state of a call's recording.
@@ -229,6 +232,7 @@ func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.Cal
 			Provider:   c.Provider,
 			Summary:    c.Summary,
 			Transcript: c.Transcript,
+			Redactions: int(c.Redactions),
 			Recording:  Recording{Status: c.RecordingStatus, Error: c.RecordingError},
 			LastHangAt: InZone(c.LastHangAt, loc),
 			CreatedAt:  c.CreatedAt.In(loc),

@@ -387,3 +387,39 @@ func TestReportWithoutTimesEndsAtItsOwnTime(t *testing.T) {
 		t.Fatalf("call: %+v (ended %v)", c, c.EndedAt)
 	}
 }
+
+// A clinic that redacts identifiers never stores a card or social
+// security number said on a call; the call says how many were taken out.
+// A clinic that does not keeps the words as said.
+func TestReportsAreRedactedBeforeStorage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	secret := voiceSetup(t, b, b.w.A, numberA)
+	owner := b.owner(t)
+	report := func(id, words string) {
+		t.Helper()
+		body := bytes.ReplaceAll(fixture(t, "end-of-call-report.json"), []byte("I'd like a cleaning."), []byte(words))
+		body = bytes.ReplaceAll(body, []byte("7d1f3c2a-5b6e-4f70-8a91-b2c3d4e5f601"), []byte(id))
+		if res := b.deliver(t, body, secret); res.status != 200 {
+			t.Fatalf("report: %d %s", res.status, res.body)
+		}
+	}
+	said := "My card is 4111 1111 1111 1111 and my social is 123-45-6789."
+	report("kept-as-said", said)
+	tok := b.token(t, b.w.A.Owner, frontdesk.OrgID{})
+	if r := b.request(t, http.MethodPut, "/api/settings/retention", tok, map[string]any{"redact_identifiers": true}); r.status != 200 {
+		t.Fatalf("retention: %d %s", r.status, r.body)
+	}
+	report("redacted", said)
+	var transcript string
+	var n int
+	owner.QueryRow(context.Background(), "SELECT transcript, redactions FROM call_logs WHERE provider_call_id = 'redacted'").Scan(&transcript, &n)
+	if strings.Contains(transcript, "4111") || strings.Contains(transcript, "6789") || n != 2 ||
+		!strings.Contains(transcript, "My card is [card number] and my social is [SSN].") {
+		t.Fatalf("redacted: %d %q", n, transcript)
+	}
+	owner.QueryRow(context.Background(), "SELECT transcript, redactions FROM call_logs WHERE provider_call_id = 'kept-as-said'").Scan(&transcript, &n)
+	if !strings.Contains(transcript, said) || n != 0 {
+		t.Fatalf("not redacted: %d %q", n, transcript)
+	}
+}

@@ -483,7 +483,7 @@ func (q *Queries) CountCallsHourly(ctx context.Context, arg CountCallsHourlyPara
 const GetCall = `-- name: GetCall :one
 SELECT id, provider, provider_call_id, direction, status, from_number, to_number, caller_name, started_at,
        ended_at, duration_seconds, ended_reason, summary, transcript, recording_status, recording_error,
-       recording_size, cost_usd, last_hang_at, created_at, updated_at, outcome
+       recording_size, cost_usd, last_hang_at, created_at, updated_at, outcome, redactions
 FROM call_logs WHERE org_id = $1 AND id = $2
 `
 
@@ -515,6 +515,7 @@ type GetCallRow struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	Outcome         pgtype.Text
+	Redactions      int32
 }
 
 func (q *Queries) GetCall(ctx context.Context, arg GetCallParams) (GetCallRow, error) {
@@ -543,6 +544,7 @@ func (q *Queries) GetCall(ctx context.Context, arg GetCallParams) (GetCallRow, e
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Outcome,
+		&i.Redactions,
 	)
 	return i, err
 }

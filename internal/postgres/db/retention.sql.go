@@ -180,6 +180,17 @@ func (q *Queries) ExpiredRecordings(ctx context.Context, arg ExpiredRecordingsPa
 	return items, nil
 }
 
+const OrgRedacts = `-- name: OrgRedacts :one
+SELECT redact_identifiers FROM organizations WHERE id = $1
+`
+
+func (q *Queries) OrgRedacts(ctx context.Context, id frontdesk.OrgID) (bool, error) {
+	row := q.db.QueryRow(ctx, OrgRedacts, id)
+	var redact_identifiers bool
+	err := row.Scan(&redact_identifiers)
+	return redact_identifiers, err
+}
+
 const RetentionSettings = `-- name: RetentionSettings :one
 
 SELECT recording_retention_days, transcript_retention_days, text_retention_days, access_log_retention_days, redact_identifiers

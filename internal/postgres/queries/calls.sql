@@ -40,7 +40,7 @@ WHERE org_id = @org_id
 -- name: GetCall :one
 SELECT id, provider, provider_call_id, direction, status, from_number, to_number, caller_name, started_at,
        ended_at, duration_seconds, ended_reason, summary, transcript, recording_status, recording_error,
-       recording_size, cost_usd, last_hang_at, created_at, updated_at, outcome
+       recording_size, cost_usd, last_hang_at, created_at, updated_at, outcome, redactions
 FROM call_logs WHERE org_id = @org_id AND id = @id;
 
 -- name: CallStats :many

@@ -49,3 +49,6 @@ UPDATE call_logs SET redactions = redactions + @n WHERE org_id = @org_id AND id 
 
 -- name: CountExpiredRecordings :one
 SELECT count(*) FROM call_logs WHERE org_id = @org_id AND recording_status = 'stored' AND started_at < @before;
+
+-- name: OrgRedacts :one
+SELECT redact_identifiers FROM organizations WHERE id = @id;
