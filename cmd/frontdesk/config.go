@@ -47,6 +47,7 @@ type config struct {
 	logFormat    string
 	publicURL    string
 	secretKey    string
+	secretKeys   string
 
 	blobURL           string
 	recordingHosts    string
@@ -114,7 +115,7 @@ func (env *environment) serverFlags(fs *flag.FlagSet, c *config) {
 func (env *environment) jobFlags(fs *flag.FlagSet, c *config) {
 	env.poolFlags(fs, c)
 	fs.StringVar(&c.publicURL, "public-url", env.get("FRONTDESK_PUBLIC_URL", ""), "URL providers use to reach this server, for webhook and callback URLs; default http://localhost:<port> (FRONTDESK_PUBLIC_URL)")
-	fs.StringVar(&c.secretKey, "secret-key", env.get("FRONTDESK_SECRET_KEY", ""), "32-byte base64 key encrypting provider secrets at rest; default <data-dir>/secret.key in dev (FRONTDESK_SECRET_KEY)")
+	env.secretFlags(fs, c)
 	fs.StringVar(&c.blobURL, "blob-url", env.get("FRONTDESK_BLOB_URL", ""), "where recordings are stored: file:///path, s3://bucket, gs://bucket; default file://<data-dir>/recordings in dev (FRONTDESK_BLOB_URL)")
 	fs.StringVar(&c.recordingHosts, "recording-hosts", env.get("FRONTDESK_RECORDING_HOSTS", "storage.vapi.ai,auth.vapi.ai"), "comma-separated hosts recordings may be downloaded from; .example.com allows subdomains (FRONTDESK_RECORDING_HOSTS)")
 	fs.BoolVar(&c.recordingPrivate, "recording-allow-private", env.getenv("FRONTDESK_RECORDING_ALLOW_PRIVATE") == "true", "development only: allow http and private/loopback recording addresses (FRONTDESK_RECORDING_ALLOW_PRIVATE)")
@@ -144,20 +145,26 @@ func (env *environment) integer(name string, def int) int {
 // secretBox opens the key that seals provider secrets; dev keeps one in the
 // data directory.
 func (c *config) secretBox(dev bool) (*secrets.Box, error) {
-	var key []byte
+	var keys map[byte][]byte
 	var err error
 	switch {
+	case c.secretKeys != "":
+		keys, err = secrets.ParseKeys(c.secretKeys)
 	case c.secretKey != "":
+		var key []byte
 		key, err = secrets.ParseKey(c.secretKey)
+		keys = map[byte][]byte{1: key}
 	case dev || c.embedded():
+		var key []byte
 		key, err = secrets.LoadOrCreateKeyFile(filepath.Join(c.dataDir, "secret.key"))
+		keys = map[byte][]byte{1: key}
 	default:
-		return nil, fmt.Errorf("set FRONTDESK_SECRET_KEY (32 bytes in base64: `openssl rand -base64 32`)")
+		return nil, fmt.Errorf("set FRONTDESK_SECRET_KEY (32 bytes in base64: `openssl rand -base64 32`), or FRONTDESK_SECRET_KEYS")
 	}
 	if err != nil {
 		return nil, err
 	}
-	return secrets.NewBox(key)
+	return secrets.NewKeyring(keys)
 }
 
 // bucket opens recording storage; dev keeps recordings in the data
@@ -201,6 +208,12 @@ func (c *config) jobsClient(store *postgres.Store, bucket *blob.Bucket, box *sec
 		SweepInterval: c.sweepInterval, OrphanGrace: c.orphanGrace, Secrets: box, PublicURL: c.publicURL, Google: c.google(),
 		TwilioHTTP: twilioHTTP,
 		Fetch:      jobs.FetchConfig{AllowedHosts: hosts, AllowPrivate: c.recordingPrivate, MaxBytes: c.recordingMaxBytes, Timeout: c.recordingTimeout}}, work)
+}
+
+// secretFlags adds the keys that seal provider secrets.
+func (env *environment) secretFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.secretKey, "secret-key", env.get("FRONTDESK_SECRET_KEY", ""), "32-byte base64 key encrypting provider secrets at rest (version 1); default <data-dir>/secret.key in dev (FRONTDESK_SECRET_KEY)")
+	fs.StringVar(&c.secretKeys, "secret-keys", env.get("FRONTDESK_SECRET_KEYS", ""), "several keys by version, \"2:<base64>,1:<base64>\": the highest seals, all open; replaces --secret-key (FRONTDESK_SECRET_KEYS)")
 }
 
 // keyFlags adds what issuing tokens needs.

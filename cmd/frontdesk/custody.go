@@ -58,7 +58,7 @@ func withServices(ctx context.Context, env *environment, name string, args []str
 	if err != nil {
 		return err
 	}
-	if err := checkSecretKey(ctx, store, box); err != nil {
+	if err := checkSecretKey(ctx, store, box, nil); err != nil {
 		return err
 	}
 	bucket, err := c.bucket(ctx, false)

@@ -51,6 +51,7 @@ func init() {
 		"patient export":    {"write a zip of one patient's data in a clinic (calls, transcripts, recordings, bookings, texts)", cmdPatientExport},
 		"patient erase":     {"erase one patient's data in a clinic on their request (--confirm repeats the number)", cmdPatientErase},
 		"retention":         {"remove what clinics keep longer than their retention settings (--dry-run: only print it)", cmdRetention},
+		"keys rotate":       {"re-seal every stored secret under the current key (the highest of FRONTDESK_SECRET_KEYS), online", cmdKeysRotate},
 		"access-log":        {"list who read a clinic's patients' data (transcripts, recordings, timelines, exports)", cmdAccessLog},
 	}
 }

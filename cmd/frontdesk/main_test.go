@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"frontdesk"
+	"frontdesk/internal/app"
 	"frontdesk/internal/demo"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/secrets"
@@ -164,7 +167,7 @@ func TestDevRefusesWhatWouldFailLater(t *testing.T) {
 	defer store.Close()
 	boxA, _ := secrets.NewBox(first)
 	for i := range 2 {
-		if err := checkSecretKey(context.Background(), store, boxA); err != nil {
+		if err := checkSecretKey(context.Background(), store, boxA, nil); err != nil {
 			t.Fatalf("start %d with the first key: %v", i, err)
 		}
 	}
@@ -349,5 +352,89 @@ func TestRetentionCommand(t *testing.T) {
 	}
 	if got := line(run("retention", "--dry-run", "--org", w.A.ID.String()), w.A.ID); got != "would remove 0 recordings, 0 transcripts and summaries, 0 text bodies, 0 access-log rows" {
 		t.Fatalf("a second dry run: %q", got)
+	}
+}
+
+// Key rotation: with a new key added, the server still starts and opens
+// everything; without the old key before rotation it refuses, naming the
+// version; `keys rotate` re-seals every secret (in small batches) and
+// says the old key can go; then the new key alone opens every secret,
+// and the hashing key is the same as before.
+func TestKeysRotate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testkit.NewDB(t)
+	w := testkit.TwoClinics(t, d)
+	key := func() []byte {
+		b := make([]byte, 32)
+		rand.Read(b)
+		return b
+	}
+	k1, k2 := key(), key()
+	b64 := base64.StdEncoding.EncodeToString
+	store, err := postgres.Open(ctx, d.AppURL, postgres.PoolConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	old, _ := secrets.NewBox(k1)
+	if err := checkSecretKey(ctx, store, old, nil); err != nil {
+		t.Fatal(err)
+	}
+	hashKey := old.MACKey()
+	services := app.New(app.Config{Store: store, Secrets: old, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	var plain []string
+	for _, c := range []testkit.Clinic{w.A, w.B, w.A} {
+		rot, err := services.Voice.RotateSecret(ctx, c.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain = append(plain, rot.Secret)
+	}
+	onlyNew, _ := secrets.NewKeyring(map[byte][]byte{2: k2})
+	if err := checkSecretKey(ctx, store, onlyNew, nil); err == nil || !strings.Contains(err.Error(), "key version 1") {
+		t.Fatalf("starting without the old key before rotation: %v", err)
+	}
+	both, _ := secrets.NewKeyring(map[byte][]byte{1: k1, 2: k2})
+	if err := checkSecretKey(ctx, store, both, nil); err != nil {
+		t.Fatalf("starting with both keys: %v", err)
+	}
+
+	env := map[string]string{"FRONTDESK_DATABASE_URL": d.AppURL, "FRONTDESK_MIGRATE_DATABASE_URL": d.OwnerURL,
+		"FRONTDESK_SECRET_KEYS": "2:" + b64(k2) + "\n1:" + b64(k1)}
+	code, out, errOut := runCmd(t, env, "keys", "rotate", "--batch", "1")
+	if code != 0 || !strings.Contains(out, "before: version 1: 5") || !strings.Contains(out, "after: version 2: 5") ||
+		!strings.Contains(out, "voice secrets: 3 re-sealed") || !strings.Contains(out, "version [1] any more: it can be dropped") {
+		t.Fatalf("keys rotate: %d\n%s%s", code, out, errOut)
+	}
+	onlyNew, _ = secrets.NewKeyring(map[byte][]byte{2: k2})
+	if err := checkSecretKey(ctx, store, onlyNew, nil); err != nil {
+		t.Fatalf("starting with the new key alone after rotation: %v", err)
+	}
+	if !bytes.Equal(onlyNew.MACKey(), hashKey) {
+		t.Fatal("the hashing key changed with the rotation")
+	}
+	owner, err := pgx.Connect(ctx, d.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(ctx)
+	rows, _ := owner.Query(ctx, "SELECT org_id, ciphertext FROM voice_secrets")
+	opened := map[string]bool{}
+	for rows.Next() {
+		var org frontdesk.OrgID
+		var sealed []byte
+		rows.Scan(&org, &sealed)
+		got, err := onlyNew.Open(sealed, org[:])
+		if err != nil || secrets.Version(sealed) != 2 {
+			t.Fatalf("a secret after rotation: version %d, %v", secrets.Version(sealed), err)
+		}
+		opened[string(got)] = true
+	}
+	rows.Close()
+	for _, p := range plain {
+		if !opened[p] {
+			t.Errorf("secret %q did not survive the rotation", p[:6])
+		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,7 +73,7 @@ func (c *config) apiConfig(ctx context.Context, env *environment, store *postgre
 	if err != nil {
 		return api{}, err
 	}
-	if err := checkSecretKey(ctx, store, box); err != nil {
+	if err := checkSecretKey(ctx, store, box, c.logger(env)); err != nil {
 		return api{}, err
 	}
 	bucket, err := c.bucket(ctx, dev)
@@ -119,7 +121,7 @@ func cmdWorker(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkSecretKey(ctx, store, box); err != nil {
+	if err := checkSecretKey(ctx, store, box, c.logger(env)); err != nil {
 		return err
 	}
 	return runWorker(ctx, c, store, bucket, box, c.logger(env))
@@ -323,10 +325,39 @@ func printBanner(env *environment, f demo.Facts, d *databases, factsPath string)
 	fmt.Fprintln(w, "Ctrl-C stops the server and the database; the next `make run` keeps the data.")
 }
 
-// checkSecretKey refuses to start with a secret key that does not open the
-// secrets already stored (every Vapi callback would then be refused).
-func checkSecretKey(ctx context.Context, store *postgres.Store, box *secrets.Box) error {
-	label := []byte("frontdesk secret key check")
-	return store.CheckSecretKey(ctx, func() []byte { return box.Seal(label, label) },
-		func(sealed []byte) error { _, err := box.Open(sealed, label); return err })
+// checkSecretKey refuses to start with keys that do not open the secrets
+// already stored, or without the key some stored secrets were sealed with
+// (naming the versions); it takes the server's hash key into box, and
+// logs which key versions hold how many secrets.
+func checkSecretKey(ctx context.Context, store *postgres.Store, box *secrets.Box, log *slog.Logger) error {
+	inUse, err := store.KeyVersions(ctx)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for v, n := range inUse {
+		if v != 0 && n > 0 && !slices.Contains(box.Versions(), byte(v)) {
+			missing = append(missing, strconv.Itoa(v))
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("stored secrets were sealed with key version %s, which FRONTDESK_SECRET_KEYS does not hold: "+
+			"put it back (drop an old key only after `frontdesk keys rotate` has moved every secret to the current one)", strings.Join(missing, ", "))
+	}
+	label := postgres.KeyCheckLabel
+	if err := store.CheckSecretKey(ctx, func() []byte { return box.Seal(label, label) },
+		func(sealed []byte) error { _, err := box.Open(sealed, label); return err }); err != nil {
+		return err
+	}
+	key, err := store.HashKey(ctx, box.MACKey(), func(k []byte) []byte { return box.Seal(k, postgres.HashKeyLabel) },
+		func(sealed []byte) ([]byte, error) { return box.Open(sealed, postgres.HashKeyLabel) })
+	if err != nil {
+		return err
+	}
+	box.SetMACKey(key)
+	if log != nil {
+		log.InfoContext(ctx, "secret keys", "current", box.Current(), "sealed_by_version", inUse)
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ var infraTables = map[string]string{
 	"river_queue":        "the job queue's queues",
 	"river_notification": "the job queue's notifications",
 	"secret_key_check":   "a value sealed with the secret key, to refuse a process started with another key",
+	"secret_hash_key":    "the server's signing and hashing key, sealed; the same across key rotations",
 	"login_failures":     "failed sign-in counts per account and address; the app role has no grant, only auth_login_reserve and auth_login_release touch it",
 	"web_sessions":       "dashboard sign-in sessions (a user's, not a clinic's); the app role has no grant, only the web_session_* functions touch it, by token",
 }
@@ -45,6 +46,7 @@ var appGrants = []string{
 	"callback_requests.callback_number:UPDATE", "callback_requests.caller_number:UPDATE", "callback_requests.reason:UPDATE",
 	"sms_inbound.body:UPDATE", "sms_inbound.from_number:UPDATE",
 	"secret_key_check:INSERT", "secret_key_check:SELECT",
+	"secret_hash_key:INSERT", "secret_hash_key:SELECT",
 	"receptionist_profiles:INSERT", "receptionist_profiles:SELECT", "receptionist_profiles:UPDATE",
 	"call_transfers:INSERT", "call_transfers:SELECT",
 	"call_verifications:INSERT", "call_verifications:SELECT", "call_verifications.attempts:UPDATE", "call_verifications.verified_at:UPDATE", "call_verifications.code_sealed:UPDATE",
@@ -90,7 +92,7 @@ var appGrants = []string{
 var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org",
 	"recording_sweep_orgs", "kb_search", "twilio_route_org", "silent_call_orgs",
 	"auth_login_reserve", "auth_login_release", "auth_set_own_password", "team_add", "team_reset_password",
-	"web_session_start", "web_session_get", "web_session_set_org", "web_session_end", "web_session_end_user", "access_log_expire", "sweep_orgs"}
+	"web_session_start", "web_session_get", "web_session_set_org", "web_session_end", "web_session_end_user", "access_log_expire", "sweep_orgs", "sealed_key_versions"}
 
 // infraFunctions are the job queue's own helpers, executable by everyone as
 // River creates them; they touch no clinic data.

@@ -1,6 +1,9 @@
 // Package secrets keeps provider credentials encrypted at rest: AES-256-GCM
-// under one key from configuration (FRONTDESK_SECRET_KEY), each ciphertext
-// bound to its clinic so a row copied into another clinic does not open.
+// under keys from configuration (FRONTDESK_SECRET_KEYS, or the single
+// FRONTDESK_SECRET_KEY as version 1), each ciphertext bound to its clinic
+// so a row copied into another clinic does not open, and marked with the
+// version of the key that sealed it: the current key seals, every key
+// opens, and `frontdesk keys rotate` re-seals under the current one.
 package secrets
 
 import (
@@ -14,32 +17,91 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 )
 
 // Box seals and opens secrets, and signs short-lived values (OAuth state).
 type Box struct {
-	aead   cipher.AEAD
-	macKey []byte
+	keys    map[byte]cipher.AEAD
+	current byte
+	macKey  []byte
 }
 
-// NewBox returns a Box for a 32-byte key.
-func NewBox(key []byte) (*Box, error) {
-	if len(key) != 32 {
-		return nil, fmt.Errorf("secret key must be 32 bytes, got %d", len(key))
+// marker starts every sealed value since versions: then the key's version,
+// the nonce and the ciphertext. A value without it (sealed before) opens
+// with any key.
+const marker = 0xFD
+
+// NewBox returns a Box for one 32-byte key, version 1.
+func NewBox(key []byte) (*Box, error) { return NewKeyring(map[byte][]byte{1: key}) }
+
+// NewKeyring returns a Box over several keys by version (1 to 255): the
+// highest seals, all open. The signing and hashing key is derived from the
+// lowest until SetMACKey replaces it (the server keeps its own, stable
+// across rotations, in the database).
+func NewKeyring(keys map[byte][]byte) (*Box, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("no secret key")
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
+	b := &Box{keys: map[byte]cipher.AEAD{}}
+	lowest := byte(255)
+	for v, key := range keys {
+		if v == 0 {
+			return nil, errors.New("secret key versions start at 1")
+		}
+		if len(key) != 32 {
+			return nil, fmt.Errorf("secret key %d must be 32 bytes, got %d", v, len(key))
+		}
+		block, err := aes.NewCipher(key)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		b.keys[v] = aead
+		b.current = max(b.current, v)
+		if v <= lowest {
+			lowest = v
+			// A separate key for signatures, derived from the same secret.
+			mac := hmac.New(sha256.New, key)
+			mac.Write([]byte("frontdesk signing key"))
+			b.macKey = mac.Sum(nil)
+		}
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
+	return b, nil
+}
+
+// Current is the version of the key that seals.
+func (b *Box) Current() byte { return b.current }
+
+// Versions are the versions of the keys the box holds.
+func (b *Box) Versions() []byte {
+	var out []byte
+	for v := range b.keys {
+		out = append(out, v)
 	}
-	// A separate key for signatures, derived from the same secret.
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte("frontdesk signing key"))
-	return &Box{aead: aead, macKey: mac.Sum(nil)}, nil
+	slices.Sort(out)
+	return out
+}
+
+// MACKey is the signing and hashing key, to be kept (sealed) where every
+// process finds it.
+func (b *Box) MACKey() []byte { return b.macKey }
+
+// SetMACKey makes key the signing and hashing key.
+func (b *Box) SetMACKey(key []byte) { b.macKey = key }
+
+// Version is the version of the key that sealed a value (0 for a value
+// sealed before versions were marked).
+func Version(sealed []byte) byte {
+	if len(sealed) > 2 && sealed[0] == marker {
+		return sealed[1]
+	}
+	return 0
 }
 
 // Sign returns msg with an HMAC-SHA256, base64url: "msg.mac".
@@ -65,25 +127,82 @@ func (b *Box) Verify(signed string) ([]byte, error) {
 	return msg, nil
 }
 
-// Seal encrypts plaintext; context (the clinic id) must be given again to
-// open it.
+// Seal encrypts plaintext under the current key; context (the clinic id)
+// must be given again to open it.
 func (b *Box) Seal(plaintext, context []byte) []byte {
-	nonce := make([]byte, b.aead.NonceSize())
+	aead := b.keys[b.current]
+	nonce := make([]byte, aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		panic(err) // the system's randomness failed; nothing can be sealed safely
 	}
-	return b.aead.Seal(nonce, nonce, plaintext, context)
+	return aead.Seal(append([]byte{marker, b.current}, nonce...), nonce, plaintext, context)
 }
 
-// Open decrypts what Seal returned for the same context.
+// Open decrypts what Seal returned for the same context, under the key of
+// the version it names (or, for a value from before versions, any key).
 func (b *Box) Open(sealed, context []byte) ([]byte, error) {
-	n := b.aead.NonceSize()
+	if v := Version(sealed); v != 0 {
+		if aead, ok := b.keys[v]; ok {
+			if out, err := open(aead, sealed[2:], context); err == nil {
+				return out, nil
+			}
+		}
+	}
+	for _, v := range b.Versions() { // from before versions (or a nonce that looked like a marker)
+		if out, err := open(b.keys[v], sealed, context); err == nil {
+			return out, nil
+		}
+	}
+	return nil, errors.New("secret does not open with these keys and this clinic")
+}
+
+func open(aead cipher.AEAD, sealed, context []byte) ([]byte, error) {
+	n := aead.NonceSize()
 	if len(sealed) < n {
 		return nil, errors.New("sealed secret too short")
 	}
-	out, err := b.aead.Open(nil, sealed[:n], sealed[n:], context)
+	return aead.Open(nil, sealed[:n], sealed[n:], context)
+}
+
+// Reseal opens sealed and seals it again under the current key; a value
+// already under it comes back unchanged, with changed false.
+func (b *Box) Reseal(sealed, context []byte) (out []byte, changed bool, err error) {
+	if Version(sealed) == b.current {
+		if _, err := open(b.keys[b.current], sealed[2:], context); err == nil {
+			return sealed, false, nil
+		}
+	}
+	plain, err := b.Open(sealed, context)
 	if err != nil {
-		return nil, errors.New("secret does not open with this key and clinic")
+		return nil, false, err
+	}
+	return b.Seal(plain, context), true, nil
+}
+
+// ParseKeys reads FRONTDESK_SECRET_KEYS: "version:key" pairs (keys in
+// base64) separated by commas, spaces or lines; a lone key is version 1.
+func ParseKeys(s string) (map[byte][]byte, error) {
+	out := map[byte][]byte{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
+		version, key := "1", f
+		if v, k, ok := strings.Cut(f, ":"); ok {
+			version, key = v, k
+		}
+		n, err := strconv.Atoi(version)
+		if err != nil || n < 1 || n > 255 {
+			return nil, fmt.Errorf("secret key version %q: must be a number from 1 to 255", version)
+		}
+		k, err := ParseKey(key)
+		if err != nil {
+			return nil, fmt.Errorf("secret key %d: %w", n, err)
+		}
+		if _, dup := out[byte(n)]; dup {
+			return nil, fmt.Errorf("secret key version %d given twice", n)
+		}
+		out[byte(n)] = k
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no secret key given")
 	}
 	return out, nil
 }

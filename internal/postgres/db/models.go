@@ -271,6 +271,12 @@ type ResourceService struct {
 	ServiceID  frontdesk.ServiceID
 }
 
+type SecretHashKey struct {
+	ID        bool
+	Sealed    []byte
+	CreatedAt time.Time
+}
+
 type SecretKeyCheck struct {
 	ID        bool
 	Sealed    []byte
