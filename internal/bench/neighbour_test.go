@@ -37,7 +37,7 @@ func BenchmarkNoisyNeighbour(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(store.Close)
-	api := newAPIOn(b, d, store, gc)
+	api := newAPIOn(b, d, store, gc, nil)
 	tokA, _ := api.issuer.Issue(w.A.Owner.ID, frontdesk.OrgID{}, time.Hour)
 	tokB, _ := api.issuer.Issue(w.B.Owner.ID, frontdesk.OrgID{}, time.Hour)
 	calendarClinic(b, api.url, tokA, 2)

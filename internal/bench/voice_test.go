@@ -51,20 +51,23 @@ type benchAPI struct {
 // newAPI serves the API over d with an enqueue-only job client (and gc for
 // Google Calendar, if not nil).
 func newAPI(b *testing.B, d *testkit.DB, gc *google.Client) benchAPI {
-	return newAPIOn(b, d, d.Store, gc)
+	return newAPIOn(b, d, d.Store, gc, nil)
 }
 
-// newAPIOn is newAPI over store (a pool of its own size).
-func newAPIOn(b *testing.B, d *testkit.DB, store *postgres.Store, gc *google.Client) benchAPI {
+// newAPIOn is newAPI over store (a pool of its own size), sealing with box
+// (nil: a random key).
+func newAPIOn(b *testing.B, d *testkit.DB, store *postgres.Store, gc *google.Client, box *secrets.Box) benchAPI {
 	ctx := context.Background()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	v, err := identity.NewVerifier(ctx, identity.VerifierConfig{PublicKey: key.Public().(ed25519.PublicKey), Issuer: "frontdesk", Audience: "frontdesk"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	sk := make([]byte, 32)
-	rand.Read(sk)
-	box, _ := secrets.NewBox(sk)
+	if box == nil {
+		sk := make([]byte, 32)
+		rand.Read(sk)
+		box, _ = secrets.NewBox(sk)
+	}
 	bucket, err := fileblob.OpenBucket(b.TempDir(), nil)
 	if err != nil {
 		b.Fatal(err)
