@@ -2,8 +2,6 @@ package jobs
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -45,7 +43,7 @@ func TestSilentCallsAreClosed(t *testing.T) {
 	if len(orgs) != 2 || !slices.Contains(orgs, w.A.ID) || !slices.Contains(orgs, w.B.ID) {
 		t.Fatalf("clinics with silent calls: %v", orgs)
 	}
-	sweep := &callSweep{calls: calls.NewService(d.Store, nil, nil, nil), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	sweep := &callSweep{calls: calls.NewService(d.Store, nil, nil, nil), log: testkit.Logger()}
 	if err := sweep.Work(ctx, &river.Job[CallSweepArgs]{JobRow: &rivertype.JobRow{}, Args: CallSweepArgs{OrgID: w.A.ID}}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -56,7 +55,7 @@ func setupRecordings(t *testing.T) *recordingWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rw.bucket.Close() })
-	rw.cfg = Config{Store: d.Store, Bucket: rw.bucket, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	rw.cfg = Config{Store: d.Store, Bucket: rw.bucket, Log: testkit.Logger(),
 		RecordingAttempts: 3, Workers: 4,
 		Fetch: FetchConfig{AllowedHosts: []string{"127.0.0.1"}, AllowPrivate: true, MaxBytes: 1 << 20, Timeout: time.Second}}
 	return rw

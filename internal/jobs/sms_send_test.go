@@ -3,8 +3,6 @@ package jobs
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -72,7 +70,7 @@ func TestTextWhoseJobEndsIsFailedNotPending(t *testing.T) {
 	unreachable := &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("connection refused")
 	}}}
-	sender := &smsSender{store: d.Store, http: unreachable, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	sender := &smsSender{store: d.Store, http: unreachable, log: testkit.Logger(),
 		open:       func(frontdesk.OrgID, []byte) (string, error) { return "token0123456789abcdef", nil },
 		patientKey: func(string) string { return "" }}
 	run := func(s *smsSender, a SMSSendArgs, attempt int) error {

@@ -93,9 +93,12 @@ func TwoClinics(t testing.TB, d *DB) World {
 				StartedAt:  base.Add(-time.Duration(i) * time.Hour),
 				Transcript: fmt.Sprintf("transcript-of-%s-%d", tag, i),
 			}))
+			last := c.Calls[len(c.Calls)-1]
+			Sensitive(last.CallerName, last.Transcript, last.FromNumber)
 		}
 		return c
 	}
+	Sensitive(Password)
 	w := World{
 		A: clinic("alpha", "Alpha Dental", "America/New_York", "US", "+121255501", 6),
 		B: clinic("bravo", "Bravo Physio", "Europe/London", "GB", "+4420794600", 4),

@@ -65,8 +65,10 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "testkit: migrate template:", err)
 		return 1
 	}
-	return m.Run()
+	return checkLogs(m.Run())
 }
+
+func testingVerbose() bool { return testing.Verbose() }
 
 // urlFor is superURL with another role and database.
 func urlFor(role, db string) string {

@@ -72,7 +72,8 @@ func setup(t *testing.T) *bundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bucket.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.Logger() // checked for sensitive values when the tests pass
+	testkit.Sensitive(tokenA, tokenB, "Dana Whitfield", "I'd like a cleaning")
 	// Enqueue only: tests that need jobs worked run a worker themselves.
 	queue, err := jobs.New(jobs.Config{Store: d.Store, Bucket: bucket, Log: log}, false)
 	if err != nil {
@@ -106,6 +107,7 @@ func (b *bundle) token(t *testing.T, u testkit.User, org frontdesk.OrgID) string
 	if err != nil {
 		t.Fatal(err)
 	}
+	testkit.Sensitive(tok)
 	return tok
 }
 

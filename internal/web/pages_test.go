@@ -48,6 +48,11 @@ func (b *bundle) signInPage(t *testing.T, u testkit.User, org frontdesk.OrgID) *
 			t.Fatalf("choose %s: %d %s", org, res.status, res.body)
 		}
 	}
+	base, _ := url.Parse(b.srv.URL)
+	for _, c := range jar.Cookies(base) {
+		testkit.Sensitive(c.Value) // the session
+	}
+	testkit.Sensitive(v.csrf)
 	return v
 }
 

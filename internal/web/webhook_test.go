@@ -39,6 +39,7 @@ func voiceSetup(t *testing.T, b *bundle, c testkit.Clinic, number string) string
 	if res.status != 201 || len(out.Secret) < 40 {
 		t.Fatalf("rotate: %d %s", res.status, res.body)
 	}
+	testkit.Sensitive(out.Secret)
 	return out.Secret
 }
 
@@ -47,6 +48,7 @@ func voiceSetup(t *testing.T, b *bundle, c testkit.Clinic, number string) string
 func (b *bundle) connectVapi(t *testing.T, c testkit.Clinic, owned ...string) {
 	t.Helper()
 	key := "vapi-private-" + c.ID.String()
+	testkit.Sensitive(key)
 	b.vapi.Own(key, owned...)
 	if res := b.request(t, http.MethodPut, "/api/integrations/vapi", b.token(t, c.Owner, frontdesk.OrgID{}), map[string]string{"api_key": key}); res.status != 200 {
 		t.Fatalf("connect Vapi: %d %s", res.status, res.body)
