@@ -16,6 +16,7 @@ import (
 	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/receptionist"
 )
 
 // exportPage is how many calls one transaction of an export reads.
@@ -43,6 +44,8 @@ data.json
     - "messages_for_staff": requests to call back that the assistant took.
     - "opted_out": when this number asked not to be texted (STOP), if it
       did; null otherwise.
+    - "recording_consent": whether the clinic's phone assistant tells
+      callers that calls are recorded, and the words it says, as set now.
 
 recordings/
     The recordings of the calls, as audio files, named by the time of the
@@ -76,9 +79,10 @@ type recording struct{ key, name string }
 // export is a read the access log records.
 func (s *Service) Export(ctx context.Context, org frontdesk.OrgID, number string, w io.Writer) error {
 	var (
-		phone  string
-		d      data
-		clinic frontdesk.Clinic
+		phone   string
+		d       data
+		clinic  frontdesk.Clinic
+		profile receptionist.Profile
 	)
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
 		if phone, err = phoneOf(tx, number); err != nil {
@@ -88,7 +92,10 @@ func (s *Service) Export(ctx context.Context, org frontdesk.OrgID, number string
 		if err := s.access.Read(ctx, tx, access.Exported, frontdesk.CallID{}, phone); err != nil {
 			return err
 		}
-		d, err = load(ctx, tx, phone)
+		if d, err = load(ctx, tx, phone); err != nil {
+			return err
+		}
+		profile, err = receptionist.ProfileTx(ctx, tx)
 		return err
 	})
 	if err != nil {
@@ -146,7 +153,8 @@ func (s *Service) Export(ctx context.Context, org frontdesk.OrgID, number string
 	for _, x := range []struct {
 		name string
 		v    any
-	}{{"bookings", bookings}, {"texts_sent", sent}, {"texts_received", received}, {"messages_for_staff", messages}, {"opted_out", inZone(d.optedOut, loc)}} {
+	}{{"bookings", bookings}, {"texts_sent", sent}, {"texts_received", received}, {"messages_for_staff", messages}, {"opted_out", inZone(d.optedOut, loc)},
+		{"recording_consent", map[string]any{"callers_are_told": profile.RecordingConsent, "what_they_hear": profile.ConsentSentence}}} {
 		if err := field(x.name, x.v, false); err != nil {
 			return err
 		}

@@ -35,13 +35,15 @@ func NewService(store *postgres.Store, box *secrets.Box, publicURL string) *Serv
 func (s *Service) Profile(ctx context.Context, org frontdesk.OrgID) (Profile, error) {
 	var p Profile
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
-		p, err = profileTx(ctx, tx)
+		p, err = ProfileTx(ctx, tx)
 		return err
 	})
 	return p, err
 }
 
-func profileTx(ctx context.Context, tx *postgres.Tx) (Profile, error) {
+// ProfileTx is the clinic's profile (its defaults when never saved), in
+// the caller's transaction.
+func ProfileTx(ctx context.Context, tx *postgres.Tx) (Profile, error) {
 	p := Defaults(tx.Org)
 	rows, err := tx.StoredReceptionistProfile(ctx, tx.Org.ID)
 	if err != nil || len(rows) == 0 {
@@ -55,7 +57,7 @@ func profileTx(ctx context.Context, tx *postgres.Tx) (Profile, error) {
 // fixed assistant exported before the profile changed still cannot do
 // what the clinic has since switched off.
 func PermitsTx(ctx context.Context, tx *postgres.Tx, needs string) (bool, error) {
-	p, err := profileTx(ctx, tx)
+	p, err := ProfileTx(ctx, tx)
 	return p.permits()[needs], err
 }
 
@@ -97,7 +99,7 @@ func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 	)
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) (err error) {
 		clinic = tx.Org
-		if p, err = profileTx(ctx, tx); err != nil {
+		if p, err = ProfileTx(ctx, tx); err != nil {
 			return err
 		}
 		if facts, err = readFacts(ctx, tx, now); err != nil {

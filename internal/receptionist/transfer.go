@@ -26,7 +26,7 @@ type Transfer struct {
 func (s *Service) Transfer(ctx context.Context, org frontdesk.OrgID, call frontdesk.CallID, key string, now time.Time) (Transfer, error) {
 	var out Transfer
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		p, err := profileTx(ctx, tx)
+		p, err := ProfileTx(ctx, tx)
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"frontdesk"
+	"frontdesk/internal/access"
 	"frontdesk/internal/testkit"
 )
 
@@ -96,11 +97,14 @@ func TestPatientExport(t *testing.T) {
 		}
 		TextsReceived []struct{ Body string } `json:"texts_received"`
 		OptedOut      *time.Time              `json:"opted_out"`
+		Consent       struct {
+			Told bool `json:"callers_are_told"`
+		} `json:"recording_consent"`
 	}
 	if err := json.Unmarshal(files["data.json"], &doc); err != nil {
 		t.Fatalf("data.json: %v\n%s", err, files["data.json"])
 	}
-	if doc.Patient.Phone != phone || len(doc.Calls) != 4 || len(doc.Bookings) != 1 || len(doc.TextsReceived) != 1 || doc.OptedOut == nil {
+	if doc.Patient.Phone != phone || len(doc.Calls) != 4 || len(doc.Bookings) != 1 || len(doc.TextsReceived) != 1 || doc.OptedOut == nil || !doc.Consent.Told {
 		t.Fatalf("data.json: %+v", doc)
 	}
 	recorded := 0
@@ -255,6 +259,23 @@ func TestPatientErasure(t *testing.T) {
 	if n := count(t, owner, "SELECT count(*) FROM call_logs WHERE org_id = $1 AND from_number = $2 AND transcript LIKE '%Bravo-only%'", other.ID, phone); n != 2 {
 		t.Errorf("clinic B's calls from the number: %d", n)
 	}
+	// A run cut short (its tombstone started, nothing else done) is
+	// finished by the next.
+	const second = "+12125550144"
+	patientFixture(t, b, a, second, "cut short", 1, nil, false)
+	if _, err := owner.Exec(ctx, "INSERT INTO patient_erasures (org_id, patient_key, user_id) VALUES ($1, $2, $3)",
+		a.ID, access.PatientKey(b.secrets, second), a.Owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	var resumed struct {
+		Calls   int
+		Already bool `json:"already_erased"`
+	}
+	b.request(t, http.MethodPost, "/api/patients/erase", ownerTok, map[string]any{"phone": second, "confirm": second}).json(t, &resumed)
+	if resumed.Calls != 1 || resumed.Already || count(t, owner, "SELECT count(*) FROM patient_erasures WHERE org_id = $1 AND finished_at IS NOT NULL", a.ID) != 2 {
+		t.Errorf("a resumed erasure: %+v", resumed)
+	}
+
 	// Again: nothing left to do; and from the dashboard, the same.
 	r = b.request(t, http.MethodPost, "/api/patients/erase", ownerTok, map[string]any{"phone": phone, "confirm": phone})
 	r.json(t, &out)
