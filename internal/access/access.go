@@ -63,6 +63,23 @@ func Operator(ctx context.Context) string {
 	return r.operator
 }
 
+// Addr is the address ctx's reader came from ("" for the operator).
+func Addr(ctx context.Context) string {
+	r, _ := ctx.Value(readerKey{}).(reader)
+	return r.addr
+}
+
+// Audit writes an owner's action on a patient (an export, an erasure) to
+// the clinic's audit trail, in tx.
+func Audit(ctx context.Context, tx *postgres.Tx, action, patientKey string) error {
+	user, _ := postgres.ActingUser(ctx)
+	if op := Operator(ctx); op != "" {
+		action += " by the operator (" + op + ")"
+	}
+	return tx.InsertAuditEvent(ctx, db.InsertAuditEventParams{OrgID: tx.Org.ID, UserID: user, Action: action,
+		ResourceType: "patient", ResourceID: patientKey, RemoteAddr: Addr(ctx)})
+}
+
 // ErrUnnamed: a read of health data with no reader named. It is a bug
 // in the caller, refused rather than left out of the log.
 var ErrUnnamed = errors.New("access log: a read of patient data with no reader named")

@@ -124,6 +124,9 @@ func (s *Service) Erase(ctx context.Context, org frontdesk.OrgID, number, confir
 		if err := tx.EraseOptOut(ctx, db.EraseOptOutParams{OrgID: org, Phone: phone, PatientKey: key}); err != nil {
 			return err
 		}
+		if err := access.Audit(ctx, tx, "erase", key); err != nil {
+			return err
+		}
 		return tx.FinishErasure(ctx, db.FinishErasureParams{OrgID: org, ID: tomb, Calls: int32(out.Calls), Recordings: int32(out.Recordings),
 			Bookings: int32(out.Bookings), Texts: int32(out.Texts)})
 	})

@@ -92,6 +92,9 @@ func (s *Service) Export(ctx context.Context, org frontdesk.OrgID, number string
 		if err := s.access.Read(ctx, tx, access.Exported, frontdesk.CallID{}, phone); err != nil {
 			return err
 		}
+		if err := access.Audit(ctx, tx, "export", s.access.PatientKey(phone)); err != nil {
+			return err
+		}
 		if d, err = load(ctx, tx, phone); err != nil {
 			return err
 		}

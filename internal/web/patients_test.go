@@ -255,6 +255,9 @@ func TestPatientErasure(t *testing.T) {
 	if page := v.get("/patients?phone=" + url.QueryEscape(phone)); !bytes.Contains(page.body, []byte("Nothing with this number")) {
 		t.Error("the patient page still shows them")
 	}
+	if page := v.get("/audit"); !bytes.Contains(page.body, []byte("erase: patient "+out.PatientKey)) {
+		t.Error("the erasure is not on the audit page")
+	}
 	// The other clinic's patient with the same number is untouched.
 	if n := count(t, owner, "SELECT count(*) FROM call_logs WHERE org_id = $1 AND from_number = $2 AND transcript LIKE '%Bravo-only%'", other.ID, phone); n != 2 {
 		t.Errorf("clinic B's calls from the number: %d", n)
