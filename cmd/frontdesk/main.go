@@ -52,6 +52,8 @@ func init() {
 		"patient erase":     {"erase one patient's data in a clinic on their request (--confirm repeats the number)", cmdPatientErase},
 		"retention":         {"remove what clinics keep longer than their retention settings (--dry-run: only print it)", cmdRetention},
 		"keys rotate":       {"re-seal every stored secret under the current key (the highest of FRONTDESK_SECRET_KEYS), online", cmdKeysRotate},
+		"contacts import":   {"import a clinic's contacts from CSV (--dry-run: say what each row would do)", cmdContactsImport},
+		"contacts export":   {"write a clinic's contacts as CSV", cmdContactsExport},
 		"access-log":        {"list who read a clinic's patients' data (transcripts, recordings, timelines, exports)", cmdAccessLog},
 	}
 }

@@ -438,3 +438,39 @@ func TestKeysRotate(t *testing.T) {
 		}
 	}
 }
+
+// The contacts commands: a dry run lists the rows it would refuse and
+// changes nothing; the import; the export.
+func TestContactsCommands(t *testing.T) {
+	t.Parallel()
+	d := testkit.NewDB(t)
+	w := testkit.TwoClinics(t, d)
+	key := make([]byte, 32)
+	rand.Read(key)
+	dir := t.TempDir()
+	env := map[string]string{"FRONTDESK_DATABASE_URL": d.AppURL, "FRONTDESK_MIGRATE_DATABASE_URL": d.OwnerURL,
+		"FRONTDESK_SECRET_KEY": base64.StdEncoding.EncodeToString(key), "FRONTDESK_BLOB_URL": "file://" + dir}
+	file := filepath.Join(dir, "contacts.csv")
+	os.WriteFile(file, []byte("First name,Last name,Phone\nAna,Ruiz,2125550131\nBo,Chan,12\n"), 0o600)
+	org := w.A.ID.String()
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := runCmd(t, env, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		return out
+	}
+	if out := must("contacts", "import", "--org", org, "--file", file, "--dry-run"); !strings.Contains(out, "row 3\tinvalid\t12") ||
+		!strings.Contains(out, "2 rows (dry run, nothing changed): 1 invalid; 1 new;") {
+		t.Fatalf("dry run: %s", out)
+	}
+	if out := must("contacts", "import", "--org", org, "--file", file); !strings.Contains(out, "2 rows (imported): 1 invalid; 1 new;") {
+		t.Fatalf("import: %s", out)
+	}
+	out := filepath.Join(dir, "out.csv")
+	must("contacts", "export", "--org", org, "--out", out)
+	if body, _ := os.ReadFile(out); !bytes.Contains(body, []byte("+12125550131,Ana Ruiz")) {
+		t.Fatalf("export: %s", body)
+	}
+}

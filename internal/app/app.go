@@ -17,6 +17,7 @@ import (
 	"frontdesk/internal/agent"
 	"frontdesk/internal/calendars"
 	"frontdesk/internal/calls"
+	"frontdesk/internal/contacts"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/jobs"
 	"frontdesk/internal/knowledge"
@@ -67,6 +68,7 @@ type App struct {
 	Receptionist *receptionist.Service
 	Access       *access.Log
 	Patients     *patients.Service
+	Contacts     *contacts.Service
 	Retention    *retention.Service
 	store        *postgres.Store
 }
@@ -98,6 +100,7 @@ func New(cfg Config) *App {
 		return err
 	})
 	a.Knowledge = knowledge.NewService(cfg.Store)
+	a.Contacts = contacts.NewService(cfg.Store)
 	a.Retention = retention.NewService(cfg.Store, cfg.Bucket)
 	a.Receptionist = receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
 	// The agent answers only the tools the clinic's profile allows.

@@ -3,6 +3,7 @@ package messaging
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -118,10 +119,17 @@ func (s *Service) Receive(ctx context.Context, cb Callback, in Text) (org frontd
 			return err // a redelivery: already handled
 		}
 		switch in.Action {
-		case ActionOptOut:
-			return tx.OptOut(ctx, db.OptOutParams{OrgID: clinic.ID, Phone: from})
+		case ActionOptOut: // no texts, and no calls either
+			if err := tx.OptOut(ctx, db.OptOutParams{OrgID: clinic.ID, Phone: from}); err != nil {
+				return err
+			}
+			_, err := tx.AddDoNotCall(ctx, db.AddDoNotCallParams{OrgID: clinic.ID, Phone: from, Source: "text", Reason: "texted " + strings.ToUpper(strings.TrimSpace(in.Body))})
+			return err
 		case ActionOptIn:
-			return tx.OptIn(ctx, db.OptInParams{OrgID: clinic.ID, Phone: from})
+			if err := tx.OptIn(ctx, db.OptInParams{OrgID: clinic.ID, Phone: from}); err != nil {
+				return err
+			}
+			return tx.RemoveTextDoNotCall(ctx, db.RemoveTextDoNotCallParams{OrgID: clinic.ID, Phone: from})
 		case ActionConfirm:
 			at, err := tx.ConfirmNextBooking(ctx, db.ConfirmNextBookingParams{OrgID: clinic.ID, Phone: from})
 			if errors.Is(err, frontdesk.ErrNotFound) {

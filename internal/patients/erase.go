@@ -124,6 +124,12 @@ func (s *Service) Erase(ctx context.Context, org frontdesk.OrgID, number, confir
 		if err := tx.EraseOptOut(ctx, db.EraseOptOutParams{OrgID: org, Phone: phone, PatientKey: key}); err != nil {
 			return err
 		}
+		if err := tx.EraseDoNotCall(ctx, db.EraseDoNotCallParams{OrgID: org, Phone: phone, PatientKey: key}); err != nil {
+			return err
+		}
+		if err := tx.EraseContact(ctx, db.EraseContactParams{OrgID: org, Phone: phone, PatientKey: key}); err != nil {
+			return err
+		}
 		if err := access.Audit(ctx, tx, "erase", key); err != nil {
 			return err
 		}

@@ -39,6 +39,8 @@ var infraTables = map[string]string{
 var appGrants = []string{
 	"audit_events:INSERT", "audit_events:SELECT",
 	"access_log:INSERT", "access_log:SELECT",
+	"contacts:INSERT", "contacts:SELECT", "contacts:UPDATE",
+	"do_not_call:DELETE", "do_not_call:INSERT", "do_not_call:SELECT", "do_not_call.phone:UPDATE", "do_not_call.reason:UPDATE",
 	// Erasing a patient (0028_patient_erasure.sql).
 	"patient_erasures:INSERT", "patient_erasures:SELECT", "patient_erasures.finished_at:UPDATE", "patient_erasures.calls:UPDATE",
 	"patient_erasures.recordings:UPDATE", "patient_erasures.bookings:UPDATE", "patient_erasures.texts:UPDATE",

@@ -559,6 +559,22 @@ func TestReplyToAText(t *testing.T) {
 	if len(list.OptOuts) != 2 {
 		t.Fatalf("opt-outs through the API: %+v", list)
 	}
+	// STOP also puts the number on the do-not-call list (no calls either);
+	// START takes off only what STOP put there.
+	dnc := func() string {
+		var out struct {
+			DoNotCall []struct{ Phone, Source string } `json:"do_not_call"`
+		}
+		b.get(t, "/api/do-not-call", b.token(t, b.w.A.Staff, frontdesk.OrgID{})).json(t, &out)
+		return fmt.Sprint(out.DoNotCall)
+	}
+	if got := dnc(); got != "[{+15125550144 text}]" {
+		t.Fatalf("do-not-call after STOP: %s", got)
+	}
+	text("+15125550144", "START", "SMr5")
+	if got := dnc(); got != "[]" {
+		t.Fatalf("do-not-call after START: %s", got)
+	}
 	if page := other.get("/messages"); bytes.Contains(page.body, []byte("15125550177")) || bytes.Contains(page.body, []byte("15125550144")) {
 		t.Fatal("clinic B sees clinic A's opt-outs")
 	}

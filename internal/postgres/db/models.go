@@ -176,6 +176,32 @@ type Closure struct {
 	Reason     string
 }
 
+type Contact struct {
+	OrgID          frontdesk.OrgID
+	ID             uuid.UUID
+	Phone          string
+	Name           string
+	Email          string
+	Tags           []string
+	Notes          string
+	CallConsentAt  *time.Time
+	CallConsentHow string
+	TextConsentAt  *time.Time
+	TextConsentHow string
+	Source         string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type DoNotCall struct {
+	OrgID   frontdesk.OrgID
+	Phone   string
+	Source  string
+	Reason  string
+	AddedBy uuid.NullUUID
+	AddedAt time.Time
+}
+
 type KbArticle struct {
 	OrgID     frontdesk.OrgID
 	ID        uuid.UUID

@@ -482,7 +482,8 @@ func (q *Queries) OptOut(ctx context.Context, arg OptOutParams) error {
 }
 
 const OptedOut = `-- name: OptedOut :one
-SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE org_id = $1 AND phone IN ($2, $3))
+SELECT (EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.org_id = $1 AND o.phone IN ($2, $3))
+    OR EXISTS (SELECT 1 FROM do_not_call d WHERE d.org_id = $1 AND d.phone IN ($2, $3)))::boolean AS opted_out
 `
 
 type OptedOutParams struct {
@@ -491,12 +492,13 @@ type OptedOutParams struct {
 	PatientKey string
 }
 
-// By the number, or by its hash once its patient was erased.
+// Texted STOP, or on the do-not-call list: by the number, or by its hash
+// once its patient was erased.
 func (q *Queries) OptedOut(ctx context.Context, arg OptedOutParams) (bool, error) {
 	row := q.db.QueryRow(ctx, OptedOut, arg.OrgID, arg.Phone, arg.PatientKey)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
+	var opted_out bool
+	err := row.Scan(&opted_out)
+	return opted_out, err
 }
 
 const RecordInboundSMS = `-- name: RecordInboundSMS :execrows

@@ -71,8 +71,10 @@ SELECT id, booking_id, kind, to_number, body, status, message_sid, error_code, e
 FROM sms_confirmation_logs WHERE org_id = @org_id ORDER BY created_at DESC LIMIT 200;
 
 -- name: OptedOut :one
--- By the number, or by its hash once its patient was erased.
-SELECT EXISTS (SELECT 1 FROM sms_opt_outs WHERE org_id = @org_id AND phone IN (@phone, @patient_key));
+-- Texted STOP, or on the do-not-call list: by the number, or by its hash
+-- once its patient was erased.
+SELECT (EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.org_id = @org_id AND o.phone IN (@phone, @patient_key))
+    OR EXISTS (SELECT 1 FROM do_not_call d WHERE d.org_id = @org_id AND d.phone IN (@phone, @patient_key)))::boolean AS opted_out;
 
 -- name: OptOut :exec
 INSERT INTO sms_opt_outs (org_id, phone) VALUES (@org_id, @phone) ON CONFLICT DO NOTHING;

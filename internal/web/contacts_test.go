@@ -1,0 +1,131 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"frontdesk"
+)
+
+// The contacts import: headers in any common spelling; a dry run says per
+// row what would happen (an invalid number with its row and value, a
+// duplicate in the file, the do-not-call list) and writes nothing; the
+// import writes; the same file again changes nothing; the export reads
+// back the same; the other clinic sees none of it; staff cannot import.
+func TestContactsImport(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.w.A
+	tok := b.token(t, a.Owner, frontdesk.OrgID{})
+	if r := b.request(t, http.MethodPost, "/api/do-not-call", b.token(t, a.Staff, frontdesk.OrgID{}), map[string]any{"phone": "(212) 555-0177", "reason": "asked at the desk"}); r.status != 200 {
+		t.Fatalf("do-not-call: %d %s", r.status, r.body)
+	}
+	file := "Full Name,Mobile,E-mail,Tags,OK to call,DNC\n" +
+		"Rosa Marquez,(212) 555-0131,rosa@example.com,\"recall; kids\",yes,\n" +
+		"Bad Number,555-12,,,,\n" +
+		"Rosa Again,212.555.0131,,,,\n" +
+		"Tom Li,+1 212 555 0177,,recall,,\n" +
+		"Ann Poe,2125550188,not-an-email,,,\n" +
+		"Ben Ode,2125550199,,recall,,yes\n"
+	type result struct {
+		Summary struct {
+			Rows     int
+			Outcomes map[string]int
+			DryRun   bool `json:"dry_run"`
+		}
+		Rows []struct {
+			Row     int
+			Phone   string
+			Outcome string
+			Why     string
+		}
+	}
+	upload := func(query, body, token string) (result, int) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/api/contacts/import"+query, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "text/csv")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out result
+		jsonDecode(t, res.Body, &out)
+		return out, res.StatusCode
+	}
+	contacts := func() int { return count(t, b.owner(t), "SELECT count(*) FROM contacts WHERE org_id = $1", a.ID) }
+
+	dry, status := upload("?dry_run=true", file, tok)
+	if status != 200 || !dry.Summary.DryRun || dry.Summary.Rows != 6 || contacts() != 0 {
+		t.Fatalf("dry run: %d %+v, %d contacts", status, dry.Summary, contacts())
+	}
+	want := map[string]int{"new": 1, "invalid": 2, "duplicate": 1, "on do-not-call": 1, "added to do-not-call": 1}
+	for k, n := range want {
+		if dry.Summary.Outcomes[k] != n {
+			t.Errorf("dry run %s: %d, want %d (%+v)", k, dry.Summary.Outcomes[k], n, dry.Summary.Outcomes)
+		}
+	}
+	why := map[int]string{}
+	for _, r := range dry.Rows {
+		why[r.Row] = r.Outcome + ": " + r.Phone + ": " + r.Why
+	}
+	if !strings.Contains(why[3], "invalid: 555-12") || !strings.Contains(why[4], "duplicate") || !strings.Contains(why[4], "row 2") ||
+		!strings.Contains(why[5], "on do-not-call") || !strings.Contains(why[6], "not an email") {
+		t.Errorf("dry run rows: %v", why)
+	}
+
+	done, _ := upload("", file, tok)
+	if done.Summary.DryRun || contacts() != 3 || done.Summary.Outcomes["new"] != 1 {
+		t.Fatalf("import: %+v, %d contacts", done.Summary, contacts())
+	}
+	if n := count(t, b.owner(t), "SELECT count(*) FROM do_not_call WHERE org_id = $1 AND phone = '+12125550199' AND source = 'import'", a.ID); n != 1 {
+		t.Error("the import's do-not-call row is missing")
+	}
+	stamp := func() string {
+		var s string
+		b.owner(t).QueryRow(context.Background(), "SELECT string_agg(phone || updated_at::text || array_to_string(tags, ','), ';' ORDER BY phone) FROM contacts WHERE org_id = $1", a.ID).Scan(&s)
+		return s
+	}
+	before := stamp()
+	again, _ := upload("", file, tok)
+	if stamp() != before || again.Summary.Outcomes["unchanged"] != 3 || again.Summary.Outcomes["new"] != 0 {
+		t.Fatalf("the same file again: %+v", again.Summary)
+	}
+
+	// The export, read back by the import: nothing to change.
+	r := b.get(t, "/api/contacts/export", tok)
+	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	if err != nil || len(rows) != 4 || rows[0][0] != "phone" {
+		t.Fatalf("export: %v %q", err, rows)
+	}
+	if back, _ := upload("", string(r.body), tok); back.Summary.Outcomes["unchanged"] != 3 || stamp() != before {
+		t.Fatalf("the export imported back: %+v", back.Summary)
+	}
+	if r := b.get(t, "/api/contacts/export?tag=kids", tok); bytes.Count(r.body, []byte("\n")) != 2 {
+		t.Errorf("export of one tag: %s", r.body)
+	}
+	// Another clinic, and staff.
+	if r := b.get(t, "/api/contacts/export", b.token(t, b.w.B.Owner, frontdesk.OrgID{})); bytes.Count(r.body, []byte("\n")) != 1 {
+		t.Errorf("clinic B's export: %s", r.body)
+	}
+	if _, status := upload("", file, b.token(t, a.Staff, frontdesk.OrgID{})); status != 403 {
+		t.Errorf("staff import: %d", status)
+	}
+	if _, status := upload("", "name,email\nx,y@z\n", tok); status != 422 {
+		t.Errorf("a file without phones: %d", status)
+	}
+}
+
+func jsonDecode(t *testing.T, r io.Reader, v any) {
+	t.Helper()
+	if err := json.NewDecoder(r).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
