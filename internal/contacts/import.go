@@ -3,12 +3,12 @@ package contacts
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 
 	"frontdesk"
@@ -182,8 +182,10 @@ func (s *Service) Import(ctx context.Context, org frontdesk.OrgID, r io.Reader, 
 	return sum, flush()
 }
 
-// applyBatch reads what the clinic already has of a batch's numbers and,
-// when applying, writes the batch, all in one transaction.
+// applyBatch checks a batch of rows against the do-not-call list and
+// then, in a dry run, against the contacts the clinic has, or, applying,
+// writes them and learns from the write which were new, which added to a
+// contact and which changed nothing; all in one transaction.
 func (s *Service) applyBatch(ctx context.Context, org frontdesk.OrgID, batch []pending, apply bool, report func(Row)) error {
 	phones := make([]string, len(batch))
 	for i, p := range batch {
@@ -192,14 +194,6 @@ func (s *Service) applyBatch(ctx context.Context, org frontdesk.OrgID, batch []p
 	var results []Row
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
 		results = results[:0]
-		existing, err := tx.ContactsByPhone(ctx, db.ContactsByPhoneParams{OrgID: org, Phones: phones})
-		if err != nil {
-			return err
-		}
-		known := map[string]db.ContactsByPhoneRow{}
-		for _, c := range existing {
-			known[c.Phone] = c
-		}
 		blocked, err := tx.DoNotCallPhones(ctx, db.DoNotCallPhonesParams{OrgID: org, Phones: phones})
 		if err != nil {
 			return err
@@ -208,42 +202,72 @@ func (s *Service) applyBatch(ctx context.Context, org frontdesk.OrgID, batch []p
 		for _, p := range blocked {
 			dnc[p] = true
 		}
-		now := time.Now()
-		for _, p := range batch {
-			row := p.row
-			c, isKnown := known[row.Phone]
-			switch {
-			case p.dnc && !dnc[row.Phone]:
-				row.Outcome = AddedToNoCall
-			case !isKnown:
-				row.Outcome = New
-			case adds(c, p):
-				row.Outcome = Updated
-			default:
-				row.Outcome = Unchanged
+		outcome := map[string]Outcome{} // by phone
+		if !apply {
+			existing, err := tx.ContactsByPhone(ctx, db.ContactsByPhoneParams{OrgID: org, Phones: phones})
+			if err != nil {
+				return err
 			}
-			if dnc[row.Phone] && row.Outcome != Unchanged {
-				row.Why = "on the do-not-call list: kept as a contact, never called or texted"
+			known := map[string]db.ContactsByPhoneRow{}
+			for _, c := range existing {
+				known[c.Phone] = c
 			}
-			results = append(results, row)
-			if !apply {
-				continue
+			for _, p := range batch {
+				c, isKnown := known[p.row.Phone]
+				switch {
+				case !isKnown:
+					outcome[p.row.Phone] = New
+				case adds(c, p):
+					outcome[p.row.Phone] = Updated
+				}
 			}
-			if p.dnc && !dnc[row.Phone] {
-				if _, err := tx.AddDoNotCall(ctx, db.AddDoNotCallParams{OrgID: org, Phone: row.Phone, Source: "import", Reason: "marked do-not-call in an import"}); err != nil {
+		} else {
+			type upsert struct {
+				Phone   string `json:"phone"`
+				Name    string `json:"name"`
+				Email   string `json:"email"`
+				Tags    string `json:"tags"`
+				MayCall bool   `json:"may_call"`
+				MayText bool   `json:"may_text"`
+			}
+			ups := make([]upsert, len(batch))
+			var blockNow []string
+			for i, p := range batch {
+				ups[i] = upsert{p.row.Phone, p.name, p.email, strings.Join(p.tags, ","), p.callConsent, p.textYes}
+				if p.dnc && !dnc[p.row.Phone] {
+					blockNow = append(blockNow, p.row.Phone)
+				}
+			}
+			if len(blockNow) > 0 {
+				if err := tx.AddDoNotCalls(ctx, db.AddDoNotCallsParams{OrgID: org, Phones: blockNow}); err != nil {
 					return err
 				}
 			}
-			u := db.UpsertContactParams{OrgID: org, Phone: row.Phone, Name: p.name, Email: p.email, Tags: p.tags}
-			if p.callConsent {
-				u.CallConsentAt, u.CallConsentHow = &now, "import"
-			}
-			if p.textYes {
-				u.TextConsentAt, u.TextConsentHow = &now, "import"
-			}
-			if _, err := tx.UpsertContact(ctx, u); err != nil {
+			rows, err := json.Marshal(ups)
+			if err != nil {
 				return err
 			}
+			changed, err := tx.UpsertContacts(ctx, db.UpsertContactsParams{OrgID: org, Rows: rows})
+			if err != nil {
+				return err
+			}
+			for _, c := range changed {
+				outcome[c.Phone] = map[bool]Outcome{true: New, false: Updated}[c.Inserted]
+			}
+		}
+		for _, p := range batch {
+			row := p.row
+			row.Outcome = outcome[row.Phone]
+			if row.Outcome == "" {
+				row.Outcome = Unchanged
+			}
+			switch {
+			case p.dnc && !dnc[row.Phone]:
+				row.Outcome, row.Why = AddedToNoCall, "marked do-not-call in the file"
+			case dnc[row.Phone] && row.Outcome != Unchanged:
+				row.Outcome, row.Why = OnDoNotCall, "on the do-not-call list: kept as a contact, never called or texted"
+			}
+			results = append(results, row)
 		}
 		return nil
 	})
@@ -251,9 +275,6 @@ func (s *Service) applyBatch(ctx context.Context, org frontdesk.OrgID, batch []p
 		return err
 	}
 	for _, r := range results {
-		if r.Why != "" && r.Outcome != AddedToNoCall {
-			r.Outcome = OnDoNotCall
-		}
 		report(r)
 	}
 	return nil

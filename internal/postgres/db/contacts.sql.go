@@ -41,6 +41,22 @@ func (q *Queries) AddDoNotCall(ctx context.Context, arg AddDoNotCallParams) (int
 	return result.RowsAffected(), nil
 }
 
+const AddDoNotCalls = `-- name: AddDoNotCalls :exec
+INSERT INTO do_not_call (org_id, phone, source, reason)
+SELECT $1, p, 'import', 'marked do-not-call in an import' FROM unnest($2::text[]) p
+ON CONFLICT (org_id, phone) DO NOTHING
+`
+
+type AddDoNotCallsParams struct {
+	OrgID  frontdesk.OrgID
+	Phones []string
+}
+
+func (q *Queries) AddDoNotCalls(ctx context.Context, arg AddDoNotCallsParams) error {
+	_, err := q.db.Exec(ctx, AddDoNotCalls, arg.OrgID, arg.Phones)
+	return err
+}
+
 const ContactsByPhone = `-- name: ContactsByPhone :many
 
 SELECT phone, name, email, tags, call_consent_at, text_consent_at FROM contacts
@@ -289,9 +305,12 @@ func (q *Queries) RemoveTextDoNotCall(ctx context.Context, arg RemoveTextDoNotCa
 	return err
 }
 
-const UpsertContact = `-- name: UpsertContact :execrows
+const UpsertContacts = `-- name: UpsertContacts :many
 INSERT INTO contacts AS c (org_id, phone, name, email, tags, call_consent_at, call_consent_how, text_consent_at, text_consent_how, source)
-VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, 'import')
+SELECT $1, r.phone, r.name, r.email, CASE WHEN r.tags = '' THEN '{}'::text[] ELSE string_to_array(r.tags, ',') END,
+       CASE WHEN r.may_call THEN now() END, CASE WHEN r.may_call THEN 'import' ELSE '' END,
+       CASE WHEN r.may_text THEN now() END, CASE WHEN r.may_text THEN 'import' ELSE '' END, 'import'
+FROM jsonb_to_recordset($2::jsonb) AS r(phone text, name text, email text, tags text, may_call boolean, may_text boolean)
 ON CONFLICT (org_id, phone) DO UPDATE SET
     name = CASE WHEN c.name = '' THEN EXCLUDED.name ELSE c.name END,
     email = CASE WHEN c.email = '' THEN EXCLUDED.email ELSE c.email END,
@@ -305,37 +324,42 @@ WHERE (c.name = '' AND EXCLUDED.name <> '') OR (c.email = '' AND EXCLUDED.email 
    OR NOT (EXCLUDED.tags <@ c.tags)
    OR (c.call_consent_at IS NULL AND EXCLUDED.call_consent_at IS NOT NULL)
    OR (c.text_consent_at IS NULL AND EXCLUDED.text_consent_at IS NOT NULL)
+RETURNING c.phone, (c.xmax = 0) AS inserted
 `
 
-type UpsertContactParams struct {
-	OrgID          frontdesk.OrgID
-	Phone          string
-	Name           string
-	Email          string
-	Tags           []string
-	CallConsentAt  *time.Time
-	CallConsentHow string
-	TextConsentAt  *time.Time
-	TextConsentHow string
+type UpsertContactsParams struct {
+	OrgID frontdesk.OrgID
+	Rows  []byte
 }
 
-// A contact from an import: new, or the existing one with what the row
-// adds (a name or email where there was none, more tags, consent given);
-// a row that adds nothing changes nothing (not even updated_at).
-func (q *Queries) UpsertContact(ctx context.Context, arg UpsertContactParams) (int64, error) {
-	result, err := q.db.Exec(ctx, UpsertContact,
-		arg.OrgID,
-		arg.Phone,
-		arg.Name,
-		arg.Email,
-		arg.Tags,
-		arg.CallConsentAt,
-		arg.CallConsentHow,
-		arg.TextConsentAt,
-		arg.TextConsentHow,
-	)
+type UpsertContactsRow struct {
+	Phone    string
+	Inserted bool
+}
+
+// A batch of contacts from an import, one row per number (at most once
+// each): new, or the existing one with what the row adds (a name or an
+// email where there was none, more tags, consent given); a row that adds
+// nothing changes nothing (not even updated_at) and is not returned;
+// the others say whether they were inserted. The rows come as one
+// JSON array of {phone, name, email, tags (comma-separated), may_call,
+// may_text}.
+func (q *Queries) UpsertContacts(ctx context.Context, arg UpsertContactsParams) ([]UpsertContactsRow, error) {
+	rows, err := q.db.Query(ctx, UpsertContacts, arg.OrgID, arg.Rows)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	var items []UpsertContactsRow
+	for rows.Next() {
+		var i UpsertContactsRow
+		if err := rows.Scan(&i.Phone, &i.Inserted); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -7,12 +7,19 @@ WHERE org_id = @org_id AND phone = ANY(@phones::text[]);
 -- name: DoNotCallPhones :many
 SELECT phone FROM do_not_call WHERE org_id = @org_id AND phone = ANY(@phones::text[]);
 
--- name: UpsertContact :execrows
--- A contact from an import: new, or the existing one with what the row
--- adds (a name or email where there was none, more tags, consent given);
--- a row that adds nothing changes nothing (not even updated_at).
+-- name: UpsertContacts :many
+-- A batch of contacts from an import, one row per number (at most once
+-- each): new, or the existing one with what the row adds (a name or an
+-- email where there was none, more tags, consent given); a row that adds
+-- nothing changes nothing (not even updated_at) and is not returned;
+-- the others say whether they were inserted. The rows come as one
+-- JSON array of {phone, name, email, tags (comma-separated), may_call,
+-- may_text}.
 INSERT INTO contacts AS c (org_id, phone, name, email, tags, call_consent_at, call_consent_how, text_consent_at, text_consent_how, source)
-VALUES (@org_id, @phone, @name, @email, @tags::text[], sqlc.narg(call_consent_at), @call_consent_how, sqlc.narg(text_consent_at), @text_consent_how, 'import')
+SELECT @org_id, r.phone, r.name, r.email, CASE WHEN r.tags = '' THEN '{}'::text[] ELSE string_to_array(r.tags, ',') END,
+       CASE WHEN r.may_call THEN now() END, CASE WHEN r.may_call THEN 'import' ELSE '' END,
+       CASE WHEN r.may_text THEN now() END, CASE WHEN r.may_text THEN 'import' ELSE '' END, 'import'
+FROM jsonb_to_recordset(@rows::jsonb) AS r(phone text, name text, email text, tags text, may_call boolean, may_text boolean)
 ON CONFLICT (org_id, phone) DO UPDATE SET
     name = CASE WHEN c.name = '' THEN EXCLUDED.name ELSE c.name END,
     email = CASE WHEN c.email = '' THEN EXCLUDED.email ELSE c.email END,
@@ -25,7 +32,13 @@ ON CONFLICT (org_id, phone) DO UPDATE SET
 WHERE (c.name = '' AND EXCLUDED.name <> '') OR (c.email = '' AND EXCLUDED.email <> '')
    OR NOT (EXCLUDED.tags <@ c.tags)
    OR (c.call_consent_at IS NULL AND EXCLUDED.call_consent_at IS NOT NULL)
-   OR (c.text_consent_at IS NULL AND EXCLUDED.text_consent_at IS NOT NULL);
+   OR (c.text_consent_at IS NULL AND EXCLUDED.text_consent_at IS NOT NULL)
+RETURNING c.phone, (c.xmax = 0) AS inserted;
+
+-- name: AddDoNotCalls :exec
+INSERT INTO do_not_call (org_id, phone, source, reason)
+SELECT @org_id, p, 'import', 'marked do-not-call in an import' FROM unnest(@phones::text[]) p
+ON CONFLICT (org_id, phone) DO NOTHING;
 
 -- name: AddDoNotCall :execrows
 INSERT INTO do_not_call (org_id, phone, source, reason, added_by) VALUES (@org_id, @phone, @source, @reason, @added_by)
