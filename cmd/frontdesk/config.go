@@ -205,7 +205,7 @@ func (c *config) jobsClient(store *postgres.Store, bucket *blob.Bucket, box *sec
 		return nil, err
 	}
 	return jobs.New(jobs.Config{Store: store, Bucket: bucket, Log: log, Workers: c.workers, RecordingAttempts: c.recordingAttempts,
-		SweepInterval: c.sweepInterval, OrphanGrace: c.orphanGrace, Secrets: box, PublicURL: c.publicURL, Google: c.google(),
+		SweepInterval: c.sweepInterval, OrphanGrace: c.orphanGrace, Secrets: box, PublicURL: c.publicURL, Google: c.google(), VapiAPIURL: c.vapiAPIURL,
 		TwilioHTTP: twilioHTTP,
 		Fetch:      jobs.FetchConfig{AllowedHosts: hosts, AllowPrivate: c.recordingPrivate, MaxBytes: c.recordingMaxBytes, Timeout: c.recordingTimeout}}, work)
 }

@@ -17,6 +17,7 @@ import (
 	"frontdesk/internal/agent"
 	"frontdesk/internal/calendars"
 	"frontdesk/internal/calls"
+	"frontdesk/internal/campaigns"
 	"frontdesk/internal/contacts"
 	"frontdesk/internal/identity"
 	"frontdesk/internal/jobs"
@@ -69,6 +70,7 @@ type App struct {
 	Access       *access.Log
 	Patients     *patients.Service
 	Contacts     *contacts.Service
+	Campaigns    *campaigns.Service
 	Retention    *retention.Service
 	store        *postgres.Store
 }
@@ -101,6 +103,8 @@ func New(cfg Config) *App {
 	})
 	a.Knowledge = knowledge.NewService(cfg.Store)
 	a.Contacts = contacts.NewService(cfg.Store)
+	a.Campaigns = campaigns.NewService(cfg.Store, cfg.Jobs, vapi.NewAPI(cfg.VapiAPIURL), a.Voice.APIKeyTx)
+	a.Calls.OnEnded(a.Campaigns.CallEnded)
 	a.Retention = retention.NewService(cfg.Store, cfg.Bucket)
 	a.Receptionist = receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
 	// The agent answers only the tools the clinic's profile allows.

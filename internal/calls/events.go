@@ -129,6 +129,11 @@ func (s *Service) ApplyTx(ctx context.Context, tx *postgres.Tx, ev Event) error 
 				return err
 			}
 		}
+		if s.ended != nil {
+			if err := s.ended(ctx, tx, ev.ProviderCallID, ev.EndedReason, p.Outcome.String); err != nil {
+				return err
+			}
+		}
 		if row.RecordingUrl != "" && row.RecordingStatus == "none" {
 			_, err = s.outbox.EnqueueRecordingDownload(ctx, tx, row.ID)
 		}

@@ -31,7 +31,16 @@ type Service struct {
 	bucket   *blob.Bucket
 	access   *access.Log
 	watchers watchers
+	ended    Ended
 }
+
+// Ended is told of every call's end, in the transaction that records it:
+// the provider's call id, why it ended and its outcome.
+type Ended func(ctx context.Context, tx *postgres.Tx, providerCallID, endedReason, outcome string) error
+
+// OnEnded has fn told of every call's end (the campaigns settle their
+// attempts).
+func (s *Service) OnEnded(fn Ended) { s.ended = fn }
 
 // NewService returns the calls service; reads of transcripts and
 // recordings are written to log.

@@ -21,10 +21,13 @@ import (
 	"frontdesk"
 	"frontdesk/internal/access"
 	"frontdesk/internal/calls"
+	"frontdesk/internal/campaigns"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/providers/google"
+	"frontdesk/internal/providers/vapi"
 	"frontdesk/internal/retention"
 	"frontdesk/internal/secrets"
+	"frontdesk/internal/voice"
 )
 
 // Config is what the jobs need.
@@ -50,7 +53,10 @@ type Config struct {
 	PublicURL  string
 	// Google syncs bookings to connected calendars (nil: not configured).
 	Google *google.Client
-	Log    *slog.Logger
+	// VapiAPIURL is Vapi's REST API, where campaigns place calls ("" for
+	// the real one).
+	VapiAPIURL string
+	Log        *slog.Logger
 }
 
 // QueueMaintenance holds the periodic sweeps, apart from downloads.
@@ -84,7 +90,7 @@ func New(cfg Config, work bool) (*Client, error) {
 			cfg.OrphanGrace = 24 * time.Hour
 		}
 		rc.Queues = map[string]river.QueueConfig{QueueRecordings: {MaxWorkers: cfg.Workers}, QueueMaintenance: {MaxWorkers: 2},
-			QueueSMS: {MaxWorkers: cfg.Workers}, QueueCalendar: {MaxWorkers: cfg.Workers}}
+			QueueSMS: {MaxWorkers: cfg.Workers}, QueueCalendar: {MaxWorkers: cfg.Workers}, QueueCampaigns: {MaxWorkers: cfg.Workers}}
 		// A queue fetches at most MaxWorkers jobs, then waits this long: at
 		// River's default (100 ms) a burst of bookings drained at about
 		// 40 texts a second.
@@ -95,6 +101,9 @@ func New(cfg Config, work bool) (*Client, error) {
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(CallSweepInterval), func() (river.JobArgs, *river.InsertOpts) {
 				return CallSweepFanOutArgs{}, &river.InsertOpts{Queue: QueueMaintenance}
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(DialInterval), func() (river.JobArgs, *river.InsertOpts) {
+				return CampaignDialFanOutArgs{}, &river.InsertOpts{Queue: QueueCampaigns}
 			}, &river.PeriodicJobOpts{RunOnStart: true})}
 	}
 	c := &Client{attempts: cfg.RecordingAttempts}
@@ -132,6 +141,15 @@ func New(cfg Config, work bool) (*Client, error) {
 				}
 				return cfg.Secrets.Open(sealed, org[:])
 			}})
+		dialer := campaigns.NewService(cfg.Store, c, vapi.NewAPI(cfg.VapiAPIURL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
+			if cfg.Secrets == nil {
+				return "", errors.New("no secret key configured to open Vapi keys")
+			}
+			return voice.APIKey(ctx, tx, cfg.Secrets)
+		})
+		river.AddWorker(workers, &campaignDialFanOut{store: cfg.Store})
+		river.AddWorker(workers, &campaignDial{campaigns: dialer})
+		river.AddWorker(workers, &campaignCall{campaigns: dialer})
 		rc.Workers = workers
 	}
 	var err error

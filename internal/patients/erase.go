@@ -130,6 +130,9 @@ func (s *Service) Erase(ctx context.Context, org frontdesk.OrgID, number, confir
 		if err := tx.EraseContact(ctx, db.EraseContactParams{OrgID: org, Phone: phone, PatientKey: key}); err != nil {
 			return err
 		}
+		if err := tx.EraseCampaignTargets(ctx, db.EraseCampaignTargetsParams{OrgID: org, Phone: phone, PatientKey: key}); err != nil {
+			return err
+		}
 		if err := access.Audit(ctx, tx, "erase", key); err != nil {
 			return err
 		}

@@ -40,6 +40,12 @@ var appGrants = []string{
 	"audit_events:INSERT", "audit_events:SELECT",
 	"access_log:INSERT", "access_log:SELECT",
 	"contacts:INSERT", "contacts:SELECT", "contacts:UPDATE",
+	"campaigns:INSERT", "campaigns:SELECT", "campaigns.state:UPDATE", "campaigns.starts_at:UPDATE", "campaigns.updated_at:UPDATE",
+	"campaign_targets:INSERT", "campaign_targets:SELECT", "campaign_targets.state:UPDATE", "campaign_targets.outcome:UPDATE",
+	"campaign_targets.attempts:UPDATE", "campaign_targets.next_at:UPDATE", "campaign_targets.updated_at:UPDATE",
+	"campaign_targets.phone:UPDATE", "campaign_targets.name:UPDATE",
+	"campaign_attempts:INSERT", "campaign_attempts:SELECT", "campaign_attempts.state:UPDATE", "campaign_attempts.posted_at:UPDATE",
+	"campaign_attempts.vapi_call_id:UPDATE", "campaign_attempts.error:UPDATE",
 	"do_not_call:DELETE", "do_not_call:INSERT", "do_not_call:SELECT", "do_not_call.phone:UPDATE", "do_not_call.reason:UPDATE",
 	// Erasing a patient (0028_patient_erasure.sql).
 	"patient_erasures:INSERT", "patient_erasures:SELECT", "patient_erasures.finished_at:UPDATE", "patient_erasures.calls:UPDATE",
@@ -94,7 +100,7 @@ var appGrants = []string{
 var definerFunctions = []string{"auth_login_lookup", "auth_user_memberships", "auth_user_profile", "vapi_route_org",
 	"recording_sweep_orgs", "kb_search", "twilio_route_org", "silent_call_orgs",
 	"auth_login_reserve", "auth_login_release", "auth_set_own_password", "team_add", "team_reset_password",
-	"web_session_start", "web_session_get", "web_session_set_org", "web_session_end", "web_session_end_user", "access_log_expire", "sweep_orgs", "sealed_key_versions"}
+	"web_session_start", "web_session_get", "web_session_set_org", "web_session_end", "web_session_end_user", "access_log_expire", "sweep_orgs", "sealed_key_versions", "campaign_orgs"}
 
 // infraFunctions are the job queue's own helpers, executable by everyone as
 // River creates them; they touch no clinic data.

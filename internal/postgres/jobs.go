@@ -73,6 +73,17 @@ func (s *Store) SweepOrgs(ctx context.Context) ([]frontdesk.OrgID, error) {
 	return out, err
 }
 
+// CampaignOrgs lists the clinics with running campaigns (the fenced
+// function campaign_orgs), for the dialer.
+func (s *Store) CampaignOrgs(ctx context.Context) ([]frontdesk.OrgID, error) {
+	ids, err := queries(s.pool).CampaignOrgs(ctx)
+	out := make([]frontdesk.OrgID, len(ids))
+	for i, id := range ids {
+		out[i] = frontdesk.OrgID(id)
+	}
+	return out, err
+}
+
 // SilentCallOrgs lists the clinics with calls that have had no event since
 // idleBefore (the fenced function silent_call_orgs), for the sweep that
 // closes them.

@@ -6,6 +6,7 @@ package tel
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -52,4 +53,23 @@ func clip(s string) string {
 		return s[:40] + "…"
 	}
 	return s
+}
+
+// Zone is where an E.164 number is, for calling hours: the clinic's zone
+// when the number is in the clinic's country, or when its own region
+// has no single known zone; otherwise its region's.
+func Zone(number, clinicCountry string, clinicZone *time.Location) *time.Location {
+	num, err := phonenumbers.Parse(number, clinicCountry)
+	if err != nil || phonenumbers.GetRegionCodeForNumber(num) == clinicCountry {
+		return clinicZone
+	}
+	zones, err := phonenumbers.GetTimezonesForNumber(num)
+	if err != nil || len(zones) != 1 {
+		return clinicZone
+	}
+	loc, err := time.LoadLocation(zones[0])
+	if err != nil {
+		return clinicZone
+	}
+	return loc
 }

@@ -29,6 +29,34 @@ type FakeVapi struct {
 	Delay      time.Duration
 	During     func()
 	Requests   int
+	// Calls are the calls placed (POST /call), in order. CallStatus, when
+	// set, answers POST /call instead (with CallRetryAfter on a 429);
+	// CallDelay slows its answer after the call is made (a client that
+	// gives up first still leaves the call made, as a crash would).
+	Calls          []PlacedCall
+	CallStatus     int
+	CallRetryAfter string
+	CallDelay      time.Duration
+}
+
+// PlacedCall is one call the fake was asked to place.
+type PlacedCall struct {
+	ID, Name, PhoneNumberID, AssistantID, Number string
+	At                                           time.Time
+}
+
+// SetCalls changes how POST /call answers.
+func (f *FakeVapi) SetCalls(status int, retryAfter string, delay time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.CallStatus, f.CallRetryAfter, f.CallDelay = status, retryAfter, delay
+}
+
+// Placed is a copy of the calls placed so far.
+func (f *FakeVapi) Placed() []PlacedCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.Calls)
 }
 
 // NewFakeVapi starts a fake Vapi API.
@@ -86,6 +114,20 @@ func (f *FakeVapi) serve(w http.ResponseWriter, r *http.Request) {
 	case !known:
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(`{"message":"Invalid Key. Hot tip, you may be using the private key instead of the public key, or vice versa.","error":"Unauthorized","statusCode":401}`))
+	case r.Method == http.MethodPost && r.URL.Path == "/call":
+		f.placeCall(w, r)
+	case r.Method == http.MethodGet && r.URL.Path == "/call":
+		since, _ := time.Parse(time.RFC3339, r.URL.Query().Get("createdAtGe"))
+		out := []map[string]any{}
+		f.mu.Lock()
+		for _, c := range f.Calls {
+			if c.PhoneNumberID == r.URL.Query().Get("phoneNumberId") && !c.At.Before(since) {
+				out = append(out, map[string]any{"id": c.ID, "name": c.Name, "status": "queued", "phoneNumberId": c.PhoneNumberID,
+					"createdAt": c.At.Format(time.RFC3339Nano)})
+			}
+		}
+		f.mu.Unlock()
+		_ = json.NewEncoder(w).Encode(out)
 	case r.Method == http.MethodGet && r.URL.Path == "/phone-number":
 		out := []map[string]any{}
 		for i, n := range numbers {
@@ -104,4 +146,51 @@ func (f *FakeVapi) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.WriteHeader(http.StatusNotFound)
 	}
+}
+
+// placeCall answers POST /call as Vapi does: 201 with the call, 400 for
+// a body it does not take, or what SetCalls asked for.
+func (f *FakeVapi) placeCall(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name          string `json:"name"`
+		PhoneNumberID string `json:"phoneNumberId"`
+		AssistantID   string `json:"assistantId"`
+		Customer      struct {
+			Number string `json:"number"`
+			Name   string `json:"name"`
+		} `json:"customer"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil || in.PhoneNumberID == "" || !strings.HasPrefix(in.Customer.Number, "+") || len(in.Name) > 40 {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"message":["customer.number must be a valid phone number in the E.164 format"],"error":"Bad Request","statusCode":400}`))
+		return
+	}
+	f.mu.Lock()
+	status, retry, delay := f.CallStatus, f.CallRetryAfter, f.CallDelay
+	if status != 0 {
+		f.mu.Unlock()
+		if retry != "" {
+			w.Header().Set("Retry-After", retry)
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"message":"fake call failure","statusCode":` + http.StatusText(status) + `}`))
+		return
+	}
+	c := PlacedCall{ID: uuid.NewString(), Name: in.Name, PhoneNumberID: in.PhoneNumberID, AssistantID: in.AssistantID,
+		Number: in.Customer.Number, At: time.Now()}
+	f.Calls = append(f.Calls, c)
+	f.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(map[string]any{"id": c.ID, "name": c.Name, "status": "queued", "type": "outboundPhoneCall",
+		"phoneNumberId": c.PhoneNumberID, "assistantId": c.AssistantID, "customer": map[string]any{"number": c.Number},
+		"createdAt": c.At.Format(time.RFC3339Nano)})
 }

@@ -11,6 +11,7 @@ import (
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/providers/vapi"
+	"frontdesk/internal/secrets"
 )
 
 // The clinic's Vapi account: its private API key proves which phone
@@ -74,18 +75,26 @@ func (s *Service) DeleteAccount(ctx context.Context, org frontdesk.OrgID) error 
 // apiKey is the clinic's key, opened; "" when it has none.
 func (s *Service) apiKey(ctx context.Context, org frontdesk.OrgID) (key string, err error) {
 	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		key, err = s.apiKeyTx(ctx, tx)
+		key, err = s.APIKeyTx(ctx, tx)
 		return err
 	})
 	return key, err
 }
 
-func (s *Service) apiKeyTx(ctx context.Context, tx *postgres.Tx) (string, error) {
+// APIKeyTx is the clinic's Vapi private key, opened, in the caller's
+// transaction; "" when it has none.
+func (s *Service) APIKeyTx(ctx context.Context, tx *postgres.Tx) (string, error) {
+	return APIKey(ctx, tx, s.secrets)
+}
+
+// APIKey is the clinic's Vapi private key opened with box, in tx; "" when
+// it has none (for the jobs, which have no Service).
+func APIKey(ctx context.Context, tx *postgres.Tx, box *secrets.Box) (string, error) {
 	rows, err := tx.StoredVapiAccount(ctx, tx.Org.ID)
 	if err != nil || len(rows) == 0 {
 		return "", err
 	}
-	plain, err := s.secrets.Open(rows[0].ApiKey, tx.Org.ID[:])
+	plain, err := box.Open(rows[0].ApiKey, tx.Org.ID[:])
 	return string(plain), err
 }
 

@@ -81,7 +81,7 @@ func (s *Service) AddRoute(ctx context.Context, org frontdesk.OrgID, kind Kind, 
 		if v, err = routeValue(kind, value, tx.Org.Country); err != nil {
 			return err
 		}
-		key, err = s.apiKeyTx(ctx, tx)
+		key, err = s.APIKeyTx(ctx, tx)
 		return err
 	})
 	if err != nil {

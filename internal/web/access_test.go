@@ -52,6 +52,10 @@ func seedObjects(t *testing.T, b *bundle, c testkit.Clinic, n int) objects {
 	callback, err := q.AddCallbackRequest(ctx, db.AddCallbackRequestParams{OrgID: c.ID, CallID: c.Calls[0].ID,
 		CallbackNumber: "+12125550300", Reason: "call me", Urgency: "routine"})
 	must(err)
+	campaign, err := q.CreateCampaign(ctx, db.CreateCampaignParams{OrgID: c.ID, Name: "Recall " + c.Name, AudienceTags: []string{},
+		RequireCallConsent: true, AssistantID: "asst", PhoneNumberID: "pn", HoursStart: 540, HoursEnd: 1200, Days: []int32{1},
+		MaxConcurrent: 1, MaxAttempts: 1, RetryMinutes: 60})
+	must(err)
 	number, assistant := "+1212555020"+string(rune('0'+n)), uuid.NewString()
 	must(q.AddVoiceRoute(ctx, db.AddVoiceRouteParams{OrgID: c.ID, Kind: "phone_number", Value: number}))
 	must(q.AddVoiceRoute(ctx, db.AddVoiceRouteParams{OrgID: c.ID, Kind: "assistant", Value: assistant}))
@@ -67,6 +71,7 @@ func seedObjects(t *testing.T, b *bundle, c testkit.Clinic, n int) objects {
 		"/api/voice/assistants/{assistantId}": assistant,
 		"/api/team/{userId}":                  c.Staff.ID.String(),
 		"/api/messages/callbacks/{id}":        callback.String(),
+		"/api/campaigns/{id}":                 campaign.String(),
 	}
 }
 

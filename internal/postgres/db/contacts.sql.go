@@ -206,6 +206,21 @@ func (q *Queries) DoNotCallPhones(ctx context.Context, arg DoNotCallPhonesParams
 	return items, nil
 }
 
+const EraseCampaignTargets = `-- name: EraseCampaignTargets :exec
+UPDATE campaign_targets SET phone = $1, name = 'erased', updated_at = now() WHERE org_id = $2 AND phone = $3
+`
+
+type EraseCampaignTargetsParams struct {
+	PatientKey string
+	OrgID      frontdesk.OrgID
+	Phone      string
+}
+
+func (q *Queries) EraseCampaignTargets(ctx context.Context, arg EraseCampaignTargetsParams) error {
+	_, err := q.db.Exec(ctx, EraseCampaignTargets, arg.PatientKey, arg.OrgID, arg.Phone)
+	return err
+}
+
 const EraseContact = `-- name: EraseContact :exec
 UPDATE contacts SET name = 'erased', email = '', notes = '', phone = $1, updated_at = now()
 WHERE org_id = $2 AND phone = $3

@@ -167,6 +167,51 @@ type CallbackRequest struct {
 	NoteBy         uuid.NullUUID
 }
 
+type Campaign struct {
+	OrgID              frontdesk.OrgID
+	ID                 uuid.UUID
+	Name               string
+	State              string
+	AudienceTags       []string
+	RequireCallConsent bool
+	AssistantID        string
+	PhoneNumberID      string
+	HoursStart         int32
+	HoursEnd           int32
+	Days               []int32
+	MaxConcurrent      int32
+	MaxAttempts        int32
+	RetryMinutes       int32
+	StartsAt           *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+type CampaignAttempt struct {
+	OrgID      frontdesk.OrgID
+	ID         uuid.UUID
+	CampaignID uuid.UUID
+	Phone      string
+	Attempt    int32
+	State      string
+	PostedAt   *time.Time
+	VapiCallID pgtype.Text
+	Error      string
+	CreatedAt  time.Time
+}
+
+type CampaignTarget struct {
+	OrgID      frontdesk.OrgID
+	CampaignID uuid.UUID
+	Phone      string
+	Name       string
+	State      string
+	Outcome    string
+	Attempts   int32
+	NextAt     time.Time
+	UpdatedAt  time.Time
+}
+
 type Closure struct {
 	OrgID      frontdesk.OrgID
 	ID         uuid.UUID

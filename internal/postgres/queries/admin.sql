@@ -54,6 +54,7 @@ SELECT a.occurred_at, a.org_id, o.name AS org_name, a.user_id, coalesce(u.email,
          WHEN 'phone-number' THEN EXISTS (SELECT 1 FROM voice_routes x WHERE x.kind = 'phone_number' AND x.value = a.resource_id AND x.org_id <> a.org_id)
          WHEN 'assistant' THEN EXISTS (SELECT 1 FROM voice_routes x WHERE x.kind = 'assistant' AND x.value = a.resource_id AND x.org_id <> a.org_id)
          WHEN 'callback' THEN EXISTS (SELECT 1 FROM callback_requests x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
+         WHEN 'campaign' THEN EXISTS (SELECT 1 FROM campaigns x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
          WHEN 'inbound' THEN EXISTS (SELECT 1 FROM sms_inbound x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
          WHEN 'text' THEN EXISTS (SELECT 1 FROM sms_confirmation_logs x WHERE x.id::text = a.resource_id AND x.org_id <> a.org_id)
          WHEN 'user' THEN EXISTS (SELECT 1 FROM memberships x WHERE x.user_id::text = a.resource_id AND x.org_id <> a.org_id)

@@ -71,3 +71,6 @@ WHERE org_id = @org_id AND phone = @phone;
 
 -- name: EraseDoNotCall :exec
 UPDATE do_not_call SET phone = @patient_key, reason = '' WHERE org_id = @org_id AND phone = @phone;
+
+-- name: EraseCampaignTargets :exec
+UPDATE campaign_targets SET phone = @patient_key, name = 'erased', updated_at = now() WHERE org_id = @org_id AND phone = @phone;

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -96,4 +97,105 @@ func (a *API) get(ctx context.Context, key, path string, out any) (found bool, e
 		return false, fmt.Errorf("%w: unreadable answer to %s: %v", ErrUnavailable, strings.SplitN(path, "?", 2)[0], err)
 	}
 	return true, nil
+}
+
+// Outbound calls (POST /call). Vapi has no idempotency key: a call is
+// named after the attempt that placed it, and after a doubtful answer
+// (a timeout, a 5xx) the caller looks for that name (FindCall) instead of
+// asking again.
+
+// CallRequest is one outbound call.
+type CallRequest struct {
+	Name          string `json:"name"` // fd-<attempt id>, at most 40 characters
+	PhoneNumberID string `json:"phoneNumberId"`
+	AssistantID   string `json:"assistantId"`
+	Customer      struct {
+		Number string `json:"number"`
+		Name   string `json:"name,omitempty"`
+	} `json:"customer"`
+}
+
+// CallRecord is a call as Vapi lists it.
+type CallRecord struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	Status        string    `json:"status"`
+	PhoneNumberID string    `json:"phoneNumberId"`
+	CreatedAt     time.Time `json:"createdAt"`
+}
+
+// Refused is a call Vapi answered it will not make (400, 401, 403): the
+// call was not created.
+type Refused struct {
+	Status  int
+	Message string
+}
+
+func (e *Refused) Error() string {
+	return fmt.Sprintf("vapi refused the call (%d): %s", e.Status, e.Message)
+}
+
+// Busy is Vapi asking to be called later (429), with how long to wait
+// (Retry-After, when given): the call was not created.
+type Busy struct{ RetryAfter time.Duration }
+
+func (e *Busy) Error() string { return "vapi is busy (429)" }
+
+// CreateCall asks Vapi to place a call and returns its id. An error that
+// is neither *Refused nor *Busy leaves it unknown whether the call was
+// created.
+func (a *API) CreateCall(ctx context.Context, key string, in CallRequest) (string, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+"/call", strings.NewReader(string(body)))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrUnavailable, errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return "", &Busy{RetryAfter: time.Duration(wait) * time.Second}
+	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		var e struct {
+			Message any `json:"message"`
+		}
+		_ = json.Unmarshal(raw, &e)
+		return "", &Refused{Status: resp.StatusCode, Message: fmt.Sprint(e.Message)}
+	case resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK:
+		return "", fmt.Errorf("%w: POST /call answered %d", ErrUnavailable, resp.StatusCode)
+	}
+	var out CallRecord
+	if err := json.Unmarshal(raw, &out); err != nil || out.ID == "" {
+		return "", fmt.Errorf("%w: unreadable answer to POST /call", ErrUnavailable)
+	}
+	return out.ID, nil
+}
+
+// FindCall looks for the call named name placed from phoneNumberID since
+// since; found is false when Vapi has none.
+func (a *API) FindCall(ctx context.Context, key, phoneNumberID, name string, since time.Time) (id string, found bool, err error) {
+	var calls []CallRecord
+	q := url.Values{"phoneNumberId": {phoneNumberID}, "createdAtGe": {since.UTC().Format(time.RFC3339)}, "limit": {"1000"}}
+	ok, err := a.get(ctx, key, "/call?"+q.Encode(), &calls)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	for _, c := range calls {
+		if c.Name == name {
+			return c.ID, true, nil
+		}
+	}
+	return "", false, nil
 }

@@ -1,0 +1,245 @@
+// Package campaigns is outbound calling: a campaign's audience, assistant,
+// number, calling hours and limits; its states; the dialer that places
+// each attempt through Vapi exactly once; and what a call's end means for
+// its contact.
+package campaigns
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"frontdesk"
+	"frontdesk/internal/postgres"
+	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/providers/vapi"
+)
+
+// Outbox enqueues the placing of one attempt, in the dialer's
+// transaction.
+type Outbox interface {
+	EnqueueCampaignCall(ctx context.Context, tx *postgres.Tx, attempt uuid.UUID) error
+}
+
+// Keys opens the clinic's Vapi private key in a transaction ("" for none).
+type Keys func(ctx context.Context, tx *postgres.Tx) (string, error)
+
+// Service runs campaigns.
+type Service struct {
+	store  *postgres.Store
+	outbox Outbox
+	api    *vapi.API
+	keys   Keys
+	now    func() time.Time
+}
+
+// NewService returns the campaigns service.
+func NewService(store *postgres.Store, outbox Outbox, api *vapi.API, keys Keys) *Service {
+	return &Service{store: store, outbox: outbox, api: api, keys: keys, now: time.Now}
+}
+
+// Campaign is a campaign as staff define it, with its counts.
+type Campaign struct {
+	ID                 uuid.UUID `json:"id"`
+	Name               string    `json:"name"`
+	State              string    `json:"state"`
+	AudienceTags       []string  `json:"audience_tags"`
+	RequireCallConsent *bool     `json:"require_call_consent"`
+	AssistantID        string    `json:"assistant_id"`
+	PhoneNumberID      string    `json:"phone_number_id"`
+	CallingHours       [2]string `json:"calling_hours"` // "09:00", "20:00", in the callee's time
+	Days               []int32   `json:"days"`          // 0 = Sunday
+	MaxConcurrent      int32     `json:"max_concurrent"`
+	MaxAttempts        int32     `json:"max_attempts"`
+	RetryMinutes       int32     `json:"retry_minutes"`
+	// Counts are the targets by state and outcome ("done/answered": 3).
+	Counts    map[string]int64 `json:"counts,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+}
+
+func clock(m int32) string { return time.Date(0, 1, 1, 0, int(m), 0, 0, time.UTC).Format("15:04") }
+
+func minutes(s, field string) (int32, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, frontdesk.Invalid(field, "must be a time of day, HH:MM")
+	}
+	return int32(t.Hour()*60 + t.Minute()), nil
+}
+
+// params validates a new campaign, with its defaults.
+func (c *Campaign) params(org frontdesk.OrgID) (db.CreateCampaignParams, error) {
+	p := db.CreateCampaignParams{OrgID: org, Name: strings.TrimSpace(c.Name), AudienceTags: []string{}, RequireCallConsent: true,
+		AssistantID: strings.TrimSpace(c.AssistantID), PhoneNumberID: strings.TrimSpace(c.PhoneNumberID),
+		HoursStart: 540, HoursEnd: 1200, Days: []int32{1, 2, 3, 4, 5}, MaxConcurrent: 2, MaxAttempts: 2, RetryMinutes: 240}
+	switch {
+	case p.Name == "" || len(p.Name) > 200:
+		return p, frontdesk.Invalid("name", "is required (at most 200 characters)")
+	case p.AssistantID == "" || len(p.AssistantID) > 100:
+		return p, frontdesk.Invalid("assistant_id", "is required: the Vapi assistant that makes the calls")
+	case p.PhoneNumberID == "" || len(p.PhoneNumberID) > 100:
+		return p, frontdesk.Invalid("phone_number_id", "is required: the Vapi phone number id to call from")
+	}
+	for _, t := range c.AudienceTags {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+			p.AudienceTags = append(p.AudienceTags, t)
+		}
+	}
+	if c.RequireCallConsent != nil {
+		p.RequireCallConsent = *c.RequireCallConsent
+	}
+	if c.CallingHours != [2]string{} {
+		var err error
+		if p.HoursStart, err = minutes(c.CallingHours[0], "calling_hours"); err != nil {
+			return p, err
+		}
+		if p.HoursEnd, err = minutes(c.CallingHours[1], "calling_hours"); err != nil {
+			return p, err
+		}
+	}
+	if p.HoursStart < 8*60 || p.HoursEnd > 21*60 || p.HoursStart >= p.HoursEnd {
+		return p, frontdesk.Invalid("calling_hours", "must be within 08:00 and 21:00 in the callee's time, the start before the end")
+	}
+	if c.Days != nil {
+		p.Days = []int32{}
+		for _, d := range c.Days {
+			if d < 0 || d > 6 {
+				return p, frontdesk.Invalid("days", "are weekdays from 0 (Sunday) to 6 (Saturday)")
+			}
+			p.Days = append(p.Days, d)
+		}
+		if len(p.Days) == 0 {
+			return p, frontdesk.Invalid("days", "must name at least one weekday")
+		}
+	}
+	for _, x := range []struct {
+		name     string
+		in       int32
+		out      *int32
+		min, max int32
+	}{{"max_concurrent", c.MaxConcurrent, &p.MaxConcurrent, 1, 20}, {"max_attempts", c.MaxAttempts, &p.MaxAttempts, 1, 5},
+		{"retry_minutes", c.RetryMinutes, &p.RetryMinutes, 30, 10080}} {
+		if x.in == 0 {
+			continue
+		}
+		if x.in < x.min || x.in > x.max {
+			return p, frontdesk.Invalid(x.name, "must be from %d to %d", x.min, x.max)
+		}
+		*x.out = x.in
+	}
+	return p, nil
+}
+
+func campaignOf(c db.Campaign, loc *time.Location) Campaign {
+	consent := c.RequireCallConsent
+	return Campaign{ID: c.ID, Name: c.Name, State: c.State, AudienceTags: c.AudienceTags, RequireCallConsent: &consent,
+		AssistantID: c.AssistantID, PhoneNumberID: c.PhoneNumberID, CallingHours: [2]string{clock(c.HoursStart), clock(c.HoursEnd)},
+		Days: c.Days, MaxConcurrent: c.MaxConcurrent, MaxAttempts: c.MaxAttempts, RetryMinutes: c.RetryMinutes, CreatedAt: c.CreatedAt.In(loc)}
+}
+
+// Create keeps a new campaign as a draft.
+func (s *Service) Create(ctx context.Context, org frontdesk.OrgID, in Campaign) (Campaign, error) {
+	p, err := in.params(org)
+	if err != nil {
+		return in, err
+	}
+	var out Campaign
+	err = s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		id, err := tx.CreateCampaign(ctx, p)
+		if err != nil {
+			return err
+		}
+		c, err := tx.GetCampaign(ctx, db.GetCampaignParams{OrgID: org, ID: id})
+		out = campaignOf(c, tx.Org.Location)
+		return err
+	})
+	return out, err
+}
+
+// List is the clinic's campaigns, newest first.
+func (s *Service) List(ctx context.Context, org frontdesk.OrgID) ([]Campaign, error) {
+	out := []Campaign{}
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		rows, err := tx.ListCampaigns(ctx, org)
+		for _, c := range rows {
+			out = append(out, campaignOf(c, tx.Org.Location))
+		}
+		return err
+	})
+	return out, err
+}
+
+// Get is one campaign with its counts.
+func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id uuid.UUID) (Campaign, error) {
+	var out Campaign
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		c, err := tx.GetCampaign(ctx, db.GetCampaignParams{OrgID: org, ID: id})
+		if err != nil {
+			return err
+		}
+		out = campaignOf(c, tx.Org.Location)
+		counts, err := tx.CampaignCounts(ctx, db.CampaignCountsParams{OrgID: org, CampaignID: id})
+		out.Counts = map[string]int64{}
+		for _, r := range counts {
+			key := r.State
+			if r.Outcome != "" {
+				key += "/" + r.Outcome
+			}
+			out.Counts[key] = r.N
+		}
+		return err
+	})
+	return out, err
+}
+
+// transitions are the states each action moves from, and to.
+var transitions = map[string]struct {
+	from []string
+	to   string
+}{
+	"start":  {[]string{"draft", "scheduled"}, "running"},
+	"pause":  {[]string{"running"}, "paused"},
+	"resume": {[]string{"paused"}, "running"},
+	"cancel": {[]string{"draft", "scheduled", "running", "paused"}, "cancelled"},
+}
+
+// Act starts, pauses, resumes or cancels a campaign; the dialer sees it
+// at its next turn (seconds). Starting takes the audience: the contacts
+// with any of its tags (all, without tags) as they are then. An action
+// the campaign's state does not allow is a conflict.
+func (s *Service) Act(ctx context.Context, org frontdesk.OrgID, id uuid.UUID, action string) (Campaign, error) {
+	t, ok := transitions[action]
+	if !ok {
+		return Campaign{}, frontdesk.Invalid("action", "must be start, pause, resume or cancel")
+	}
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		c, err := tx.GetCampaign(ctx, db.GetCampaignParams{OrgID: org, ID: id})
+		if err != nil {
+			return err
+		}
+		n, err := tx.SetCampaignState(ctx, db.SetCampaignStateParams{OrgID: org, ID: id, State: t.to, FromStates: t.from})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return frontdesk.Conflict("state", "a "+c.State+" campaign cannot "+action)
+		}
+		if action == "start" {
+			_, err = tx.AddCampaignTargets(ctx, db.AddCampaignTargetsParams{OrgID: org, CampaignID: id, Tags: c.AudienceTags})
+		}
+		return err
+	})
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.Get(ctx, org, id)
+}
+
+// ErrNoKey: the clinic has no Vapi key to place calls with.
+var ErrNoKey = errors.New("the clinic has no Vapi API key: calls cannot be placed")
+
+// SetClock makes the service read the time from now (tests).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }

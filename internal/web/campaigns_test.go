@@ -1,0 +1,185 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"frontdesk"
+	"frontdesk/internal/campaigns"
+	"frontdesk/internal/postgres"
+	"frontdesk/internal/providers/vapi"
+	"frontdesk/internal/testkit"
+	"frontdesk/internal/voice"
+)
+
+// attemptsOutbox keeps the attempts the dialer enqueues, for the test to
+// place.
+type attemptsOutbox struct{ ids []uuid.UUID }
+
+func (o *attemptsOutbox) EnqueueCampaignCall(_ context.Context, _ *postgres.Tx, id uuid.UUID) error {
+	o.ids = append(o.ids, id)
+	return nil
+}
+
+// A campaign through the fake Vapi: the cap holds; do-not-call and no
+// consent are never dialled; calling hours in the callee's time are kept;
+// a lost answer is found again instead of calling twice; 429 waits and
+// 400 fails; the call's end settles its contact (no answer: again later;
+// answered: done); pause stops placing; the other clinic sees nothing.
+func TestCampaignPlacesCallsExactlyOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.w.A
+	ctx := context.Background()
+	secret := voiceSetup(t, b, a, numberA) // the clinic's number, its Vapi key, its secret
+	tok := b.token(t, a.Owner, frontdesk.OrgID{})
+	file := "name,phone,tags,ok to call,dnc\n" +
+		"Ann,+12125550101,recall,yes,\nBen,+12125550102,recall,yes,\nCai,+12125550103,recall,yes,\n" +
+		"Dee,+12125550104,recall,,\nEve,+12125550105,recall,yes,yes\nFay,+12125550106,other,yes,\n"
+	req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/api/contacts/import", strings.NewReader(file))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("import: %v", err)
+	}
+	var c struct {
+		ID     string
+		State  string
+		Counts map[string]int
+	}
+	if r := b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": "Spring recall", "audience_tags": []string{"recall"},
+		"assistant_id": "asst-recall", "phone_number_id": "pn-a", "calling_hours": []string{"07:00", "20:00"}}); r.status != 422 ||
+		!strings.Contains(string(r.body), `"field":"calling_hours"`) {
+		t.Fatalf("calling at 7: %d %s", r.status, r.body)
+	}
+	r := b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": "Spring recall", "audience_tags": []string{"recall"},
+		"assistant_id": "asst-recall", "phone_number_id": "pn-a", "calling_hours": []string{"09:00", "20:00"}, "days": []int{1, 2, 3, 4, 5},
+		"max_concurrent": 2, "max_attempts": 2, "retry_minutes": 60})
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	r.json(t, &c)
+	if r := b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/pause", tok, nil); r.status != 409 {
+		t.Fatalf("pause a draft: %d %s", r.status, r.body)
+	}
+	b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/start", tok, nil).json(t, &c)
+	if c.State != "running" || c.Counts["pending"] != 5 {
+		t.Fatalf("started: %+v", c)
+	}
+
+	outbox := &attemptsOutbox{}
+	svc := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
+		return voice.APIKey(ctx, tx, b.secrets)
+	})
+	ny, _ := time.LoadLocation("America/New_York")
+	clock := time.Date(2026, 12, 7, 22, 30, 0, 0, ny) // a Monday night
+	svc.SetClock(func() time.Time { return clock })
+	if n, err := svc.Dial(ctx, a.ID); err != nil || n != 0 {
+		t.Fatalf("dial at night: %d %v", n, err)
+	}
+	clock = time.Date(2026, 12, 8, 10, 0, 0, 0, ny) // Tuesday morning
+	n, err := svc.Dial(ctx, a.ID)
+	if err != nil || n != 2 || len(outbox.ids) != 2 {
+		t.Fatalf("dial: %d %v", n, err)
+	}
+	if n, _ := svc.Dial(ctx, a.ID); n != 0 {
+		t.Fatalf("a second turn exceeded the cap: %d", n)
+	}
+	c.Counts = nil
+	b.request(t, http.MethodGet, "/api/campaigns/"+c.ID, tok, nil).json(t, &c)
+	if c.Counts["done/do_not_call"] != 1 || c.Counts["done/no_consent"] != 1 || c.Counts["dialling"] != 2 {
+		t.Fatalf("counts: %+v", c.Counts)
+	}
+
+	// The first: Vapi makes the call but the answer is lost.
+	b.vapi.SetCalls(0, "", 2*time.Second)
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	if err := svc.Place(short, a.ID, outbox.ids[0]); err == nil {
+		t.Fatal("a lost answer was taken as placed")
+	}
+	cancel()
+	b.vapi.SetCalls(0, "", 0)
+	if err := svc.Place(ctx, a.ID, outbox.ids[0]); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if err := svc.Place(ctx, a.ID, outbox.ids[0]); err != nil { // a duplicate job: nothing
+		t.Fatal(err)
+	}
+	// The second: Vapi says wait, then places it.
+	b.vapi.SetCalls(http.StatusTooManyRequests, "7", 0)
+	var later *campaigns.ErrLater
+	if err := svc.Place(ctx, a.ID, outbox.ids[1]); !errors.As(err, &later) || later.Wait != 10*time.Second && later.Wait != 7*time.Second {
+		t.Fatalf("429: %v", err)
+	}
+	b.vapi.SetCalls(0, "", 0)
+	if err := svc.Place(ctx, a.ID, outbox.ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	placed := b.vapi.Placed()
+	if len(placed) != 2 || placed[0].Name != "fd-"+outbox.ids[0].String() || placed[0].AssistantID != "asst-recall" || placed[0].PhoneNumberID != "pn-a" {
+		t.Fatalf("placed: %+v", placed)
+	}
+
+	// Their ends: no answer (again in an hour), answered (done).
+	end := func(call testkit.PlacedCall, reason string) {
+		t.Helper()
+		body := bytes.ReplaceAll(fixture(t, "end-of-call-report.json"), []byte("7d1f3c2a-5b6e-4f70-8a91-b2c3d4e5f601"), []byte(call.ID))
+		body = bytes.ReplaceAll(body, []byte(`"inboundPhoneCall"`), []byte(`"outboundPhoneCall"`))
+		body = bytes.ReplaceAll(body, []byte(`"customer-ended-call"`), []byte(`"`+reason+`"`))
+		if res := b.deliver(t, body, secret); res.status != 200 {
+			t.Fatalf("report: %d %s", res.status, res.body)
+		}
+	}
+	end(placed[0], "customer-did-not-answer")
+	end(placed[1], "customer-ended-call")
+	c.Counts = nil
+	b.request(t, http.MethodGet, "/api/campaigns/"+c.ID, tok, nil).json(t, &c)
+	if c.Counts["pending"] != 1 || c.Counts["pending/no_answer"] != 1 || c.Counts["done/answered"] != 1 {
+		t.Fatalf("after the calls: %+v", c.Counts)
+	}
+	// Both slots free again: the third contact, and the first again (its
+	// hour's wait, kept by the server's clock, is over by the test's).
+	if n, _ := svc.Dial(ctx, a.ID); n != 2 {
+		t.Fatalf("the next turn: %d", n)
+	}
+	// Paused: what is placing goes back to wait, nothing more is placed.
+	b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/pause", tok, nil)
+	if err := svc.Place(ctx, a.ID, outbox.ids[2]); err != nil || len(b.vapi.Placed()) != 2 {
+		t.Fatalf("placing in a paused campaign: %v, %d calls", err, len(b.vapi.Placed()))
+	}
+	clock = clock.Add(2 * time.Hour)
+	if n, _ := svc.Dial(ctx, a.ID); n != 0 {
+		t.Fatalf("a paused campaign dialled %d", n)
+	}
+	// 400: the attempt fails, nothing placed.
+	b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/resume", tok, nil)
+	if n, err := svc.Dial(ctx, a.ID); n != 1 { // the slot the paused attempt left (the other is still placing)
+		c.Counts = nil
+		b.request(t, http.MethodGet, "/api/campaigns/"+c.ID, tok, nil).json(t, &c)
+		t.Fatalf("after resume: %d %v %+v", n, err, c)
+	}
+	b.vapi.SetCalls(http.StatusBadRequest, "", 0)
+	if err := svc.Place(ctx, a.ID, outbox.ids[len(outbox.ids)-1]); err != nil {
+		t.Fatalf("400: %v", err)
+	}
+	if n := count(t, b.owner(t), "SELECT count(*) FROM campaign_attempts WHERE state = 'failed' AND error LIKE 'vapi refused%'"); n != 1 {
+		t.Fatalf("%d failed attempts", n)
+	}
+
+	// The other clinic.
+	other := b.token(t, b.w.B.Owner, frontdesk.OrgID{})
+	var list struct{ Campaigns []any }
+	b.get(t, "/api/campaigns", other).json(t, &list)
+	if len(list.Campaigns) != 0 {
+		t.Fatal("clinic B sees clinic A's campaign")
+	}
+	if r := b.get(t, "/api/campaigns/"+c.ID, other); r.status != 404 {
+		t.Fatalf("clinic B reads clinic A's campaign: %d", r.status)
+	}
+}
