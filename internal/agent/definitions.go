@@ -16,7 +16,8 @@ type Definition struct {
 	Description string
 	Parameters  map[string]any
 	// Needs is the permission of the receptionist profile it requires:
-	// book, change, answer or messages.
+	// book, change, answer or messages; or "always" for what no clinic
+	// can switch off (a caller asking not to be called again).
 	Needs string
 }
 
@@ -60,6 +61,8 @@ var Definitions = []Definition{
 		object([]string{"reason"}, map[string]any{"reason": str("what the message is about"),
 			"urgency":         map[string]any{"type": "string", "enum": []string{"routine", "urgent"}, "description": "urgent when a patient has worrying symptoms"},
 			"callback_number": str("the number to call back with its area code; the caller's number if left out")}), "messages"},
+	{"optOut", "The caller asks not to be called or texted by the clinic again: put the number they call from on the do-not-call list.",
+		object([]string{}, map[string]any{"reason": str("what the caller said, in a few words")}), "always"},
 }
 
 // definition is the tool's definition, by name.

@@ -12,6 +12,7 @@ import (
 	"frontdesk/internal/identity"
 	"frontdesk/internal/knowledge"
 	"frontdesk/internal/postgres"
+	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/scheduling"
 	"frontdesk/internal/tel"
 	"frontdesk/internal/wallclock"
@@ -54,6 +55,7 @@ var tools = map[string]func(*turn) (string, error){
 	"rescheduleAppointment": (*turn).rescheduleAppointment,
 	"lookupKnowledge":       (*turn).lookupKnowledge,
 	"takeMessage":           (*turn).takeMessage,
+	"optOut":                (*turn).optOut,
 	"openingHours":          (*turn).openingHours,
 	"sendVerificationCode":  (*turn).sendVerificationCode,
 	"verifyCode":            (*turn).verifyCode,
@@ -334,6 +336,23 @@ func (t *turn) takeMessage() (string, error) {
 	return fmt.Sprintf("The message is with the staff; they will call back on %s.", callback), nil
 }
 
+// optOut puts the caller's own number (never another) on the clinic's
+// do-not-call list: no campaign calls it, no text goes to it.
+func (t *turn) optOut() (string, error) {
+	caller, err := tel.Normalize(t.call.Customer, t.tx.Org.Country)
+	if err != nil || caller == "" {
+		return "I could not tell which number the caller is calling from; take a message for the staff asking them to stop calling instead.", nil
+	}
+	reason := "asked on a call"
+	if r := t.args["reason"]; r != "" {
+		reason += ": " + clipRunes(r, 200)
+	}
+	if _, err := t.tx.AddDoNotCall(t.ctx, db.AddDoNotCallParams{OrgID: t.tx.Org.ID, Phone: caller, Source: "call", Reason: reason}); err != nil {
+		return "", err
+	}
+	return "Done: the clinic will not call or text this number again. Tell the caller so.", nil
+}
+
 // slotTaken answers a hold, booking or reschedule whose time was not free,
 // with the nearest free times (in a new transaction).
 func (t *turn) slotTaken() (string, error) {
@@ -576,4 +595,11 @@ func clockWords(t time.Time) string {
 		return t.Format("3 PM")
 	}
 	return t.Format("3:04 PM")
+}
+
+func clipRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

@@ -129,3 +129,36 @@ func jsonDecode(t *testing.T, r io.Reader, v any) {
 		t.Fatal(err)
 	}
 }
+
+// A caller asking not to be called again: their own number (never one
+// they name) goes on the do-not-call list, even for a clinic whose
+// receptionist takes no messages.
+func TestCallerOptsOut(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	secret := voiceSetup(t, b, b.w.A, numberA)
+	tok := b.token(t, b.w.A.Owner, frontdesk.OrgID{})
+	var profile map[string]any
+	b.get(t, "/api/voice/receptionist", tok).json(t, &profile)
+	profile["can_take_messages"] = false
+	if r := b.request(t, http.MethodPut, "/api/voice/receptionist", tok, profile); r.status != 200 {
+		t.Fatalf("profile: %d %s", r.status, r.body)
+	}
+	out := b.tools(t, secret, [3]any{"oo-1", "optOut", map[string]any{"reason": "no more recall calls", "phone": "+15125550199"}})
+	if !strings.Contains(out.Results[0].Result, "will not call or text this number again") {
+		t.Fatalf("optOut: %+v", out.Results[0])
+	}
+	var list struct {
+		DoNotCall []struct{ Phone, Source, Reason string } `json:"do_not_call"`
+	}
+	b.get(t, "/api/do-not-call", tok).json(t, &list)
+	if len(list.DoNotCall) != 1 || list.DoNotCall[0].Phone != "+15125550123" || list.DoNotCall[0].Source != "call" ||
+		!strings.Contains(list.DoNotCall[0].Reason, "no more recall calls") {
+		t.Fatalf("do-not-call: %+v", list)
+	}
+	owner := b.owner(t)
+	var out2 bool
+	if err := owner.QueryRow(context.Background(), "SELECT EXISTS (SELECT 1 FROM do_not_call WHERE phone = '+15125550199')").Scan(&out2); err != nil || out2 {
+		t.Fatal("the number the caller named went on the list")
+	}
+}
