@@ -91,6 +91,9 @@ func New(cfg Config) *App {
 			if err := a.Messaging.BookingChanged(ctx, tx, b); err != nil {
 				return err
 			}
+			if err := contacts.BookingTx(ctx, tx, b); err != nil {
+				return err
+			}
 			return a.Calendars.BookingChanged(ctx, tx, b)
 		})
 	// Erasing a patient cancels their upcoming bookings as staff would.
@@ -104,7 +107,14 @@ func New(cfg Config) *App {
 	a.Knowledge = knowledge.NewService(cfg.Store)
 	a.Contacts = contacts.NewService(cfg.Store)
 	a.Campaigns = campaigns.NewService(cfg.Store, cfg.Jobs, vapi.NewAPI(cfg.VapiAPIURL), a.Voice.APIKeyTx)
-	a.Calls.OnEnded(a.Campaigns.CallEnded)
+	// A call's end settles its campaign attempt, if any, and makes the
+	// patient a contact.
+	a.Calls.OnEnded(func(ctx context.Context, tx *postgres.Tx, e calls.Ending) error {
+		if err := a.Campaigns.CallEnded(ctx, tx, e.ProviderCallID, e.EndedReason, e.Outcome); err != nil {
+			return err
+		}
+		return contacts.NoteTx(ctx, tx, e.Patient, e.CallerName, "call")
+	})
 	a.Retention = retention.NewService(cfg.Store, cfg.Bucket)
 	a.Receptionist = receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
 	// The agent answers only the tools the clinic's profile allows.

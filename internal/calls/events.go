@@ -130,7 +130,8 @@ func (s *Service) ApplyTx(ctx context.Context, tx *postgres.Tx, ev Event) error 
 			}
 		}
 		if s.ended != nil {
-			if err := s.ended(ctx, tx, ev.ProviderCallID, ev.EndedReason, p.Outcome.String); err != nil {
+			if err := s.ended(ctx, tx, Ending{ProviderCallID: ev.ProviderCallID, EndedReason: ev.EndedReason, Outcome: p.Outcome.String,
+				Patient: Patient(ev.Direction, from, to), CallerName: name}); err != nil {
 				return err
 			}
 		}

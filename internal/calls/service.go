@@ -34,12 +34,18 @@ type Service struct {
 	ended    Ended
 }
 
-// Ended is told of every call's end, in the transaction that records it:
-// the provider's call id, why it ended and its outcome.
-type Ended func(ctx context.Context, tx *postgres.Tx, providerCallID, endedReason, outcome string) error
+// Ended is told of every call's end, in the transaction that records it.
+type Ended func(ctx context.Context, tx *postgres.Tx, e Ending) error
+
+// Ending is a call's end: the provider's id for it, why it ended, its
+// outcome, and the patient's number and name as the call gave them.
+type Ending struct {
+	ProviderCallID, EndedReason, Outcome string
+	Patient, CallerName                  string
+}
 
 // OnEnded has fn told of every call's end (the campaigns settle their
-// attempts).
+// attempts; the caller becomes a contact).
 func (s *Service) OnEnded(fn Ended) { s.ended = fn }
 
 // NewService returns the calls service; reads of transcripts and

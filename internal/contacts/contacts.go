@@ -120,3 +120,26 @@ func (s *Service) AddDoNotCall(ctx context.Context, org frontdesk.OrgID, user fr
 	})
 	return e164, err
 }
+
+// NoteTx makes a number seen on a call, a booking or a text (source) a
+// contact, in the caller's transaction; a number kept only as an erased
+// patient's hash, or none, is left alone.
+func NoteTx(ctx context.Context, tx *postgres.Tx, phone, name, source string) error {
+	if phone == "" || strings.HasPrefix(phone, "p:") || !strings.HasPrefix(phone, "+") {
+		return nil
+	}
+	if r := []rune(strings.TrimSpace(name)); len(r) > 200 {
+		name = string(r[:200])
+	}
+	return tx.NoteContact(ctx, db.NoteContactParams{OrgID: tx.Org.ID, Phone: phone, Name: strings.TrimSpace(name), Source: source})
+}
+
+// BookingTx makes a booking's patient a contact, in the booking's
+// transaction.
+func BookingTx(ctx context.Context, tx *postgres.Tx, booking frontdesk.BookingID) error {
+	b, err := tx.GetBooking(ctx, db.GetBookingParams{OrgID: tx.Org.ID, ID: booking})
+	if err != nil {
+		return err
+	}
+	return NoteTx(ctx, tx, b.PatientPhone, b.PatientName, "booking")
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"frontdesk"
+	"frontdesk/internal/contacts"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/tel"
@@ -117,6 +118,9 @@ func (s *Service) Receive(ctx context.Context, cb Callback, in Text) (org frontd
 			FromNumber: from, Body: in.Body, Action: string(in.Action)})
 		if err != nil || n == 0 {
 			return err // a redelivery: already handled
+		}
+		if err := contacts.NoteTx(ctx, tx, from, "", "text"); err != nil {
+			return err
 		}
 		switch in.Action {
 		case ActionOptOut: // no texts, and no calls either

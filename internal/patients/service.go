@@ -42,11 +42,26 @@ type Event struct {
 	CallID *frontdesk.CallID `json:"call_id,omitempty"`
 }
 
-// Timeline is a patient's calls, bookings, texts both ways and messages
-// for the staff, newest first.
+// Timeline is a patient's contact card (when the number is a contact),
+// and their calls, bookings, texts both ways and messages for the staff,
+// newest first.
 type Timeline struct {
-	Phone  string  `json:"phone"`
-	Events []Event `json:"events"`
+	Phone   string   `json:"phone"`
+	Contact *Contact `json:"contact,omitempty"`
+	Events  []Event  `json:"events"`
+}
+
+// Contact is what the clinic keeps of the number as a contact.
+type Contact struct {
+	Name        string     `json:"name"`
+	Email       string     `json:"email"`
+	Tags        []string   `json:"tags"`
+	Notes       string     `json:"notes"`
+	CallConsent *time.Time `json:"call_consent_at"`
+	TextConsent *time.Time `json:"text_consent_at"`
+	Source      string     `json:"source"`
+	DoNotCall   bool       `json:"do_not_call"`
+	Since       time.Time  `json:"since"`
 }
 
 // timelineCalls is how many of the latest calls a timeline shows.
@@ -78,11 +93,17 @@ func (s *Service) Timeline(ctx context.Context, org frontdesk.OrgID, number stri
 		if err != nil {
 			return err
 		}
+		loc := tx.Org.Location
+		if c, err := tx.ContactByPhone(ctx, db.ContactByPhoneParams{OrgID: org, Phone: phone}); err == nil {
+			out.Contact = &Contact{Name: c.Name, Email: c.Email, Tags: c.Tags, Notes: c.Notes, CallConsent: inZone(c.CallConsentAt, loc),
+				TextConsent: inZone(c.TextConsentAt, loc), Source: c.Source, DoNotCall: c.DoNotCall, Since: c.CreatedAt.In(loc)}
+		} else if !errors.Is(err, frontdesk.ErrNotFound) {
+			return err
+		}
 		cs, err := tx.PatientCalls(ctx, firstCalls(org, phone, timelineCalls))
 		if err != nil {
 			return err
 		}
-		loc := tx.Org.Location
 		for _, c := range cs {
 			what := "Call"
 			if c.DurationSeconds.Valid {

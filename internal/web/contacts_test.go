@@ -111,6 +111,11 @@ func TestContactsImport(t *testing.T) {
 	if r := b.get(t, "/api/contacts/export?tag=kids", tok); bytes.Count(r.body, []byte("\n")) != 2 {
 		t.Errorf("export of one tag: %s", r.body)
 	}
+	// The patient page shows the contact card.
+	page := b.signInPage(t, a.Staff, a.ID).get("/patients?phone=%2B12125550131")
+	if !bytes.Contains(page.body, []byte("rosa@example.com")) || !bytes.Contains(page.body, []byte("recall")) || !bytes.Contains(page.body, []byte("May be called")) {
+		t.Errorf("the patient page shows no contact: %d", page.status)
+	}
 	// Another clinic, and staff.
 	if r := b.get(t, "/api/contacts/export", b.token(t, b.w.B.Owner, frontdesk.OrgID{})); bytes.Count(r.body, []byte("\n")) != 1 {
 		t.Errorf("clinic B's export: %s", r.body)

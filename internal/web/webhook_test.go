@@ -139,6 +139,9 @@ func TestVapiWebhookStoresCalls(t *testing.T) {
 	if n := count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'recording_download' AND args->>'org_id' = $1", b.w.A.ID.String()); n != 1 {
 		t.Fatalf("%d download jobs, want 1", n)
 	}
+	if n := count(t, db, "SELECT count(*) FROM contacts WHERE org_id = $1 AND phone = '+15125550123' AND source = 'call'", b.w.A.ID); n != 1 {
+		t.Fatalf("the caller is not a contact (%d)", n)
+	}
 	if res := b.deliver(t, fixture(t, "hang.json"), secret); res.status != 200 {
 		t.Fatalf("hang: %d", res.status)
 	}

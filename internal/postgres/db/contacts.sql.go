@@ -57,6 +57,52 @@ func (q *Queries) AddDoNotCalls(ctx context.Context, arg AddDoNotCallsParams) er
 	return err
 }
 
+const ContactByPhone = `-- name: ContactByPhone :one
+SELECT c.phone, c.name, c.email, c.tags, c.notes, c.call_consent_at, c.call_consent_how, c.text_consent_at, c.text_consent_how,
+       c.source, c.created_at, EXISTS (SELECT 1 FROM do_not_call d WHERE d.org_id = c.org_id AND d.phone = c.phone)::boolean AS do_not_call
+FROM contacts c WHERE c.org_id = $1 AND c.phone = $2
+`
+
+type ContactByPhoneParams struct {
+	OrgID frontdesk.OrgID
+	Phone string
+}
+
+type ContactByPhoneRow struct {
+	Phone          string
+	Name           string
+	Email          string
+	Tags           []string
+	Notes          string
+	CallConsentAt  *time.Time
+	CallConsentHow string
+	TextConsentAt  *time.Time
+	TextConsentHow string
+	Source         string
+	CreatedAt      time.Time
+	DoNotCall      bool
+}
+
+func (q *Queries) ContactByPhone(ctx context.Context, arg ContactByPhoneParams) (ContactByPhoneRow, error) {
+	row := q.db.QueryRow(ctx, ContactByPhone, arg.OrgID, arg.Phone)
+	var i ContactByPhoneRow
+	err := row.Scan(
+		&i.Phone,
+		&i.Name,
+		&i.Email,
+		&i.Tags,
+		&i.Notes,
+		&i.CallConsentAt,
+		&i.CallConsentHow,
+		&i.TextConsentAt,
+		&i.TextConsentHow,
+		&i.Source,
+		&i.CreatedAt,
+		&i.DoNotCall,
+	)
+	return i, err
+}
+
 const ContactsByPhone = `-- name: ContactsByPhone :many
 
 SELECT phone, name, email, tags, call_consent_at, text_consent_at FROM contacts
@@ -286,6 +332,31 @@ func (q *Queries) ListDoNotCall(ctx context.Context, orgID frontdesk.OrgID) ([]L
 		return nil, err
 	}
 	return items, nil
+}
+
+const NoteContact = `-- name: NoteContact :exec
+INSERT INTO contacts AS c (org_id, phone, name, source) VALUES ($1, $2, $3, $4)
+ON CONFLICT (org_id, phone) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
+WHERE c.name = '' AND EXCLUDED.name <> ''
+`
+
+type NoteContactParams struct {
+	OrgID  frontdesk.OrgID
+	Phone  string
+	Name   string
+	Source string
+}
+
+// A number seen on a call, a booking or a text becomes a contact (its name
+// filled in when the contact has none); nothing else changes.
+func (q *Queries) NoteContact(ctx context.Context, arg NoteContactParams) error {
+	_, err := q.db.Exec(ctx, NoteContact,
+		arg.OrgID,
+		arg.Phone,
+		arg.Name,
+		arg.Source,
+	)
+	return err
 }
 
 const OnDoNotCall = `-- name: OnDoNotCall :one

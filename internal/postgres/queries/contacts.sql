@@ -74,3 +74,15 @@ UPDATE do_not_call SET phone = @patient_key, reason = '' WHERE org_id = @org_id 
 
 -- name: EraseCampaignTargets :exec
 UPDATE campaign_targets SET phone = @patient_key, name = 'erased', updated_at = now() WHERE org_id = @org_id AND phone = @phone;
+
+-- name: NoteContact :exec
+-- A number seen on a call, a booking or a text becomes a contact (its name
+-- filled in when the contact has none); nothing else changes.
+INSERT INTO contacts AS c (org_id, phone, name, source) VALUES (@org_id, @phone, @name, @source)
+ON CONFLICT (org_id, phone) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
+WHERE c.name = '' AND EXCLUDED.name <> '';
+
+-- name: ContactByPhone :one
+SELECT c.phone, c.name, c.email, c.tags, c.notes, c.call_consent_at, c.call_consent_how, c.text_consent_at, c.text_consent_how,
+       c.source, c.created_at, EXISTS (SELECT 1 FROM do_not_call d WHERE d.org_id = c.org_id AND d.phone = c.phone)::boolean AS do_not_call
+FROM contacts c WHERE c.org_id = @org_id AND c.phone = @phone;
