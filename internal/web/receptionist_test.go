@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"frontdesk"
+	"frontdesk/internal/agent"
 	"frontdesk/internal/testkit"
 )
 
@@ -119,7 +120,7 @@ func TestAssistantServedPerCall(t *testing.T) {
 			transfer = true
 		}
 	}
-	if len(functions) != 10 || !transfer || !strings.Contains(strings.Join(a.ServerMessages, ","), "transfer-destination-request") {
+	if len(functions) != len(agent.Definitions) || !transfer || !strings.Contains(strings.Join(a.ServerMessages, ","), "transfer-destination-request") {
 		t.Errorf("tools: %v, transfer %v, messages %v", functions, transfer, a.ServerMessages)
 	}
 	// Only clinic A's facts and secret: nothing of clinic B.
