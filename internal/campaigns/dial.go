@@ -140,7 +140,7 @@ func (s *Service) Place(ctx context.Context, org frontdesk.OrgID, attempt uuid.U
 			return err
 		}
 		if a.PostedAt == nil {
-			return tx.SetAttemptPosted(ctx, db.SetAttemptPostedParams{OrgID: org, ID: attempt})
+			return tx.SetAttemptPosted(ctx, db.SetAttemptPostedParams{OrgID: org, ID: attempt, Now: s.now()})
 		}
 		return nil
 	})
@@ -160,7 +160,7 @@ func (s *Service) Place(ctx context.Context, org frontdesk.OrgID, attempt uuid.U
 			return &ErrLater{Wait: doubtGrace, Reason: "a request to place the call went unanswered: looking for the call again shortly"}
 		}
 		if err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-			return tx.SetAttemptPosted(ctx, db.SetAttemptPostedParams{OrgID: org, ID: attempt})
+			return tx.SetAttemptPosted(ctx, db.SetAttemptPostedParams{OrgID: org, ID: attempt, Now: s.now()})
 		}); err != nil {
 			return err
 		}

@@ -37,6 +37,8 @@ type FakeVapi struct {
 	CallStatus     int
 	CallRetryAfter string
 	CallDelay      time.Duration
+	// Clock dates the calls (nil: the real time), for tests that move it.
+	Clock func() time.Time
 }
 
 // PlacedCall is one call the fake was asked to place.
@@ -50,6 +52,13 @@ func (f *FakeVapi) SetCalls(status int, retryAfter string, delay time.Duration) 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.CallStatus, f.CallRetryAfter, f.CallDelay = status, retryAfter, delay
+}
+
+// SetClock dates the calls from now on by clock.
+func (f *FakeVapi) SetClock(clock func() time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Clock = clock
 }
 
 // Placed is a copy of the calls placed so far.
@@ -178,8 +187,12 @@ func (f *FakeVapi) placeCall(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"message":"fake call failure","statusCode":` + http.StatusText(status) + `}`))
 		return
 	}
+	at := time.Now()
+	if f.Clock != nil {
+		at = f.Clock()
+	}
 	c := PlacedCall{ID: uuid.NewString(), Name: in.Name, PhoneNumberID: in.PhoneNumberID, AssistantID: in.AssistantID,
-		Number: in.Customer.Number, At: time.Now()}
+		Number: in.Customer.Number, At: at}
 	f.Calls = append(f.Calls, c)
 	f.mu.Unlock()
 	if delay > 0 {

@@ -80,6 +80,7 @@ func TestCampaignPlacesCallsExactlyOnce(t *testing.T) {
 	ny, _ := time.LoadLocation("America/New_York")
 	clock := time.Date(2026, 12, 7, 22, 30, 0, 0, ny) // a Monday night
 	svc.SetClock(func() time.Time { return clock })
+	b.vapi.SetClock(func() time.Time { return clock })
 	if n, err := svc.Dial(ctx, a.ID); err != nil || n != 0 {
 		t.Fatalf("dial at night: %d %v", n, err)
 	}
@@ -181,5 +182,67 @@ func TestCampaignPlacesCallsExactlyOnce(t *testing.T) {
 	}
 	if r := b.get(t, "/api/campaigns/"+c.ID, other); r.status != 404 {
 		t.Fatalf("clinic B reads clinic A's campaign: %d", r.status)
+	}
+}
+
+// A number put on the do-not-call list while its campaign runs is never
+// dialled; a 5xx from Vapi (nothing created) is looked for, waited on,
+// then asked again: one call in the end.
+func TestCampaignDoNotCallMidwayAnd5xx(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.w.A
+	ctx := context.Background()
+	voiceSetup(t, b, a, numberA)
+	tok := b.token(t, a.Owner, frontdesk.OrgID{})
+	req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/api/contacts/import",
+		strings.NewReader("name,phone,ok to call\nAnn,+12125550101,yes\nBen,+12125550102,yes\n"))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("import: %v", err)
+	}
+	var c struct {
+		ID     string
+		Counts map[string]int
+	}
+	b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": "Recall", "assistant_id": "asst", "phone_number_id": "pn-a",
+		"days": []int{0, 1, 2, 3, 4, 5, 6}, "max_concurrent": 1}).json(t, &c)
+	b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/start", tok, nil)
+	outbox := &attemptsOutbox{}
+	svc := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
+		return voice.APIKey(ctx, tx, b.secrets)
+	})
+	ny, _ := time.LoadLocation("America/New_York")
+	clock := time.Date(2026, 12, 8, 10, 0, 0, 0, ny)
+	svc.SetClock(func() time.Time { return clock })
+	b.vapi.SetClock(func() time.Time { return clock })
+	if n, _ := svc.Dial(ctx, a.ID); n != 1 {
+		t.Fatalf("dial: %d", n)
+	}
+	b.request(t, http.MethodPost, "/api/do-not-call", tok, map[string]any{"phone": "+12125550102", "reason": "asked by email"})
+
+	b.vapi.SetCalls(http.StatusServiceUnavailable, "", 0)
+	if err := svc.Place(ctx, a.ID, outbox.ids[0]); err == nil {
+		t.Fatal("a 503 was taken as placed")
+	}
+	b.vapi.SetCalls(0, "", 0)
+	var later *campaigns.ErrLater
+	if err := svc.Place(ctx, a.ID, outbox.ids[0]); !errors.As(err, &later) || len(b.vapi.Placed()) != 0 {
+		t.Fatalf("right after a 503: %v, %d calls", err, len(b.vapi.Placed()))
+	}
+	clock = clock.Add(61 * time.Second)
+	if err := svc.Place(ctx, a.ID, outbox.ids[0]); err != nil || len(b.vapi.Placed()) != 1 {
+		t.Fatalf("a minute after: %v, %d calls", err, len(b.vapi.Placed()))
+	}
+	// Ann's call ends; Ben's turn finds him on the list.
+	if _, err := b.owner(t).Exec(ctx, "UPDATE campaign_attempts SET state = 'ended'"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := svc.Dial(ctx, a.ID); n != 0 {
+		t.Fatalf("dialled a number on the do-not-call list: %d", n)
+	}
+	b.request(t, http.MethodGet, "/api/campaigns/"+c.ID, tok, nil).json(t, &c)
+	if c.Counts["done/do_not_call"] != 1 || len(b.vapi.Placed()) != 1 {
+		t.Fatalf("counts: %+v", c.Counts)
 	}
 }

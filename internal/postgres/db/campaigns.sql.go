@@ -504,16 +504,17 @@ func (q *Queries) SetAttemptPlaced(ctx context.Context, arg SetAttemptPlacedPara
 }
 
 const SetAttemptPosted = `-- name: SetAttemptPosted :exec
-UPDATE campaign_attempts SET posted_at = now() WHERE org_id = $1 AND id = $2
+UPDATE campaign_attempts SET posted_at = $1::timestamptz WHERE org_id = $2 AND id = $3
 `
 
 type SetAttemptPostedParams struct {
+	Now   time.Time
 	OrgID frontdesk.OrgID
 	ID    uuid.UUID
 }
 
 func (q *Queries) SetAttemptPosted(ctx context.Context, arg SetAttemptPostedParams) error {
-	_, err := q.db.Exec(ctx, SetAttemptPosted, arg.OrgID, arg.ID)
+	_, err := q.db.Exec(ctx, SetAttemptPosted, arg.Now, arg.OrgID, arg.ID)
 	return err
 }
 

@@ -68,7 +68,7 @@ JOIN campaign_targets t ON t.org_id = a.org_id AND t.campaign_id = a.campaign_id
 WHERE a.org_id = @org_id AND a.id = @id;
 
 -- name: SetAttemptPosted :exec
-UPDATE campaign_attempts SET posted_at = now() WHERE org_id = @org_id AND id = @id;
+UPDATE campaign_attempts SET posted_at = @now::timestamptz WHERE org_id = @org_id AND id = @id;
 
 -- name: SetAttemptPlaced :exec
 UPDATE campaign_attempts SET state = 'placed', vapi_call_id = @vapi_call_id, posted_at = NULL
