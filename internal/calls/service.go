@@ -2,6 +2,7 @@ package calls
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/url"
 	"time"
@@ -120,8 +121,17 @@ type Detail struct {
 	Transfers  []Transfer `json:"transfers"`
 	Bookings   []Booking  `json:"bookings"`
 	Callbacks  []Callback `json:"callbacks"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	// Campaign is the campaign that placed an outbound call, if any.
+	Campaign  *CampaignLink `json:"campaign,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+// CampaignLink names the campaign and attempt that placed a call.
+type CampaignLink struct {
+	ID      uuid.UUID `json:"id"`
+	Name    string    `json:"name"`
+	Attempt int32     `json:"attempt"`
 }
 
 // Recording is the state of a call's recording.
@@ -295,6 +305,14 @@ func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id frontdesk.Cal
 		}
 		if c.ProviderCallID.Valid {
 			out.ProviderCallID = &c.ProviderCallID.String
+			if c.Direction == "outbound" {
+				camp, err := tx.CampaignOfCall(ctx, db.CampaignOfCallParams{OrgID: org, VapiCallID: c.ProviderCallID})
+				if err == nil {
+					out.Campaign = &CampaignLink{ID: camp.ID, Name: camp.Name, Attempt: camp.Attempt}
+				} else if !errors.Is(err, frontdesk.ErrNotFound) {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -238,6 +238,29 @@ func (s *Service) Act(ctx context.Context, org frontdesk.OrgID, id uuid.UUID, ac
 	return s.Get(ctx, org, id)
 }
 
+// Schedule sets a draft (or scheduled) campaign to start by itself at
+// at; the dialer starts it then.
+func (s *Service) Schedule(ctx context.Context, org frontdesk.OrgID, id uuid.UUID, at time.Time) (Campaign, error) {
+	if at.IsZero() {
+		return Campaign{}, frontdesk.Invalid("starts_at", "is required: when the campaign starts, as an RFC 3339 time")
+	}
+	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		c, err := tx.GetCampaign(ctx, db.GetCampaignParams{OrgID: org, ID: id})
+		if err != nil {
+			return err
+		}
+		n, err := tx.ScheduleCampaign(ctx, db.ScheduleCampaignParams{OrgID: org, ID: id, StartsAt: &at})
+		if err == nil && n == 0 {
+			err = frontdesk.Conflict("state", "a "+c.State+" campaign cannot be scheduled")
+		}
+		return err
+	})
+	if err != nil {
+		return Campaign{}, err
+	}
+	return s.Get(ctx, org, id)
+}
+
 // ErrNoKey: the clinic has no Vapi key to place calls with.
 var ErrNoKey = errors.New("the clinic has no Vapi API key: calls cannot be placed")
 

@@ -26,17 +26,33 @@ import (
 func (s *Service) Dial(ctx context.Context, org frontdesk.OrgID) (int, error) {
 	placed := 0
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
+		now := s.now()
+		due, err := tx.DueScheduledCampaigns(ctx, db.DueScheduledCampaignsParams{OrgID: org, Now: now})
+		if err != nil {
+			return err
+		}
+		for _, c := range due { // scheduled campaigns whose time has come start
+			if _, err := tx.SetCampaignState(ctx, db.SetCampaignStateParams{OrgID: org, ID: c.ID, State: "running", FromStates: []string{"scheduled"}}); err != nil {
+				return err
+			}
+			if _, err := tx.AddCampaignTargets(ctx, db.AddCampaignTargetsParams{OrgID: org, CampaignID: c.ID, Tags: c.AudienceTags}); err != nil {
+				return err
+			}
+		}
 		running, err := tx.RunningCampaigns(ctx, org)
 		if err != nil {
 			return err
 		}
-		now := s.now()
 		for _, c := range running {
 			live, err := tx.LiveAttempts(ctx, db.LiveAttemptsParams{OrgID: org, CampaignID: c.ID})
 			if err != nil {
 				return err
 			}
-			free := int(c.MaxConcurrent) - int(live)
+			onNumber, err := tx.LiveAttemptsOnNumber(ctx, db.LiveAttemptsOnNumberParams{OrgID: org, PhoneNumberID: c.PhoneNumberID})
+			if err != nil {
+				return err
+			}
+			free := min(int(c.MaxConcurrent)-int(live), MaxPerNumber-int(onNumber))
 			for free > 0 {
 				due, err := tx.DueTargets(ctx, db.DueTargetsParams{OrgID: org, CampaignID: c.ID, RowLimit: int32(free), Now: now})
 				if err != nil {
@@ -80,6 +96,11 @@ func (s *Service) Dial(ctx context.Context, org frontdesk.OrgID) (int, error) {
 	})
 	return placed, err
 }
+
+// MaxPerNumber is the most calls in flight from one Vapi number, across
+// the clinic's campaigns (Vapi's default concurrency for an organization
+// is 10, shared with inbound calls: some stay free for them).
+const MaxPerNumber = 8
 
 // within says whether t (the callee's time) is in the campaign's calling
 // hours and days.

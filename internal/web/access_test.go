@@ -112,6 +112,8 @@ func validBody(pattern string) any {
 		return map[string]any{"title": "Renamed", "body": "text"}
 	case strings.HasPrefix(pattern, "PUT /api/team/"):
 		return map[string]any{"role": "staff"}
+	case strings.HasSuffix(pattern, "/schedule"):
+		return map[string]any{"starts_at": time.Now().Add(time.Hour).Format(time.RFC3339)}
 	case strings.HasSuffix(pattern, "/note"):
 		return map[string]any{"note": "Left a voicemail"}
 	case strings.HasSuffix(pattern, "/reschedule"):

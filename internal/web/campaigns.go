@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"path"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -39,5 +40,21 @@ func (s *Server) actOnCampaign(w http.ResponseWriter, r *http.Request, m member)
 		return err
 	}
 	out, err := s.app.Campaigns.Act(r.Context(), m.Org, id, path.Base(r.URL.Path))
+	return reply(w, err, http.StatusOK, out)
+}
+
+// scheduleCampaign sets a draft campaign to start at starts_at.
+func (s *Server) scheduleCampaign(w http.ResponseWriter, r *http.Request, m member) error {
+	id, err := pathID[uuid.UUID](r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		StartsAt time.Time `json:"starts_at"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.app.Campaigns.Schedule(r.Context(), m.Org, id, in.StartsAt)
 	return reply(w, err, http.StatusOK, out)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,6 +145,19 @@ func TestCampaignPlacesCallsExactlyOnce(t *testing.T) {
 	if c.Counts["pending"] != 1 || c.Counts["pending/no_answer"] != 1 || c.Counts["done/answered"] != 1 {
 		t.Fatalf("after the calls: %+v", c.Counts)
 	}
+	// The call, in the calls dashboard, names its campaign.
+	var callID string
+	b.owner(t).QueryRow(ctx, "SELECT id FROM call_logs WHERE provider_call_id = $1 AND direction = 'outbound'", placed[1].ID).Scan(&callID)
+	var detail struct {
+		Campaign *struct {
+			Name    string
+			Attempt int
+		}
+	}
+	b.get(t, "/api/calls-dashboard/"+callID, tok).json(t, &detail)
+	if detail.Campaign == nil || detail.Campaign.Name != "Spring recall" || detail.Campaign.Attempt != 1 {
+		t.Fatalf("the call's campaign: %+v", detail.Campaign)
+	}
 	// Both slots free again: the third contact, and the first again (its
 	// hour's wait, kept by the server's clock, is over by the test's).
 	if n, _ := svc.Dial(ctx, a.ID); n != 2 {
@@ -244,5 +258,60 @@ func TestCampaignDoNotCallMidwayAnd5xx(t *testing.T) {
 	b.request(t, http.MethodGet, "/api/campaigns/"+c.ID, tok, nil).json(t, &c)
 	if c.Counts["done/do_not_call"] != 1 || len(b.vapi.Placed()) != 1 {
 		t.Fatalf("counts: %+v", c.Counts)
+	}
+}
+
+// A scheduled campaign starts by itself at its time; one Vapi number never
+// carries more than campaigns.MaxPerNumber calls at once, across
+// campaigns.
+func TestCampaignScheduleAndNumberCap(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.w.A
+	ctx := context.Background()
+	voiceSetup(t, b, a, numberA)
+	tok := b.token(t, a.Owner, frontdesk.OrgID{})
+	var sb strings.Builder
+	sb.WriteString("phone,ok to call\n")
+	for i := range 30 {
+		fmt.Fprintf(&sb, "+1212555%04d,yes\n", 1000+i)
+	}
+	req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/api/contacts/import", strings.NewReader(sb.String()))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("import: %v", err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	clock := time.Date(2026, 12, 8, 10, 0, 0, 0, ny)
+	svc := campaigns.NewService(b.db.Store, &attemptsOutbox{}, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
+		return voice.APIKey(ctx, tx, b.secrets)
+	})
+	svc.SetClock(func() time.Time { return clock })
+	var ids []string
+	for i := range 2 {
+		var c struct{ ID, State string }
+		b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": fmt.Sprint("Recall ", i), "assistant_id": "asst",
+			"phone_number_id": "pn-shared", "days": []int{0, 1, 2, 3, 4, 5, 6}, "max_concurrent": 6}).json(t, &c)
+		r := b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/schedule", tok, map[string]any{"starts_at": clock.Add(30 * time.Minute).Format(time.RFC3339)})
+		r.json(t, &c)
+		if c.State != "scheduled" {
+			t.Fatalf("schedule: %d %s", r.status, r.body)
+		}
+		ids = append(ids, c.ID)
+	}
+	if n, _ := svc.Dial(ctx, a.ID); n != 0 {
+		t.Fatalf("dialled before the start: %d", n)
+	}
+	clock = clock.Add(31 * time.Minute)
+	if n, _ := svc.Dial(ctx, a.ID); n != campaigns.MaxPerNumber {
+		t.Fatalf("two campaigns of 6 on one number: %d calls at once, want %d", n, campaigns.MaxPerNumber)
+	}
+	var c struct{ State string }
+	b.get(t, "/api/campaigns/"+ids[1], tok).json(t, &c)
+	if c.State != "running" {
+		t.Fatalf("the scheduled campaign did not start: %s", c.State)
+	}
+	if r := b.request(t, http.MethodPost, "/api/campaigns/"+ids[1]+"/schedule", tok, map[string]any{"starts_at": clock.Format(time.RFC3339)}); r.status != 409 {
+		t.Fatalf("schedule a running campaign: %d", r.status)
 	}
 }

@@ -49,6 +49,7 @@ func (s *Server) routes() []route {
 		{"GET /api/campaigns", staff, s.listCampaigns},
 		{"POST /api/campaigns", admin, s.createCampaign},
 		{"GET /api/campaigns/{id}", staff, s.getCampaign},
+		{"POST /api/campaigns/{id}/schedule", admin, s.scheduleCampaign},
 		{"POST /api/campaigns/{id}/start", admin, s.actOnCampaign},
 		{"POST /api/campaigns/{id}/pause", admin, s.actOnCampaign},
 		{"POST /api/campaigns/{id}/resume", admin, s.actOnCampaign},

@@ -96,6 +96,35 @@ func (q *Queries) CampaignCounts(ctx context.Context, arg CampaignCountsParams) 
 	return items, nil
 }
 
+const CampaignOfCall = `-- name: CampaignOfCall :one
+SELECT c.id, c.name, a.attempt, a.phone FROM campaign_attempts a JOIN campaigns c ON c.org_id = a.org_id AND c.id = a.campaign_id
+WHERE a.org_id = $1 AND a.vapi_call_id = $2
+`
+
+type CampaignOfCallParams struct {
+	OrgID      frontdesk.OrgID
+	VapiCallID pgtype.Text
+}
+
+type CampaignOfCallRow struct {
+	ID      uuid.UUID
+	Name    string
+	Attempt int32
+	Phone   string
+}
+
+func (q *Queries) CampaignOfCall(ctx context.Context, arg CampaignOfCallParams) (CampaignOfCallRow, error) {
+	row := q.db.QueryRow(ctx, CampaignOfCall, arg.OrgID, arg.VapiCallID)
+	var i CampaignOfCallRow
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Attempt,
+		&i.Phone,
+	)
+	return i, err
+}
+
 const CampaignOrgs = `-- name: CampaignOrgs :many
 SELECT s.org_id::uuid AS org_id FROM campaign_orgs() AS s(org_id)
 `
@@ -196,6 +225,40 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 	var id uuid.UUID
 	err := row.Scan(&id)
 	return id, err
+}
+
+const DueScheduledCampaigns = `-- name: DueScheduledCampaigns :many
+SELECT id, audience_tags FROM campaigns WHERE org_id = $1 AND state = 'scheduled' AND starts_at <= $2::timestamptz
+`
+
+type DueScheduledCampaignsParams struct {
+	OrgID frontdesk.OrgID
+	Now   time.Time
+}
+
+type DueScheduledCampaignsRow struct {
+	ID           uuid.UUID
+	AudienceTags []string
+}
+
+func (q *Queries) DueScheduledCampaigns(ctx context.Context, arg DueScheduledCampaignsParams) ([]DueScheduledCampaignsRow, error) {
+	rows, err := q.db.Query(ctx, DueScheduledCampaigns, arg.OrgID, arg.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DueScheduledCampaignsRow
+	for rows.Next() {
+		var i DueScheduledCampaignsRow
+		if err := rows.Scan(&i.ID, &i.AudienceTags); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const DueTargets = `-- name: DueTargets :many
@@ -420,6 +483,24 @@ func (q *Queries) LiveAttempts(ctx context.Context, arg LiveAttemptsParams) (int
 	return count, err
 }
 
+const LiveAttemptsOnNumber = `-- name: LiveAttemptsOnNumber :one
+SELECT count(*) FROM campaign_attempts a JOIN campaigns c ON c.org_id = a.org_id AND c.id = a.campaign_id
+WHERE a.org_id = $1 AND c.phone_number_id = $2 AND a.state IN ('placing', 'placed')
+`
+
+type LiveAttemptsOnNumberParams struct {
+	OrgID         frontdesk.OrgID
+	PhoneNumberID string
+}
+
+// A clinic's calls in flight from one Vapi number, across its campaigns.
+func (q *Queries) LiveAttemptsOnNumber(ctx context.Context, arg LiveAttemptsOnNumberParams) (int64, error) {
+	row := q.db.QueryRow(ctx, LiveAttemptsOnNumber, arg.OrgID, arg.PhoneNumberID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const RunningCampaigns = `-- name: RunningCampaigns :many
 SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 AND state = 'running' ORDER BY created_at FOR UPDATE
 `
@@ -461,6 +542,25 @@ func (q *Queries) RunningCampaigns(ctx context.Context, orgID frontdesk.OrgID) (
 		return nil, err
 	}
 	return items, nil
+}
+
+const ScheduleCampaign = `-- name: ScheduleCampaign :execrows
+UPDATE campaigns SET state = 'scheduled', starts_at = $1, updated_at = now()
+WHERE org_id = $2 AND id = $3 AND state IN ('draft', 'scheduled')
+`
+
+type ScheduleCampaignParams struct {
+	StartsAt *time.Time
+	OrgID    frontdesk.OrgID
+	ID       uuid.UUID
+}
+
+func (q *Queries) ScheduleCampaign(ctx context.Context, arg ScheduleCampaignParams) (int64, error) {
+	result, err := q.db.Exec(ctx, ScheduleCampaign, arg.StartsAt, arg.OrgID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const SetAttemptFailed = `-- name: SetAttemptFailed :one

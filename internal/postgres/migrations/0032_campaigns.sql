@@ -88,12 +88,13 @@ CREATE POLICY tenant_isolation ON campaign_attempts
 GRANT SELECT, INSERT ON campaign_attempts TO frontdesk_app;
 GRANT UPDATE (state, posted_at, vapi_call_id, error) ON campaign_attempts TO frontdesk_app;
 
--- The clinics with running campaigns, for the dialer's fan-out.
+-- The clinics with running campaigns, or scheduled ones due to start,
+-- for the dialer's fan-out.
 CREATE FUNCTION campaign_orgs()
 RETURNS SETOF uuid
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT DISTINCT c.org_id FROM campaigns c JOIN organizations o ON o.id = c.org_id
-    WHERE c.state = 'running' AND o.status = 'active'
+    WHERE (c.state = 'running' OR (c.state = 'scheduled' AND c.starts_at <= now())) AND o.status = 'active'
 $$;
 REVOKE ALL ON FUNCTION campaign_orgs() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION campaign_orgs() TO frontdesk_app;

@@ -99,3 +99,19 @@ SELECT s.org_id::uuid AS org_id FROM campaign_orgs() AS s(org_id);
 
 -- name: ClearAttemptPosted :exec
 UPDATE campaign_attempts SET posted_at = NULL WHERE org_id = @org_id AND id = @id AND state = 'placing';
+
+-- name: ScheduleCampaign :execrows
+UPDATE campaigns SET state = 'scheduled', starts_at = @starts_at, updated_at = now()
+WHERE org_id = @org_id AND id = @id AND state IN ('draft', 'scheduled');
+
+-- name: DueScheduledCampaigns :many
+SELECT id, audience_tags FROM campaigns WHERE org_id = @org_id AND state = 'scheduled' AND starts_at <= @now::timestamptz;
+
+-- name: LiveAttemptsOnNumber :one
+-- A clinic's calls in flight from one Vapi number, across its campaigns.
+SELECT count(*) FROM campaign_attempts a JOIN campaigns c ON c.org_id = a.org_id AND c.id = a.campaign_id
+WHERE a.org_id = @org_id AND c.phone_number_id = @phone_number_id AND a.state IN ('placing', 'placed');
+
+-- name: CampaignOfCall :one
+SELECT c.id, c.name, a.attempt, a.phone FROM campaign_attempts a JOIN campaigns c ON c.org_id = a.org_id AND c.id = a.campaign_id
+WHERE a.org_id = @org_id AND a.vapi_call_id = @vapi_call_id;
