@@ -44,6 +44,15 @@ func (s *Service) Dial(ctx context.Context, org frontdesk.OrgID) (int, error) {
 			return err
 		}
 		for _, c := range running {
+			stale, err := tx.ExpireStaleAttempts(ctx, db.ExpireStaleAttemptsParams{OrgID: org, CampaignID: c.ID, Before: now.Add(-staleAfter)})
+			if err != nil {
+				return err
+			}
+			for _, phone := range stale {
+				if err := s.nextTx(ctx, tx, c.ID, phone, "no_report", true); err != nil {
+					return err
+				}
+			}
 			live, err := tx.LiveAttempts(ctx, db.LiveAttemptsParams{OrgID: org, CampaignID: c.ID})
 			if err != nil {
 				return err
@@ -69,7 +78,7 @@ func (s *Service) Dial(ctx context.Context, org frontdesk.OrgID) (int, error) {
 					case !within(c, now.In(zone)):
 						target.State, target.NextAt = "pending", nextWindow(c, now.In(zone))
 					default:
-						id, err := tx.AddAttempt(ctx, db.AddAttemptParams{OrgID: org, CampaignID: c.ID, Phone: t.Phone})
+						id, err := tx.AddAttempt(ctx, db.AddAttemptParams{OrgID: org, CampaignID: c.ID, Phone: t.Phone, Now: now})
 						if err != nil {
 							return err
 						}
@@ -96,6 +105,10 @@ func (s *Service) Dial(ctx context.Context, org frontdesk.OrgID) (int, error) {
 	})
 	return placed, err
 }
+
+// staleAfter is how long an attempt may stay unsettled (its call's end
+// not reported, or its placing stopped) before it stops holding a slot.
+const staleAfter = 2 * time.Hour
 
 // MaxPerNumber is the most calls in flight from one Vapi number, across
 // the clinic's campaigns (Vapi's default concurrency for an organization
@@ -153,6 +166,15 @@ func (s *Service) Place(ctx context.Context, org frontdesk.OrgID, attempt uuid.U
 		}
 		if a.CampaignState != "running" {
 			return s.failTx(ctx, tx, attempt, "the campaign is "+a.CampaignState, a.CampaignState == "paused")
+		}
+		// The do-not-call list again, as it is now: a number added since
+		// the dialer's turn is not dialled either.
+		if blocked, err := tx.DoNotCallPhones(ctx, db.DoNotCallPhonesParams{OrgID: org, Phones: []string{a.Phone}}); err != nil || len(blocked) > 0 {
+			if err == nil {
+				a.State = "blocked"
+				err = s.blockTx(ctx, tx, attempt)
+			}
+			return err
 		}
 		if key, err = s.keys(ctx, tx); err != nil || key == "" {
 			if err == nil {
@@ -229,6 +251,21 @@ func (s *Service) failTx(ctx context.Context, tx *postgres.Tx, attempt uuid.UUID
 		return err
 	}
 	return s.nextTx(ctx, tx, row.CampaignID, row.Phone, "failed", retry)
+}
+
+// blockTx ends an attempt whose number went on the do-not-call list
+// before it was placed, and its target with it.
+func (s *Service) blockTx(ctx context.Context, tx *postgres.Tx, attempt uuid.UUID) error {
+	row, err := tx.SetAttemptFailed(ctx, db.SetAttemptFailedParams{OrgID: tx.Org.ID, ID: attempt, Error: "on the do-not-call list"})
+	if err != nil {
+		return err
+	}
+	t, err := tx.TargetOf(ctx, db.TargetOfParams{OrgID: tx.Org.ID, CampaignID: row.CampaignID, Phone: row.Phone})
+	if err != nil {
+		return err
+	}
+	return tx.SetTarget(ctx, db.SetTargetParams{OrgID: tx.Org.ID, CampaignID: row.CampaignID, Phone: row.Phone, State: "done",
+		Outcome: "do_not_call", Attempts: t.Attempts - 1, NextAt: s.now()})
 }
 
 // nextTx moves a target on after an attempt: again later while it has

@@ -283,7 +283,8 @@ func TestCampaignScheduleAndNumberCap(t *testing.T) {
 	}
 	ny, _ := time.LoadLocation("America/New_York")
 	clock := time.Date(2026, 12, 8, 10, 0, 0, 0, ny)
-	svc := campaigns.NewService(b.db.Store, &attemptsOutbox{}, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
+	outbox := &attemptsOutbox{}
+	svc := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
 		return voice.APIKey(ctx, tx, b.secrets)
 	})
 	svc.SetClock(func() time.Time { return clock })
@@ -313,5 +314,24 @@ func TestCampaignScheduleAndNumberCap(t *testing.T) {
 	}
 	if r := b.request(t, http.MethodPost, "/api/campaigns/"+ids[1]+"/schedule", tok, map[string]any{"starts_at": clock.Format(time.RFC3339)}); r.status != 409 {
 		t.Fatalf("schedule a running campaign: %d", r.status)
+	}
+	// A number put on the do-not-call list after the dialer's turn and
+	// before its call is placed is not called.
+	var phone string
+	b.owner(t).QueryRow(ctx, "SELECT phone FROM campaign_attempts WHERE id = $1", outbox.ids[0]).Scan(&phone)
+	b.request(t, http.MethodPost, "/api/do-not-call", tok, map[string]any{"phone": phone})
+	if err := svc.Place(ctx, a.ID, outbox.ids[0]); err != nil || len(b.vapi.Placed()) != 0 {
+		t.Fatalf("placed a call to a number on the do-not-call list: %v, %d", err, len(b.vapi.Placed()))
+	}
+	if n := count(t, b.owner(t), "SELECT count(*) FROM campaign_targets WHERE phone = $1 AND state = 'done' AND outcome = 'do_not_call'", phone); n != 1 {
+		t.Fatal("its target is not finished as do-not-call")
+	}
+	// An attempt that never settles stops holding its slot after two hours.
+	clock = clock.Add(3 * time.Hour)
+	if _, err := b.owner(t).Exec(ctx, "UPDATE campaign_attempts SET created_at = created_at - interval '3 hours'"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := svc.Dial(ctx, a.ID); n != campaigns.MaxPerNumber {
+		t.Fatalf("after stale attempts expired: %d", n)
 	}
 }

@@ -15,8 +15,8 @@ import (
 )
 
 const AddAttempt = `-- name: AddAttempt :one
-INSERT INTO campaign_attempts (org_id, campaign_id, phone, attempt)
-SELECT $1, $2, $3, coalesce(max(a.attempt), 0) + 1
+INSERT INTO campaign_attempts (org_id, campaign_id, phone, attempt, created_at)
+SELECT $1, $2, $3, coalesce(max(a.attempt), 0) + 1, $4::timestamptz
 FROM campaign_attempts a WHERE a.org_id = $1 AND a.campaign_id = $2 AND a.phone = $3
 RETURNING id
 `
@@ -25,12 +25,18 @@ type AddAttemptParams struct {
 	OrgID      frontdesk.OrgID
 	CampaignID uuid.UUID
 	Phone      string
+	Now        time.Time
 }
 
 // The target's next attempt, numbered after every earlier one (those that
 // placed no call included).
 func (q *Queries) AddAttempt(ctx context.Context, arg AddAttemptParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, AddAttempt, arg.OrgID, arg.CampaignID, arg.Phone)
+	row := q.db.QueryRow(ctx, AddAttempt,
+		arg.OrgID,
+		arg.CampaignID,
+		arg.Phone,
+		arg.Now,
+	)
 	var id uuid.UUID
 	err := row.Scan(&id)
 	return id, err
@@ -340,6 +346,41 @@ func (q *Queries) EndAttemptByCall(ctx context.Context, arg EndAttemptByCallPara
 	var i EndAttemptByCallRow
 	err := row.Scan(&i.CampaignID, &i.Phone)
 	return i, err
+}
+
+const ExpireStaleAttempts = `-- name: ExpireStaleAttempts :many
+UPDATE campaign_attempts SET state = CASE WHEN state = 'placed' THEN 'ended' ELSE 'failed' END,
+       error = CASE WHEN state = 'placed' THEN 'no end-of-call report' ELSE 'placing stopped' END
+WHERE org_id = $1 AND campaign_id = $2 AND state IN ('placing', 'placed') AND created_at < $3::timestamptz
+RETURNING phone
+`
+
+type ExpireStaleAttemptsParams struct {
+	OrgID      frontdesk.OrgID
+	CampaignID uuid.UUID
+	Before     time.Time
+}
+
+// Attempts that never settled: placed calls whose end never came, and
+// attempts whose placing stopped (its job gave up).
+func (q *Queries) ExpireStaleAttempts(ctx context.Context, arg ExpireStaleAttemptsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, ExpireStaleAttempts, arg.OrgID, arg.CampaignID, arg.Before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var phone string
+		if err := rows.Scan(&phone); err != nil {
+			return nil, err
+		}
+		items = append(items, phone)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const GetAttempt = `-- name: GetAttempt :one

@@ -54,8 +54,8 @@ WHERE org_id = @org_id AND campaign_id = @campaign_id AND phone = @phone;
 -- name: AddAttempt :one
 -- The target's next attempt, numbered after every earlier one (those that
 -- placed no call included).
-INSERT INTO campaign_attempts (org_id, campaign_id, phone, attempt)
-SELECT @org_id, @campaign_id, @phone, coalesce(max(a.attempt), 0) + 1
+INSERT INTO campaign_attempts (org_id, campaign_id, phone, attempt, created_at)
+SELECT @org_id, @campaign_id, @phone, coalesce(max(a.attempt), 0) + 1, @now::timestamptz
 FROM campaign_attempts a WHERE a.org_id = @org_id AND a.campaign_id = @campaign_id AND a.phone = @phone
 RETURNING id;
 
@@ -115,3 +115,11 @@ WHERE a.org_id = @org_id AND c.phone_number_id = @phone_number_id AND a.state IN
 -- name: CampaignOfCall :one
 SELECT c.id, c.name, a.attempt, a.phone FROM campaign_attempts a JOIN campaigns c ON c.org_id = a.org_id AND c.id = a.campaign_id
 WHERE a.org_id = @org_id AND a.vapi_call_id = @vapi_call_id;
+
+-- name: ExpireStaleAttempts :many
+-- Attempts that never settled: placed calls whose end never came, and
+-- attempts whose placing stopped (its job gave up).
+UPDATE campaign_attempts SET state = CASE WHEN state = 'placed' THEN 'ended' ELSE 'failed' END,
+       error = CASE WHEN state = 'placed' THEN 'no end-of-call report' ELSE 'placing stopped' END
+WHERE org_id = @org_id AND campaign_id = @campaign_id AND state IN ('placing', 'placed') AND created_at < @before::timestamptz
+RETURNING phone;
