@@ -7,6 +7,7 @@ package campaigns
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,9 @@ type Campaign struct {
 	MaxConcurrent      int32     `json:"max_concurrent"`
 	MaxAttempts        int32     `json:"max_attempts"`
 	RetryMinutes       int32     `json:"retry_minutes"`
+	// StopOn is what a call's end must be to end its contact's attempts:
+	// answered, booked, number_invalid, voicemail.
+	StopOn []string `json:"stop_on"`
 	// Counts are the targets by state and outcome ("done/answered": 3).
 	Counts    map[string]int64 `json:"counts,omitempty"`
 	CreatedAt time.Time        `json:"created_at"`
@@ -74,7 +78,8 @@ func minutes(s, field string) (int32, error) {
 func (c *Campaign) params(org frontdesk.OrgID) (db.CreateCampaignParams, error) {
 	p := db.CreateCampaignParams{OrgID: org, Name: strings.TrimSpace(c.Name), AudienceTags: []string{}, RequireCallConsent: true,
 		AssistantID: strings.TrimSpace(c.AssistantID), PhoneNumberID: strings.TrimSpace(c.PhoneNumberID),
-		HoursStart: 540, HoursEnd: 1200, Days: []int32{1, 2, 3, 4, 5}, MaxConcurrent: 2, MaxAttempts: 2, RetryMinutes: 240}
+		HoursStart: 540, HoursEnd: 1200, Days: []int32{1, 2, 3, 4, 5}, MaxConcurrent: 2, MaxAttempts: 2, RetryMinutes: 240,
+		StopOn: []string{"answered", "booked", "number_invalid"}}
 	switch {
 	case p.Name == "" || len(p.Name) > 200:
 		return p, frontdesk.Invalid("name", "is required (at most 200 characters)")
@@ -86,6 +91,15 @@ func (c *Campaign) params(org frontdesk.OrgID) (db.CreateCampaignParams, error) 
 	for _, t := range c.AudienceTags {
 		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
 			p.AudienceTags = append(p.AudienceTags, t)
+		}
+	}
+	if c.StopOn != nil {
+		p.StopOn = []string{}
+		for _, v := range c.StopOn {
+			if !slices.Contains([]string{"answered", "booked", "number_invalid", "voicemail"}, v) {
+				return p, frontdesk.Invalid("stop_on", "lists answered, booked, number_invalid or voicemail")
+			}
+			p.StopOn = append(p.StopOn, v)
 		}
 	}
 	if c.RequireCallConsent != nil {
@@ -137,7 +151,8 @@ func campaignOf(c db.Campaign, loc *time.Location) Campaign {
 	consent := c.RequireCallConsent
 	return Campaign{ID: c.ID, Name: c.Name, State: c.State, AudienceTags: c.AudienceTags, RequireCallConsent: &consent,
 		AssistantID: c.AssistantID, PhoneNumberID: c.PhoneNumberID, CallingHours: [2]string{clock(c.HoursStart), clock(c.HoursEnd)},
-		Days: c.Days, MaxConcurrent: c.MaxConcurrent, MaxAttempts: c.MaxAttempts, RetryMinutes: c.RetryMinutes, CreatedAt: c.CreatedAt.In(loc)}
+		Days: c.Days, MaxConcurrent: c.MaxConcurrent, MaxAttempts: c.MaxAttempts, RetryMinutes: c.RetryMinutes, StopOn: c.StopOn,
+		CreatedAt: c.CreatedAt.In(loc)}
 }
 
 // Create keeps a new campaign as a draft.

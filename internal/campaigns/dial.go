@@ -298,17 +298,23 @@ func (s *Service) CallEnded(ctx context.Context, tx *postgres.Tx, vapiCallID, en
 	if err != nil {
 		return err
 	}
-	result, again := "answered", false
+	result := "answered"
 	switch {
 	case outcome == "booked" || outcome == "rescheduled":
 		result = "booked"
 	case endedReason == "customer-did-not-answer" || endedReason == "customer-busy":
-		result, again = "no_answer", true
+		result = "no_answer"
 	case endedReason == "voicemail":
-		result, again = "voicemail", true
+		result = "voicemail"
 	case endedReason == "twilio-reported-customer-misdialed":
 		result = "number_invalid"
 	}
+	t, err := tx.TargetOf(ctx, db.TargetOfParams{OrgID: tx.Org.ID, CampaignID: row.CampaignID, Phone: row.Phone})
+	if err != nil {
+		return err
+	}
+	// Booked always ends it; the rest as the campaign says.
+	again := result != "booked" && !slices.Contains(t.StopOn, result)
 	if err := s.nextTx(ctx, tx, row.CampaignID, row.Phone, result, again); err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func seedObjects(t *testing.T, b *bundle, c testkit.Clinic, n int) objects {
 	must(err)
 	campaign, err := q.CreateCampaign(ctx, db.CreateCampaignParams{OrgID: c.ID, Name: "Recall " + c.Name, AudienceTags: []string{},
 		RequireCallConsent: true, AssistantID: "asst", PhoneNumberID: "pn", HoursStart: 540, HoursEnd: 1200, Days: []int32{1},
-		MaxConcurrent: 1, MaxAttempts: 1, RetryMinutes: 60})
+		MaxConcurrent: 1, MaxAttempts: 1, RetryMinutes: 60, StopOn: []string{"answered"}})
 	must(err)
 	number, assistant := "+1212555020"+string(rune('0'+n)), uuid.NewString()
 	must(q.AddVoiceRoute(ctx, db.AddVoiceRouteParams{OrgID: c.ID, Kind: "phone_number", Value: number}))

@@ -59,6 +59,10 @@ func TestCampaignPlacesCallsExactlyOnce(t *testing.T) {
 		!strings.Contains(string(r.body), `"field":"calling_hours"`) {
 		t.Fatalf("calling at 7: %d %s", r.status, r.body)
 	}
+	if r := b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": "Spring recall", "assistant_id": "a", "phone_number_id": "p",
+		"stop_on": []string{"maybe"}}); r.status != 422 || !strings.Contains(string(r.body), `"field":"stop_on"`) {
+		t.Fatalf("stop on maybe: %d %s", r.status, r.body)
+	}
 	r := b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": "Spring recall", "audience_tags": []string{"recall"},
 		"assistant_id": "asst-recall", "phone_number_id": "pn-a", "calling_hours": []string{"09:00", "20:00"}, "days": []int{1, 2, 3, 4, 5},
 		"max_concurrent": 2, "max_attempts": 2, "retry_minutes": 60})
@@ -333,5 +337,56 @@ func TestCampaignScheduleAndNumberCap(t *testing.T) {
 	}
 	if n, _ := svc.Dial(ctx, a.ID); n != campaigns.MaxPerNumber {
 		t.Fatalf("after stale attempts expired: %d", n)
+	}
+}
+
+// Two dialers (as in two worker processes) turning at the same moment
+// never place more than a campaign's cap between them.
+func TestCampaignCapHoldsAcrossDialers(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.w.A
+	ctx := context.Background()
+	voiceSetup(t, b, a, numberA)
+	tok := b.token(t, a.Owner, frontdesk.OrgID{})
+	var sb strings.Builder
+	sb.WriteString("phone,ok to call\n")
+	for i := range 40 {
+		fmt.Fprintf(&sb, "+1212555%04d,yes\n", 2000+i)
+	}
+	req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/api/contacts/import", strings.NewReader(sb.String()))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("import: %v", err)
+	}
+	var c struct{ ID string }
+	b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": "Recall", "assistant_id": "asst", "phone_number_id": "pn",
+		"days": []int{0, 1, 2, 3, 4, 5, 6}, "max_concurrent": 5}).json(t, &c)
+	b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/start", tok, nil)
+	ny, _ := time.LoadLocation("America/New_York")
+	clock := time.Date(2026, 12, 8, 10, 0, 0, 0, ny)
+	dialer := func() *campaigns.Service {
+		s := campaigns.NewService(b.db.Store, &attemptsOutbox{}, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
+			return voice.APIKey(ctx, tx, b.secrets)
+		})
+		s.SetClock(func() time.Time { return clock })
+		return s
+	}
+	results := make(chan int, 4)
+	for range 4 {
+		go func() {
+			n, err := dialer().Dial(ctx, a.ID)
+			if err != nil {
+				t.Error(err)
+			}
+			results <- n
+		}()
+	}
+	total := 0
+	for range 4 {
+		total += <-results
+	}
+	if total != 5 || count(t, b.owner(t), "SELECT count(*) FROM campaign_attempts WHERE state = 'placing'") != 5 {
+		t.Fatalf("four dialers at once placed %d, cap 5", total)
 	}
 }

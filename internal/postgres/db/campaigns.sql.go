@@ -191,9 +191,9 @@ func (q *Queries) CompleteCampaign(ctx context.Context, arg CompleteCampaignPara
 const CreateCampaign = `-- name: CreateCampaign :one
 
 INSERT INTO campaigns (org_id, name, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end,
-                       days, max_concurrent, max_attempts, retry_minutes)
+                       days, max_concurrent, max_attempts, retry_minutes, stop_on)
 VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8,
-        $9::integer[], $10, $11, $12)
+        $9::integer[], $10, $11, $12, $13::text[])
 RETURNING id
 `
 
@@ -210,6 +210,7 @@ type CreateCampaignParams struct {
 	MaxConcurrent      int32
 	MaxAttempts        int32
 	RetryMinutes       int32
+	StopOn             []string
 }
 
 // Outbound campaigns, their targets and their attempts.
@@ -227,6 +228,7 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		arg.MaxConcurrent,
 		arg.MaxAttempts,
 		arg.RetryMinutes,
+		arg.StopOn,
 	)
 	var id uuid.UUID
 	err := row.Scan(&id)
@@ -433,7 +435,7 @@ func (q *Queries) GetAttempt(ctx context.Context, arg GetAttemptParams) (GetAtte
 }
 
 const GetCampaign = `-- name: GetCampaign :one
-SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 AND id = $2
+SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 AND id = $2
 `
 
 type GetCampaignParams struct {
@@ -459,6 +461,7 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 		&i.MaxConcurrent,
 		&i.MaxAttempts,
 		&i.RetryMinutes,
+		&i.StopOn,
 		&i.StartsAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
@@ -467,7 +470,7 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 }
 
 const ListCampaigns = `-- name: ListCampaigns :many
-SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 ORDER BY created_at DESC LIMIT 200
+SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 ORDER BY created_at DESC LIMIT 200
 `
 
 func (q *Queries) ListCampaigns(ctx context.Context, orgID frontdesk.OrgID) ([]Campaign, error) {
@@ -494,6 +497,7 @@ func (q *Queries) ListCampaigns(ctx context.Context, orgID frontdesk.OrgID) ([]C
 			&i.MaxConcurrent,
 			&i.MaxAttempts,
 			&i.RetryMinutes,
+			&i.StopOn,
 			&i.StartsAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
@@ -543,7 +547,7 @@ func (q *Queries) LiveAttemptsOnNumber(ctx context.Context, arg LiveAttemptsOnNu
 }
 
 const RunningCampaigns = `-- name: RunningCampaigns :many
-SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 AND state = 'running' ORDER BY created_at FOR UPDATE
+SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 AND state = 'running' ORDER BY created_at FOR UPDATE
 `
 
 // Locked, so that two dialers never fill one campaign's slots twice.
@@ -571,6 +575,7 @@ func (q *Queries) RunningCampaigns(ctx context.Context, orgID frontdesk.OrgID) (
 			&i.MaxConcurrent,
 			&i.MaxAttempts,
 			&i.RetryMinutes,
+			&i.StopOn,
 			&i.StartsAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
@@ -712,7 +717,7 @@ func (q *Queries) SetTarget(ctx context.Context, arg SetTargetParams) error {
 }
 
 const TargetOf = `-- name: TargetOf :one
-SELECT t.attempts, c.max_attempts, c.retry_minutes FROM campaign_targets t
+SELECT t.attempts, c.max_attempts, c.retry_minutes, c.stop_on FROM campaign_targets t
 JOIN campaigns c ON c.org_id = t.org_id AND c.id = t.campaign_id
 WHERE t.org_id = $1 AND t.campaign_id = $2 AND t.phone = $3
 `
@@ -727,11 +732,17 @@ type TargetOfRow struct {
 	Attempts     int32
 	MaxAttempts  int32
 	RetryMinutes int32
+	StopOn       []string
 }
 
 func (q *Queries) TargetOf(ctx context.Context, arg TargetOfParams) (TargetOfRow, error) {
 	row := q.db.QueryRow(ctx, TargetOf, arg.OrgID, arg.CampaignID, arg.Phone)
 	var i TargetOfRow
-	err := row.Scan(&i.Attempts, &i.MaxAttempts, &i.RetryMinutes)
+	err := row.Scan(
+		&i.Attempts,
+		&i.MaxAttempts,
+		&i.RetryMinutes,
+		&i.StopOn,
+	)
 	return i, err
 }

@@ -182,6 +182,7 @@ type Campaign struct {
 	MaxConcurrent      int32
 	MaxAttempts        int32
 	RetryMinutes       int32
+	StopOn             []string
 	StartsAt           *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time

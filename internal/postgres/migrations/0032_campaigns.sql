@@ -21,6 +21,10 @@ CREATE TABLE campaigns (
     max_concurrent       integer NOT NULL DEFAULT 2 CHECK (max_concurrent BETWEEN 1 AND 20),
     max_attempts         integer NOT NULL DEFAULT 2 CHECK (max_attempts BETWEEN 1 AND 5),
     retry_minutes        integer NOT NULL DEFAULT 240 CHECK (retry_minutes BETWEEN 30 AND 10080),
+    -- What a call's end must be to end its contact's attempts; any other
+    -- end (no answer, busy, voicemail...) tries again while attempts last.
+    stop_on              text[] NOT NULL DEFAULT '{answered,booked,number_invalid}'
+                         CHECK (stop_on <@ '{answered,booked,number_invalid,voicemail}'::text[]),
     starts_at            timestamptz,
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now(),

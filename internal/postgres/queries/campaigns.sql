@@ -2,9 +2,9 @@
 
 -- name: CreateCampaign :one
 INSERT INTO campaigns (org_id, name, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end,
-                       days, max_concurrent, max_attempts, retry_minutes)
+                       days, max_concurrent, max_attempts, retry_minutes, stop_on)
 VALUES (@org_id, @name, @audience_tags::text[], @require_call_consent, @assistant_id, @phone_number_id, @hours_start, @hours_end,
-        @days::integer[], @max_concurrent, @max_attempts, @retry_minutes)
+        @days::integer[], @max_concurrent, @max_attempts, @retry_minutes, @stop_on::text[])
 RETURNING id;
 
 -- name: GetCampaign :one
@@ -90,7 +90,7 @@ WHERE c.org_id = @org_id AND c.id = @id AND c.state = 'running'
   AND NOT EXISTS (SELECT 1 FROM campaign_targets t WHERE t.org_id = c.org_id AND t.campaign_id = c.id AND t.state <> 'done');
 
 -- name: TargetOf :one
-SELECT t.attempts, c.max_attempts, c.retry_minutes FROM campaign_targets t
+SELECT t.attempts, c.max_attempts, c.retry_minutes, c.stop_on FROM campaign_targets t
 JOIN campaigns c ON c.org_id = t.org_id AND c.id = t.campaign_id
 WHERE t.org_id = @org_id AND t.campaign_id = @campaign_id AND t.phone = @phone;
 
