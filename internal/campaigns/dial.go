@@ -288,8 +288,9 @@ func (s *Service) nextTx(ctx context.Context, tx *postgres.Tx, campaign uuid.UUI
 
 // CallEnded settles the attempt a campaign call belongs to, in the
 // transaction that records the call's end: booked, answered, or (no
-// answer, busy, voicemail) tried again while attempts are left. A call
-// of no campaign is left alone.
+// answer, busy, voicemail) tried again while attempts are left, as the
+// campaign's stop_on says; the contact keeps the outcome. A call of no
+// campaign is left alone.
 func (s *Service) CallEnded(ctx context.Context, tx *postgres.Tx, vapiCallID, endedReason, outcome string) error {
 	row, err := tx.EndAttemptByCall(ctx, db.EndAttemptByCallParams{OrgID: tx.Org.ID, VapiCallID: pgtype.Text{String: vapiCallID, Valid: true}})
 	if errors.Is(err, frontdesk.ErrNotFound) {
@@ -311,6 +312,9 @@ func (s *Service) CallEnded(ctx context.Context, tx *postgres.Tx, vapiCallID, en
 	}
 	t, err := tx.TargetOf(ctx, db.TargetOfParams{OrgID: tx.Org.ID, CampaignID: row.CampaignID, Phone: row.Phone})
 	if err != nil {
+		return err
+	}
+	if err := tx.SetContactOutcome(ctx, db.SetContactOutcomeParams{OrgID: tx.Org.ID, Phone: row.Phone, Outcome: result, At: s.now()}); err != nil {
 		return err
 	}
 	// Booked always ends it; the rest as the campaign says.

@@ -62,6 +62,9 @@ type Contact struct {
 	Source      string     `json:"source"`
 	DoNotCall   bool       `json:"do_not_call"`
 	Since       time.Time  `json:"since"`
+	// LastOutcome is how the last campaign call to the number ended.
+	LastOutcome string     `json:"last_outcome,omitempty"`
+	LastCalled  *time.Time `json:"last_called_at,omitempty"`
 }
 
 // timelineCalls is how many of the latest calls a timeline shows.
@@ -96,7 +99,8 @@ func (s *Service) Timeline(ctx context.Context, org frontdesk.OrgID, number stri
 		loc := tx.Org.Location
 		if c, err := tx.ContactByPhone(ctx, db.ContactByPhoneParams{OrgID: org, Phone: phone}); err == nil {
 			out.Contact = &Contact{Name: c.Name, Email: c.Email, Tags: c.Tags, Notes: c.Notes, CallConsent: inZone(c.CallConsentAt, loc),
-				TextConsent: inZone(c.TextConsentAt, loc), Source: c.Source, DoNotCall: c.DoNotCall, Since: c.CreatedAt.In(loc)}
+				TextConsent: inZone(c.TextConsentAt, loc), Source: c.Source, DoNotCall: c.DoNotCall, Since: c.CreatedAt.In(loc),
+				LastOutcome: c.LastOutcome, LastCalled: inZone(c.LastCalledAt, loc)}
 		} else if !errors.Is(err, frontdesk.ErrNotFound) {
 			return err
 		}

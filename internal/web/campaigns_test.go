@@ -149,6 +149,10 @@ func TestCampaignPlacesCallsExactlyOnce(t *testing.T) {
 	if c.Counts["pending"] != 1 || c.Counts["pending/no_answer"] != 1 || c.Counts["done/answered"] != 1 {
 		t.Fatalf("after the calls: %+v", c.Counts)
 	}
+	// The contact keeps the outcome.
+	if n := count(t, b.owner(t), "SELECT count(*) FROM contacts WHERE phone = $1 AND last_outcome = 'answered'", placed[1].Number); n != 1 {
+		t.Fatal("the contact does not keep the call's outcome")
+	}
 	// The call, in the calls dashboard, names its campaign.
 	var callID string
 	b.owner(t).QueryRow(ctx, "SELECT id FROM call_logs WHERE provider_call_id = $1 AND direction = 'outbound'", placed[1].ID).Scan(&callID)

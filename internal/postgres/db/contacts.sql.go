@@ -59,7 +59,7 @@ func (q *Queries) AddDoNotCalls(ctx context.Context, arg AddDoNotCallsParams) er
 
 const ContactByPhone = `-- name: ContactByPhone :one
 SELECT c.phone, c.name, c.email, c.tags, c.notes, c.call_consent_at, c.call_consent_how, c.text_consent_at, c.text_consent_how,
-       c.source, c.created_at, EXISTS (SELECT 1 FROM do_not_call d WHERE d.org_id = c.org_id AND d.phone = c.phone)::boolean AS do_not_call
+       c.source, c.created_at, c.last_outcome, c.last_called_at, EXISTS (SELECT 1 FROM do_not_call d WHERE d.org_id = c.org_id AND d.phone = c.phone)::boolean AS do_not_call
 FROM contacts c WHERE c.org_id = $1 AND c.phone = $2
 `
 
@@ -80,6 +80,8 @@ type ContactByPhoneRow struct {
 	TextConsentHow string
 	Source         string
 	CreatedAt      time.Time
+	LastOutcome    string
+	LastCalledAt   *time.Time
 	DoNotCall      bool
 }
 
@@ -98,6 +100,8 @@ func (q *Queries) ContactByPhone(ctx context.Context, arg ContactByPhoneParams) 
 		&i.TextConsentHow,
 		&i.Source,
 		&i.CreatedAt,
+		&i.LastOutcome,
+		&i.LastCalledAt,
 		&i.DoNotCall,
 	)
 	return i, err
@@ -388,6 +392,28 @@ type RemoveTextDoNotCallParams struct {
 // A START text undoes the patient's own STOP, and nothing else.
 func (q *Queries) RemoveTextDoNotCall(ctx context.Context, arg RemoveTextDoNotCallParams) error {
 	_, err := q.db.Exec(ctx, RemoveTextDoNotCall, arg.OrgID, arg.Phone)
+	return err
+}
+
+const SetContactOutcome = `-- name: SetContactOutcome :exec
+UPDATE contacts SET last_outcome = $1, last_called_at = $2::timestamptz, updated_at = now()
+WHERE org_id = $3 AND phone = $4
+`
+
+type SetContactOutcomeParams struct {
+	Outcome string
+	At      time.Time
+	OrgID   frontdesk.OrgID
+	Phone   string
+}
+
+func (q *Queries) SetContactOutcome(ctx context.Context, arg SetContactOutcomeParams) error {
+	_, err := q.db.Exec(ctx, SetContactOutcome,
+		arg.Outcome,
+		arg.At,
+		arg.OrgID,
+		arg.Phone,
+	)
 	return err
 }
 

@@ -235,6 +235,8 @@ type Contact struct {
 	TextConsentAt  *time.Time
 	TextConsentHow string
 	Source         string
+	LastOutcome    string
+	LastCalledAt   *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }

@@ -15,6 +15,9 @@ CREATE TABLE contacts (
     text_consent_at  timestamptz,
     text_consent_how text NOT NULL DEFAULT '',
     source           text NOT NULL CHECK (source IN ('import', 'staff', 'call', 'booking', 'text')),
+    -- The last campaign call's outcome (answered, booked, no_answer...).
+    last_outcome     text NOT NULL DEFAULT '',
+    last_called_at   timestamptz,
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id, id),

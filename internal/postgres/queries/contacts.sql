@@ -84,5 +84,9 @@ WHERE c.name = '' AND EXCLUDED.name <> '';
 
 -- name: ContactByPhone :one
 SELECT c.phone, c.name, c.email, c.tags, c.notes, c.call_consent_at, c.call_consent_how, c.text_consent_at, c.text_consent_how,
-       c.source, c.created_at, EXISTS (SELECT 1 FROM do_not_call d WHERE d.org_id = c.org_id AND d.phone = c.phone)::boolean AS do_not_call
+       c.source, c.created_at, c.last_outcome, c.last_called_at, EXISTS (SELECT 1 FROM do_not_call d WHERE d.org_id = c.org_id AND d.phone = c.phone)::boolean AS do_not_call
 FROM contacts c WHERE c.org_id = @org_id AND c.phone = @phone;
+
+-- name: SetContactOutcome :exec
+UPDATE contacts SET last_outcome = @outcome, last_called_at = @at::timestamptz, updated_at = now()
+WHERE org_id = @org_id AND phone = @phone;
