@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 
@@ -62,19 +63,6 @@ func cmdContactsExport(ctx context.Context, env *environment, args []string) err
 		if out == "" {
 			return fmt.Errorf("--out is required")
 		}
-		f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		if err := a.Contacts.Export(ctx, org, tag, f); err != nil {
-			f.Close()
-			os.Remove(out)
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.stdout, "wrote %s\n", out)
-		return nil
+		return writeNew(env, out, func(w io.Writer) error { return a.Contacts.Export(ctx, org, tag, w) })
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"text/tabwriter"
@@ -113,20 +114,7 @@ func cmdPatientExport(ctx context.Context, env *environment, args []string) erro
 		if phone == "" || out == "" {
 			return fmt.Errorf("--phone and --out are required")
 		}
-		f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		if err := a.Patients.Export(ctx, org, phone, f); err != nil {
-			f.Close()
-			os.Remove(out)
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.stdout, "wrote %s\n", out)
-		return nil
+		return writeNew(env, out, func(w io.Writer) error { return a.Patients.Export(ctx, org, phone, w) })
 	})
 }
 
@@ -175,4 +163,23 @@ func cmdRetention(ctx context.Context, env *environment, args []string) error {
 		}
 		return nil
 	})
+}
+
+// writeNew writes a file that must not exist yet (--out), with what
+// write writes; a failed write leaves no file behind.
+func writeNew(env *environment, out string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(out)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "wrote %s\n", out)
+	return nil
 }
