@@ -28,18 +28,24 @@ type Outbox interface {
 // Keys opens the clinic's Vapi private key in a transaction ("" for none).
 type Keys func(ctx context.Context, tx *postgres.Tx) (string, error)
 
+// Assistants builds the clinic's receptionist for an outbound call: the
+// campaign's greeting first, told the call's goal (the Vapi transient
+// assistant, for a campaign without a fixed assistant id).
+type Assistants func(ctx context.Context, org frontdesk.OrgID, greeting, goal string) (map[string]any, error)
+
 // Service runs campaigns.
 type Service struct {
-	store  *postgres.Store
-	outbox Outbox
-	api    *vapi.API
-	keys   Keys
-	now    func() time.Time
+	store      *postgres.Store
+	outbox     Outbox
+	api        *vapi.API
+	keys       Keys
+	assistants Assistants
+	now        func() time.Time
 }
 
 // NewService returns the campaigns service.
-func NewService(store *postgres.Store, outbox Outbox, api *vapi.API, keys Keys) *Service {
-	return &Service{store: store, outbox: outbox, api: api, keys: keys, now: time.Now}
+func NewService(store *postgres.Store, outbox Outbox, api *vapi.API, keys Keys, assistants Assistants) *Service {
+	return &Service{store: store, outbox: outbox, api: api, keys: keys, assistants: assistants, now: time.Now}
 }
 
 // Campaign is a campaign as staff define it, with its counts.
@@ -49,13 +55,17 @@ type Campaign struct {
 	State              string    `json:"state"`
 	AudienceTags       []string  `json:"audience_tags"`
 	RequireCallConsent *bool     `json:"require_call_consent"`
-	AssistantID        string    `json:"assistant_id"`
-	PhoneNumberID      string    `json:"phone_number_id"`
-	CallingHours       [2]string `json:"calling_hours"` // "09:00", "20:00", in the callee's time
-	Days               []int32   `json:"days"`          // 0 = Sunday
-	MaxConcurrent      int32     `json:"max_concurrent"`
-	MaxAttempts        int32     `json:"max_attempts"`
-	RetryMinutes       int32     `json:"retry_minutes"`
+	// AssistantID is a fixed Vapi assistant; without one, the clinic's
+	// receptionist calls, opening with Greeting, told Goal.
+	AssistantID   string    `json:"assistant_id"`
+	Greeting      string    `json:"greeting"`
+	Goal          string    `json:"goal"`
+	PhoneNumberID string    `json:"phone_number_id"`
+	CallingHours  [2]string `json:"calling_hours"` // "09:00", "20:00", in the callee's time
+	Days          []int32   `json:"days"`          // 0 = Sunday
+	MaxConcurrent int32     `json:"max_concurrent"`
+	MaxAttempts   int32     `json:"max_attempts"`
+	RetryMinutes  int32     `json:"retry_minutes"`
 	// StopOn is what a call's end must be to end its contact's attempts:
 	// answered, booked, number_invalid, voicemail.
 	StopOn []string `json:"stop_on"`
@@ -77,14 +87,19 @@ func minutes(s, field string) (int32, error) {
 // params validates a new campaign, with its defaults.
 func (c *Campaign) params(org frontdesk.OrgID) (db.CreateCampaignParams, error) {
 	p := db.CreateCampaignParams{OrgID: org, Name: strings.TrimSpace(c.Name), AudienceTags: []string{}, RequireCallConsent: true,
-		AssistantID: strings.TrimSpace(c.AssistantID), PhoneNumberID: strings.TrimSpace(c.PhoneNumberID),
-		HoursStart: 540, HoursEnd: 1200, Days: []int32{1, 2, 3, 4, 5}, MaxConcurrent: 2, MaxAttempts: 2, RetryMinutes: 240,
+		AssistantID: strings.TrimSpace(c.AssistantID), Greeting: strings.TrimSpace(c.Greeting), Goal: strings.TrimSpace(c.Goal),
+		PhoneNumberID: strings.TrimSpace(c.PhoneNumberID),
+		HoursStart:    540, HoursEnd: 1200, Days: []int32{1, 2, 3, 4, 5}, MaxConcurrent: 2, MaxAttempts: 2, RetryMinutes: 240,
 		StopOn: []string{"answered", "booked", "number_invalid"}}
 	switch {
 	case p.Name == "" || len(p.Name) > 200:
 		return p, frontdesk.Invalid("name", "is required (at most 200 characters)")
-	case p.AssistantID == "" || len(p.AssistantID) > 100:
-		return p, frontdesk.Invalid("assistant_id", "is required: the Vapi assistant that makes the calls")
+	case len(p.AssistantID) > 100:
+		return p, frontdesk.Invalid("assistant_id", "is at most 100 characters")
+	case p.AssistantID == "" && (p.Greeting == "" || p.Goal == ""):
+		return p, frontdesk.Invalid("greeting", "and goal are required without an assistant_id: the receptionist opens with the greeting and is told the goal")
+	case len([]rune(p.Greeting)) > 500 || len([]rune(p.Goal)) > 1000:
+		return p, frontdesk.Invalid("greeting", "is at most 500 characters, and the goal at most 1000")
 	case p.PhoneNumberID == "" || len(p.PhoneNumberID) > 100:
 		return p, frontdesk.Invalid("phone_number_id", "is required: the Vapi phone number id to call from")
 	}
@@ -150,7 +165,7 @@ func (c *Campaign) params(org frontdesk.OrgID) (db.CreateCampaignParams, error) 
 func campaignOf(c db.Campaign, loc *time.Location) Campaign {
 	consent := c.RequireCallConsent
 	return Campaign{ID: c.ID, Name: c.Name, State: c.State, AudienceTags: c.AudienceTags, RequireCallConsent: &consent,
-		AssistantID: c.AssistantID, PhoneNumberID: c.PhoneNumberID, CallingHours: [2]string{clock(c.HoursStart), clock(c.HoursEnd)},
+		AssistantID: c.AssistantID, Greeting: c.Greeting, Goal: c.Goal, PhoneNumberID: c.PhoneNumberID, CallingHours: [2]string{clock(c.HoursStart), clock(c.HoursEnd)},
 		Days: c.Days, MaxConcurrent: c.MaxConcurrent, MaxAttempts: c.MaxAttempts, RetryMinutes: c.RetryMinutes, StopOn: c.StopOn,
 		CreatedAt: c.CreatedAt.In(loc)}
 }

@@ -209,6 +209,11 @@ func (s *Service) Place(ctx context.Context, org frontdesk.OrgID, attempt uuid.U
 		}
 	}
 	req := vapi.CallRequest{Name: name, PhoneNumberID: a.PhoneNumberID, AssistantID: a.AssistantID}
+	if a.AssistantID == "" {
+		if req.Assistant, err = s.assistants(ctx, org, a.Greeting, a.Goal); err != nil {
+			return err
+		}
+	}
 	req.Customer.Number, req.Customer.Name = a.Phone, clip(a.Name, 40)
 	id, err := s.api.CreateCall(ctx, key, req)
 	var (

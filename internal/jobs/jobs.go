@@ -25,6 +25,7 @@ import (
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/providers/google"
 	"frontdesk/internal/providers/vapi"
+	"frontdesk/internal/receptionist"
 	"frontdesk/internal/retention"
 	"frontdesk/internal/secrets"
 	"frontdesk/internal/voice"
@@ -141,11 +142,14 @@ func New(cfg Config, work bool) (*Client, error) {
 				}
 				return cfg.Secrets.Open(sealed, org[:])
 			}})
+		receptionists := receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
 		dialer := campaigns.NewService(cfg.Store, c, vapi.NewAPI(cfg.VapiAPIURL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
 			if cfg.Secrets == nil {
 				return "", errors.New("no secret key configured to open Vapi keys")
 			}
 			return voice.APIKey(ctx, tx, cfg.Secrets)
+		}, func(ctx context.Context, org frontdesk.OrgID, greeting, goal string) (map[string]any, error) {
+			return receptionists.OutboundAssistant(ctx, org, time.Now(), receptionist.Outbound{Greeting: greeting, Goal: goal})
 		})
 		river.AddWorker(workers, &campaignDialFanOut{store: cfg.Store})
 		river.AddWorker(workers, &campaignDial{campaigns: dialer})

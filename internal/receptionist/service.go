@@ -90,6 +90,21 @@ var ErrNoSecret = errors.New("the clinic has no server secret: rotate one first 
 // tools from the one set of definitions, each pointing at Frontdesk's
 // webhook with the clinic's current secret.
 func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.Time) (map[string]any, error) {
+	return s.assistant(ctx, org, now, nil)
+}
+
+// Outbound is what an outbound call is for: what the assistant says
+// first, and the call's purpose.
+type Outbound struct{ Greeting, Goal string }
+
+// OutboundAssistant is the clinic's assistant for a call the clinic
+// places: the same profile, facts and tools, opening with the campaign's
+// greeting (and the recording notice) and told the call's purpose.
+func (s *Service) OutboundAssistant(ctx context.Context, org frontdesk.OrgID, now time.Time, out Outbound) (map[string]any, error) {
+	return s.assistant(ctx, org, now, &out)
+}
+
+func (s *Service) assistant(ctx context.Context, org frontdesk.OrgID, now time.Time, out *Outbound) (map[string]any, error) {
 	var (
 		p       Profile
 		clinic  frontdesk.Clinic
@@ -139,7 +154,12 @@ func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 		tools = append(tools, map[string]any{"type": "transferCall", "server": server, "function": map[string]any{"name": "transferCall",
 			"description": "Transfer the caller to a person at the clinic, when the rules say to."}})
 	}
-	first := p.Greeting
+	first, system := p.Greeting, prompt(p, clinic, facts, now)
+	if out != nil {
+		first = out.Greeting
+		system += "\n\nThis is a call the clinic placed; the person did not call. Its purpose: " + out.Goal +
+			"\nIf they ask not to be called again, use optOut, and say they will not be called again."
+	}
 	if p.RecordingConsent {
 		first += " " + p.ConsentSentence
 	}
@@ -148,7 +168,7 @@ func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 		"firstMessage":     first,
 		"firstMessageMode": "assistant-speaks-first",
 		"model": map[string]any{"provider": p.ModelProvider, "model": p.Model, "temperature": 0.3,
-			"messages": []any{map[string]any{"role": "system", "content": prompt(p, clinic, facts, now)}}, "tools": tools},
+			"messages": []any{map[string]any{"role": "system", "content": system}}, "tools": tools},
 		"voice":              map[string]any{"provider": p.VoiceProvider, "voiceId": p.VoiceID},
 		"transcriber":        map[string]any{"provider": "deepgram", "model": "nova-3", "language": p.Languages[0]},
 		"serverMessages":     ServerMessages,

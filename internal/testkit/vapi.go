@@ -44,6 +44,7 @@ type FakeVapi struct {
 // PlacedCall is one call the fake was asked to place.
 type PlacedCall struct {
 	ID, Name, PhoneNumberID, AssistantID, Number string
+	Assistant                                    json.RawMessage // a transient assistant, when given
 	At                                           time.Time
 }
 
@@ -161,9 +162,10 @@ func (f *FakeVapi) serve(w http.ResponseWriter, r *http.Request) {
 // a body it does not take, or what SetCalls asked for.
 func (f *FakeVapi) placeCall(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Name          string `json:"name"`
-		PhoneNumberID string `json:"phoneNumberId"`
-		AssistantID   string `json:"assistantId"`
+		Name          string          `json:"name"`
+		PhoneNumberID string          `json:"phoneNumberId"`
+		AssistantID   string          `json:"assistantId"`
+		Assistant     json.RawMessage `json:"assistant"`
 		Customer      struct {
 			Number string `json:"number"`
 			Name   string `json:"name"`
@@ -171,7 +173,8 @@ func (f *FakeVapi) placeCall(w http.ResponseWriter, r *http.Request) {
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil || in.PhoneNumberID == "" || !strings.HasPrefix(in.Customer.Number, "+") || len(in.Name) > 40 {
+	if err := dec.Decode(&in); err != nil || in.PhoneNumberID == "" || !strings.HasPrefix(in.Customer.Number, "+") || len(in.Name) > 40 ||
+		(in.AssistantID == "") == (len(in.Assistant) == 0) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte(`{"message":["customer.number must be a valid phone number in the E.164 format"],"error":"Bad Request","statusCode":400}`))
 		return
@@ -192,7 +195,7 @@ func (f *FakeVapi) placeCall(w http.ResponseWriter, r *http.Request) {
 		at = f.Clock()
 	}
 	c := PlacedCall{ID: uuid.NewString(), Name: in.Name, PhoneNumberID: in.PhoneNumberID, AssistantID: in.AssistantID,
-		Number: in.Customer.Number, At: at}
+		Assistant: in.Assistant, Number: in.Customer.Number, At: at}
 	f.Calls = append(f.Calls, c)
 	f.mu.Unlock()
 	if delay > 0 {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,9 +17,19 @@ import (
 	"frontdesk/internal/campaigns"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/providers/vapi"
+	"frontdesk/internal/receptionist"
 	"frontdesk/internal/testkit"
 	"frontdesk/internal/voice"
 )
+
+// outboundOf is the clinic's receptionist for campaign calls, as the
+// worker builds it.
+func outboundOf(b *bundle) campaigns.Assistants {
+	r := receptionist.NewService(b.db.Store, b.secrets, "https://frontdesk.test")
+	return func(ctx context.Context, org frontdesk.OrgID, greeting, goal string) (map[string]any, error) {
+		return r.OutboundAssistant(ctx, org, time.Now(), receptionist.Outbound{Greeting: greeting, Goal: goal})
+	}
+}
 
 // attemptsOutbox keeps the attempts the dialer enqueues, for the test to
 // place.
@@ -81,7 +92,7 @@ func TestCampaignPlacesCallsExactlyOnce(t *testing.T) {
 	outbox := &attemptsOutbox{}
 	svc := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
 		return voice.APIKey(ctx, tx, b.secrets)
-	})
+	}, outboundOf(b))
 	ny, _ := time.LoadLocation("America/New_York")
 	clock := time.Date(2026, 12, 7, 22, 30, 0, 0, ny) // a Monday night
 	svc.SetClock(func() time.Time { return clock })
@@ -227,13 +238,19 @@ func TestCampaignDoNotCallMidwayAnd5xx(t *testing.T) {
 		ID     string
 		Counts map[string]int
 	}
-	b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": "Recall", "assistant_id": "asst", "phone_number_id": "pn-a",
+	if r := b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": "Recall", "phone_number_id": "pn-a", "greeting": "Hi"}); r.status != 422 ||
+		!strings.Contains(string(r.body), `"field":"greeting"`) {
+		t.Fatalf("no assistant and no goal: %d %s", r.status, r.body)
+	}
+	// The clinic's own receptionist makes these calls.
+	b.request(t, http.MethodPost, "/api/campaigns", tok, map[string]any{"name": "Recall", "phone_number_id": "pn-a",
+		"greeting": "Hello, this is Northside Dental calling about your cleaning.", "goal": "Offer a time for the patient's six-monthly cleaning.",
 		"days": []int{0, 1, 2, 3, 4, 5, 6}, "max_concurrent": 1}).json(t, &c)
 	b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/start", tok, nil)
 	outbox := &attemptsOutbox{}
 	svc := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
 		return voice.APIKey(ctx, tx, b.secrets)
-	})
+	}, outboundOf(b))
 	ny, _ := time.LoadLocation("America/New_York")
 	clock := time.Date(2026, 12, 8, 10, 0, 0, 0, ny)
 	svc.SetClock(func() time.Time { return clock })
@@ -255,6 +272,27 @@ func TestCampaignDoNotCallMidwayAnd5xx(t *testing.T) {
 	clock = clock.Add(61 * time.Second)
 	if err := svc.Place(ctx, a.ID, outbox.ids[0]); err != nil || len(b.vapi.Placed()) != 1 {
 		t.Fatalf("a minute after: %v, %d calls", err, len(b.vapi.Placed()))
+	}
+	var assistant struct {
+		FirstMessage string `json:"firstMessage"`
+		Model        struct {
+			Messages []struct{ Content string }
+			Tools    []struct {
+				Function struct{ Name string }
+			}
+		}
+	}
+	if err := json.Unmarshal(b.vapi.Placed()[0].Assistant, &assistant); err != nil || b.vapi.Placed()[0].AssistantID != "" ||
+		!strings.HasPrefix(assistant.FirstMessage, "Hello, this is Northside Dental calling about your cleaning.") ||
+		len(assistant.Model.Messages) != 1 || !strings.Contains(assistant.Model.Messages[0].Content, "six-monthly cleaning") {
+		t.Fatalf("the receptionist for the call: %v %s", err, b.vapi.Placed()[0].Assistant)
+	}
+	optOut := false
+	for _, tool := range assistant.Model.Tools {
+		optOut = optOut || tool.Function.Name == "optOut"
+	}
+	if !optOut {
+		t.Fatal("the outbound receptionist cannot take an opt-out")
 	}
 	// Ann's call ends; Ben's turn finds him on the list.
 	if _, err := b.owner(t).Exec(ctx, "UPDATE campaign_attempts SET state = 'ended'"); err != nil {
@@ -294,7 +332,7 @@ func TestCampaignScheduleAndNumberCap(t *testing.T) {
 	outbox := &attemptsOutbox{}
 	svc := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
 		return voice.APIKey(ctx, tx, b.secrets)
-	})
+	}, outboundOf(b))
 	svc.SetClock(func() time.Time { return clock })
 	var ids []string
 	for i := range 2 {
@@ -372,7 +410,7 @@ func TestCampaignCapHoldsAcrossDialers(t *testing.T) {
 	dialer := func() *campaigns.Service {
 		s := campaigns.NewService(b.db.Store, &attemptsOutbox{}, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
 			return voice.APIKey(ctx, tx, b.secrets)
-		})
+		}, outboundOf(b))
 		s.SetClock(func() time.Time { return clock })
 		return s
 	}

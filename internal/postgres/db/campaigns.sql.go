@@ -190,10 +190,10 @@ func (q *Queries) CompleteCampaign(ctx context.Context, arg CompleteCampaignPara
 
 const CreateCampaign = `-- name: CreateCampaign :one
 
-INSERT INTO campaigns (org_id, name, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end,
-                       days, max_concurrent, max_attempts, retry_minutes, stop_on)
+INSERT INTO campaigns (org_id, name, audience_tags, require_call_consent, assistant_id, greeting, goal, phone_number_id,
+                       hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on)
 VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8,
-        $9::integer[], $10, $11, $12, $13::text[])
+        $9, $10, $11::integer[], $12, $13, $14, $15::text[])
 RETURNING id
 `
 
@@ -203,6 +203,8 @@ type CreateCampaignParams struct {
 	AudienceTags       []string
 	RequireCallConsent bool
 	AssistantID        string
+	Greeting           string
+	Goal               string
 	PhoneNumberID      string
 	HoursStart         int32
 	HoursEnd           int32
@@ -221,6 +223,8 @@ func (q *Queries) CreateCampaign(ctx context.Context, arg CreateCampaignParams) 
 		arg.AudienceTags,
 		arg.RequireCallConsent,
 		arg.AssistantID,
+		arg.Greeting,
+		arg.Goal,
 		arg.PhoneNumberID,
 		arg.HoursStart,
 		arg.HoursEnd,
@@ -387,7 +391,7 @@ func (q *Queries) ExpireStaleAttempts(ctx context.Context, arg ExpireStaleAttemp
 
 const GetAttempt = `-- name: GetAttempt :one
 SELECT a.id, a.campaign_id, a.phone, a.attempt, a.state, a.posted_at, a.vapi_call_id, a.created_at,
-       c.assistant_id, c.phone_number_id, c.state AS campaign_state, t.name
+       c.assistant_id, c.greeting, c.goal, c.phone_number_id, c.state AS campaign_state, t.name
 FROM campaign_attempts a
 JOIN campaigns c ON c.org_id = a.org_id AND c.id = a.campaign_id
 JOIN campaign_targets t ON t.org_id = a.org_id AND t.campaign_id = a.campaign_id AND t.phone = a.phone
@@ -409,6 +413,8 @@ type GetAttemptRow struct {
 	VapiCallID    pgtype.Text
 	CreatedAt     time.Time
 	AssistantID   string
+	Greeting      string
+	Goal          string
 	PhoneNumberID string
 	CampaignState string
 	Name          string
@@ -427,6 +433,8 @@ func (q *Queries) GetAttempt(ctx context.Context, arg GetAttemptParams) (GetAtte
 		&i.VapiCallID,
 		&i.CreatedAt,
 		&i.AssistantID,
+		&i.Greeting,
+		&i.Goal,
 		&i.PhoneNumberID,
 		&i.CampaignState,
 		&i.Name,
@@ -435,7 +443,7 @@ func (q *Queries) GetAttempt(ctx context.Context, arg GetAttemptParams) (GetAtte
 }
 
 const GetCampaign = `-- name: GetCampaign :one
-SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 AND id = $2
+SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, greeting, goal, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 AND id = $2
 `
 
 type GetCampaignParams struct {
@@ -454,6 +462,8 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 		&i.AudienceTags,
 		&i.RequireCallConsent,
 		&i.AssistantID,
+		&i.Greeting,
+		&i.Goal,
 		&i.PhoneNumberID,
 		&i.HoursStart,
 		&i.HoursEnd,
@@ -470,7 +480,7 @@ func (q *Queries) GetCampaign(ctx context.Context, arg GetCampaignParams) (Campa
 }
 
 const ListCampaigns = `-- name: ListCampaigns :many
-SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 ORDER BY created_at DESC LIMIT 200
+SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, greeting, goal, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 ORDER BY created_at DESC LIMIT 200
 `
 
 func (q *Queries) ListCampaigns(ctx context.Context, orgID frontdesk.OrgID) ([]Campaign, error) {
@@ -490,6 +500,8 @@ func (q *Queries) ListCampaigns(ctx context.Context, orgID frontdesk.OrgID) ([]C
 			&i.AudienceTags,
 			&i.RequireCallConsent,
 			&i.AssistantID,
+			&i.Greeting,
+			&i.Goal,
 			&i.PhoneNumberID,
 			&i.HoursStart,
 			&i.HoursEnd,
@@ -547,7 +559,7 @@ func (q *Queries) LiveAttemptsOnNumber(ctx context.Context, arg LiveAttemptsOnNu
 }
 
 const RunningCampaigns = `-- name: RunningCampaigns :many
-SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 AND state = 'running' ORDER BY created_at FOR UPDATE
+SELECT org_id, id, name, state, audience_tags, require_call_consent, assistant_id, greeting, goal, phone_number_id, hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on, starts_at, created_at, updated_at FROM campaigns WHERE org_id = $1 AND state = 'running' ORDER BY created_at FOR UPDATE
 `
 
 // Locked, so that two dialers never fill one campaign's slots twice.
@@ -568,6 +580,8 @@ func (q *Queries) RunningCampaigns(ctx context.Context, orgID frontdesk.OrgID) (
 			&i.AudienceTags,
 			&i.RequireCallConsent,
 			&i.AssistantID,
+			&i.Greeting,
+			&i.Goal,
 			&i.PhoneNumberID,
 			&i.HoursStart,
 			&i.HoursEnd,

@@ -175,6 +175,8 @@ type Campaign struct {
 	AudienceTags       []string
 	RequireCallConsent bool
 	AssistantID        string
+	Greeting           string
+	Goal               string
 	PhoneNumberID      string
 	HoursStart         int32
 	HoursEnd           int32

@@ -12,7 +12,11 @@ CREATE TABLE campaigns (
                          CHECK (state IN ('draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled')),
     audience_tags        text[] NOT NULL DEFAULT '{}',
     require_call_consent boolean NOT NULL DEFAULT true,
-    assistant_id         text NOT NULL CHECK (length(assistant_id) BETWEEN 1 AND 100),
+    -- A fixed Vapi assistant, or (empty) the clinic's receptionist with
+    -- the campaign's own greeting and goal.
+    assistant_id         text NOT NULL DEFAULT '' CHECK (length(assistant_id) <= 100),
+    greeting             text NOT NULL DEFAULT '' CHECK (length(greeting) <= 500),
+    goal                 text NOT NULL DEFAULT '' CHECK (length(goal) <= 1000),
     phone_number_id      text NOT NULL CHECK (length(phone_number_id) BETWEEN 1 AND 100),
     -- Minutes after midnight in the callee's time, never outside 8:00-21:00.
     hours_start          integer NOT NULL DEFAULT 540,
@@ -29,7 +33,8 @@ CREATE TABLE campaigns (
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id, id),
-    CHECK (hours_start >= 480 AND hours_end <= 1260 AND hours_start < hours_end)
+    CHECK (hours_start >= 480 AND hours_end <= 1260 AND hours_start < hours_end),
+    CHECK (assistant_id <> '' OR greeting <> '')
 );
 ALTER TABLE campaigns ENABLE ROW LEVEL SECURITY;
 ALTER TABLE campaigns FORCE ROW LEVEL SECURITY;

@@ -1,10 +1,10 @@
 -- Outbound campaigns, their targets and their attempts.
 
 -- name: CreateCampaign :one
-INSERT INTO campaigns (org_id, name, audience_tags, require_call_consent, assistant_id, phone_number_id, hours_start, hours_end,
-                       days, max_concurrent, max_attempts, retry_minutes, stop_on)
-VALUES (@org_id, @name, @audience_tags::text[], @require_call_consent, @assistant_id, @phone_number_id, @hours_start, @hours_end,
-        @days::integer[], @max_concurrent, @max_attempts, @retry_minutes, @stop_on::text[])
+INSERT INTO campaigns (org_id, name, audience_tags, require_call_consent, assistant_id, greeting, goal, phone_number_id,
+                       hours_start, hours_end, days, max_concurrent, max_attempts, retry_minutes, stop_on)
+VALUES (@org_id, @name, @audience_tags::text[], @require_call_consent, @assistant_id, @greeting, @goal, @phone_number_id,
+        @hours_start, @hours_end, @days::integer[], @max_concurrent, @max_attempts, @retry_minutes, @stop_on::text[])
 RETURNING id;
 
 -- name: GetCampaign :one
@@ -61,7 +61,7 @@ RETURNING id;
 
 -- name: GetAttempt :one
 SELECT a.id, a.campaign_id, a.phone, a.attempt, a.state, a.posted_at, a.vapi_call_id, a.created_at,
-       c.assistant_id, c.phone_number_id, c.state AS campaign_state, t.name
+       c.assistant_id, c.greeting, c.goal, c.phone_number_id, c.state AS campaign_state, t.name
 FROM campaign_attempts a
 JOIN campaigns c ON c.org_id = a.org_id AND c.id = a.campaign_id
 JOIN campaign_targets t ON t.org_id = a.org_id AND t.campaign_id = a.campaign_id AND t.phone = a.phone

@@ -108,8 +108,10 @@ func (a *API) get(ctx context.Context, key, path string, out any) (found bool, e
 type CallRequest struct {
 	Name          string `json:"name"` // fd-<attempt id>, at most 40 characters
 	PhoneNumberID string `json:"phoneNumberId"`
-	AssistantID   string `json:"assistantId"`
-	Customer      struct {
+	// AssistantID names a saved assistant; Assistant is a transient one.
+	AssistantID string         `json:"assistantId,omitempty"`
+	Assistant   map[string]any `json:"assistant,omitempty"`
+	Customer    struct {
 		Number string `json:"number"`
 		Name   string `json:"name,omitempty"`
 	} `json:"customer"`
