@@ -310,6 +310,8 @@ func TestDashboardInTheBrowser(t *testing.T) {
 	page("insights")
 	follow("team", `nav a[href="/team"]`)
 	page("team")
+	follow("outbound", `nav a[href="/outbound"]`)
+	page("outbound")
 	follow("integrations", `nav a[href="/integrations"]`)
 	page("integrations")
 	// The confirmation is the browser's own dialog: answered yes.

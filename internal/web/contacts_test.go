@@ -6,7 +6,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -165,5 +168,72 @@ func TestCallerOptsOut(t *testing.T) {
 	var out2 bool
 	if err := owner.QueryRow(context.Background(), "SELECT EXISTS (SELECT 1 FROM do_not_call WHERE phone = '+15125550199')").Scan(&out2); err != nil || out2 {
 		t.Fatal("the number the caller named went on the list")
+	}
+}
+
+// The outbound page: a campaign saved as a draft (a refusal at its field,
+// as typed), started; a CSV tried, then imported; a number put on the
+// do-not-call list; staff see no such page.
+func TestOutboundPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.w.A
+	v := b.signInPage(t, a.Owner, a.ID)
+	v.get("/outbound")
+	form := url.Values{"name": {"Spring recall"}, "tags": {"recall"}, "greeting": {"Hello from Alpha Dental."}, "goal": {"Book a cleaning."},
+		"phone_number_id": {"pn-a"}, "calling_from": {"07:00"}, "calling_to": {"20:00"}, "max_concurrent": {"2"}, "max_attempts": {"2"}}
+	if res := v.post("/outbound/campaigns", form); res.status != 422 || !bytes.Contains(res.body, []byte("within 08:00 and 21:00")) ||
+		!bytes.Contains(res.body, []byte(`value="Spring recall"`)) {
+		t.Fatalf("calling at 7: %d", res.status)
+	}
+	form.Set("calling_from", "09:00")
+	res := v.post("/outbound/campaigns", form)
+	if !strings.Contains(res.url, "done=created") || !bytes.Contains(res.body, []byte("Spring recall")) {
+		t.Fatalf("create: %d %s", res.status, res.url)
+	}
+	m := regexp.MustCompile(`/outbound/campaigns/([0-9a-f-]{36})/start`).FindSubmatch(res.body)
+	if m == nil {
+		t.Fatal("no start button")
+	}
+	upload := func(csvBody string, dry bool) pageResponse {
+		t.Helper()
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("csrf", v.csrf)
+		if dry {
+			mw.WriteField("dry_run", "on")
+		}
+		fw, _ := mw.CreateFormFile("file", "patients.csv")
+		fw.Write([]byte(csvBody))
+		mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, b.srv.URL+"/outbound/contacts/import", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Origin", b.srv.URL)
+		return v.do(req)
+	}
+	file := "name,phone,tags,ok to call\nAnn,+12125550101,recall,yes\nBad,12,recall,yes\n"
+	if res := upload(file, true); res.status != 200 || !bytes.Contains(res.body, []byte("a trial: nothing changed")) ||
+		!bytes.Contains(res.body, []byte("<td>3</td><td>12</td><td>invalid</td>")) || count(t, b.owner(t), "SELECT count(*) FROM contacts WHERE org_id = $1", a.ID) != 0 {
+		t.Fatalf("dry run: %d", res.status)
+	}
+	if res := upload(file, false); res.status != 200 || count(t, b.owner(t), "SELECT count(*) FROM contacts WHERE org_id = $1", a.ID) != 1 {
+		t.Fatalf("import: %d", res.status)
+	}
+	if res := v.post("/outbound/campaigns/"+string(m[1])+"/start", url.Values{}); !strings.Contains(res.url, "done=start") ||
+		!bytes.Contains(res.body, []byte("running")) || !bytes.Contains(res.body, []byte("pending: 1")) {
+		t.Fatalf("start: %d %s", res.status, res.url)
+	}
+	if res := v.post("/outbound/do-not-call", url.Values{"phone": {"call me"}}); res.status != 422 || !bytes.Contains(res.body, []byte(`id="dnc-phone-error"`)) {
+		t.Fatalf("do-not-call, not a number: %d", res.status)
+	}
+	if res := v.post("/outbound/do-not-call", url.Values{"phone": {"(212) 555-0199"}, "reason": {"asked at the desk"}}); !strings.Contains(res.url, "done=blocked") ||
+		!bytes.Contains(res.body, []byte("asked at the desk")) {
+		t.Fatalf("do-not-call: %d %s", res.status, res.url)
+	}
+	if csv := v.get("/outbound/contacts.csv"); !bytes.Contains(csv.body, []byte("+12125550101,Ann")) {
+		t.Fatalf("contacts CSV: %s", csv.body)
+	}
+	if res := b.signInPage(t, a.Staff, a.ID).get("/outbound"); res.status != 403 {
+		t.Fatalf("staff open the outbound page: %d", res.status)
 	}
 }

@@ -44,6 +44,7 @@ func pageObjects(t *testing.T, b *bundle, c testkit.Clinic, api objects) objects
 		"/settings/services/{id}":        api["/api/services/{id}"],
 		"/settings/resources/{id}":       api["/api/resources/{id}"],
 		"/integrations/connections/{id}": api["/api/calendar/connections/{id}"],
+		"/outbound/campaigns/{id}":       api["/api/campaigns/{id}"],
 	}
 }
 

@@ -180,6 +180,16 @@ func (s *Server) pages() []page {
 		{"POST /integrations/calendars/connect", admin, s.calendarConnect},
 		{"POST /integrations/connections/{id}/disconnect", admin, s.calendarDisconnect},
 
+		{"GET /outbound", admin, s.outboundPage},
+		{"POST /outbound/campaigns", admin, s.campaignSubmit},
+		{"POST /outbound/campaigns/{id}/start", admin, s.campaignAction},
+		{"POST /outbound/campaigns/{id}/pause", admin, s.campaignAction},
+		{"POST /outbound/campaigns/{id}/resume", admin, s.campaignAction},
+		{"POST /outbound/campaigns/{id}/cancel", admin, s.campaignAction},
+		{"POST /outbound/contacts/import", admin, s.contactsImportPage},
+		{"GET /outbound/contacts.csv", admin, s.contactsCSV},
+		{"POST /outbound/do-not-call", admin, s.doNotCallPage},
+
 		{"GET /audit", owner, s.auditPage},
 		{"GET /audit/access.csv", owner, s.accessCSV},
 
