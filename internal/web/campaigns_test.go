@@ -372,6 +372,13 @@ func TestCampaignScheduleAndNumberCap(t *testing.T) {
 	if n := count(t, b.owner(t), "SELECT count(*) FROM campaign_targets WHERE phone = $1 AND state = 'done' AND outcome = 'do_not_call'", phone); n != 1 {
 		t.Fatal("its target is not finished as do-not-call")
 	}
+	// A key Vapi refuses (401): the attempt fails, nothing is placed.
+	b.vapi.SetCalls(http.StatusUnauthorized, "", 0)
+	if err := svc.Place(ctx, a.ID, outbox.ids[1]); err != nil || len(b.vapi.Placed()) != 0 ||
+		count(t, b.owner(t), "SELECT count(*) FROM campaign_attempts WHERE id = $1 AND state = 'failed' AND error LIKE '%(401)%'", outbox.ids[1]) != 1 {
+		t.Fatalf("401: %v", err)
+	}
+	b.vapi.SetCalls(0, "", 0)
 	// An attempt that never settles stops holding its slot after two hours.
 	clock = clock.Add(3 * time.Hour)
 	if _, err := b.owner(t).Exec(ctx, "UPDATE campaign_attempts SET created_at = created_at - interval '3 hours'"); err != nil {
