@@ -458,40 +458,6 @@ func (s *Service) RetryRecording(ctx context.Context, org frontdesk.OrgID, id fr
 	})
 }
 
-// RecordingSettings are how long a clinic keeps recordings.
-type RecordingSettings struct {
-	// RetentionDays deletes recordings of calls older than this; null keeps
-	// them.
-	RetentionDays *int32 `json:"retention_days"`
-}
-
-// RecordingSettings reads the clinic's recording retention.
-func (s *Service) RecordingSettings(ctx context.Context, org frontdesk.OrgID) (RecordingSettings, error) {
-	var out RecordingSettings
-	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		days, err := tx.OrgRetentionDays(ctx, org)
-		if days.Valid {
-			out.RetentionDays = &days.Int32
-		}
-		return err
-	})
-	return out, err
-}
-
-// SetRecordingSettings changes the clinic's recording retention.
-func (s *Service) SetRecordingSettings(ctx context.Context, org frontdesk.OrgID, in RecordingSettings) error {
-	if in.RetentionDays != nil && (*in.RetentionDays < 1 || *in.RetentionDays > 3650) {
-		return frontdesk.Invalid("retention_days", "must be from 1 to 3650, or null to keep recordings")
-	}
-	return s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		p := db.SetRetentionDaysParams{ID: org}
-		if in.RetentionDays != nil {
-			p.Days = pgtype.Int4{Int32: *in.RetentionDays, Valid: true}
-		}
-		return tx.SetRetentionDays(ctx, p)
-	})
-}
-
 func summarize(c db.ListCallsRow, loc *time.Location) Call {
 	out := Call{
 		ID: c.ID, Direction: c.Direction, Status: c.Status, FromNumber: c.FromNumber, ToNumber: c.ToNumber,

@@ -1,13 +1,13 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"frontdesk"
-	"frontdesk/internal/calls"
 	"frontdesk/internal/retention"
 )
 
@@ -73,17 +73,34 @@ func (s *Server) retryRecording(w http.ResponseWriter, r *http.Request, m member
 	return reply(w, err, http.StatusAccepted, map[string]any{"recording": map[string]string{"status": "pending"}})
 }
 
-func (s *Server) getRecordingSettings(w http.ResponseWriter, r *http.Request, m member) error {
-	out, err := s.app.Calls.RecordingSettings(r.Context(), m.Org)
-	return reply(w, err, http.StatusOK, out)
+// recordingSettings is the older view of retention: recordings alone.
+type recordingSettings struct {
+	RetentionDays *int32 `json:"retention_days"`
 }
 
+func (s *Server) getRecordingSettings(w http.ResponseWriter, r *http.Request, m member) error {
+	out, err := s.app.Retention.Settings(r.Context(), m.Org)
+	return reply(w, err, http.StatusOK, recordingSettings{out.RecordingDays})
+}
+
+// putRecordingSettings changes how long recordings are kept, and nothing
+// else of the clinic's retention.
 func (s *Server) putRecordingSettings(w http.ResponseWriter, r *http.Request, m member) error {
-	var in calls.RecordingSettings
+	var in recordingSettings
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	return reply(w, s.app.Calls.SetRecordingSettings(r.Context(), m.Org, in), http.StatusOK, in)
+	set, err := s.app.Retention.Settings(r.Context(), m.Org)
+	if err != nil {
+		return err
+	}
+	set.RecordingDays = in.RetentionDays
+	_, err = s.app.Retention.SetSettings(r.Context(), m.Org, set)
+	var ve *frontdesk.ValidationError
+	if errors.As(err, &ve) && ve.Field == "recording_days" {
+		err = frontdesk.Invalid("retention_days", "%s", ve.Message)
+	}
+	return reply(w, err, http.StatusOK, in)
 }
 
 // listCallbacks lists the messages the agent took for the staff, open and

@@ -437,17 +437,6 @@ func (q *Queries) MarkRecordingStored(ctx context.Context, arg MarkRecordingStor
 	return err
 }
 
-const OrgRetentionDays = `-- name: OrgRetentionDays :one
-SELECT recording_retention_days FROM organizations WHERE id = $1
-`
-
-func (q *Queries) OrgRetentionDays(ctx context.Context, id frontdesk.OrgID) (pgtype.Int4, error) {
-	row := q.db.QueryRow(ctx, OrgRetentionDays, id)
-	var recording_retention_days pgtype.Int4
-	err := row.Scan(&recording_retention_days)
-	return recording_retention_days, err
-}
-
 const PendingRecordings = `-- name: PendingRecordings :one
 SELECT count(*) FROM call_logs WHERE org_id = $1 AND recording_status = 'pending'
 `
@@ -521,20 +510,6 @@ type SaveVapiAccountParams struct {
 
 func (q *Queries) SaveVapiAccount(ctx context.Context, arg SaveVapiAccountParams) error {
 	_, err := q.db.Exec(ctx, SaveVapiAccount, arg.OrgID, arg.ApiKey, arg.KeyHint)
-	return err
-}
-
-const SetRetentionDays = `-- name: SetRetentionDays :exec
-UPDATE organizations SET recording_retention_days = $1 WHERE id = $2
-`
-
-type SetRetentionDaysParams struct {
-	Days pgtype.Int4
-	ID   frontdesk.OrgID
-}
-
-func (q *Queries) SetRetentionDays(ctx context.Context, arg SetRetentionDaysParams) error {
-	_, err := q.db.Exec(ctx, SetRetentionDays, arg.Days, arg.ID)
 	return err
 }
 

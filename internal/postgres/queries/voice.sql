@@ -117,9 +117,6 @@ WHERE org_id = @org_id AND recording_status = 'stored'
 ORDER BY id
 LIMIT @row_limit;
 
--- name: OrgRetentionDays :one
-SELECT recording_retention_days FROM organizations WHERE id = @id;
-
 -- name: MarkRecordingDeleted :exec
 UPDATE call_logs SET recording_status = 'deleted', recording_key = '', recording_size = NULL, recording_sha256 = '',
        recording_error = '', updated_at = now()
@@ -134,9 +131,6 @@ WHERE org_id = @org_id AND id = @id AND recording_status = 'stored';
 -- name: ExistingCalls :many
 -- Which of these call ids the clinic has.
 SELECT id FROM call_logs WHERE org_id = @org_id AND id = ANY(@ids::uuid[]);
-
--- name: SetRetentionDays :exec
-UPDATE organizations SET recording_retention_days = sqlc.narg(days) WHERE id = @id;
 
 -- name: SilentCallOrgs :many
 SELECT silent_call_orgs::uuid AS org_id FROM silent_call_orgs(@idle_before::timestamptz);
