@@ -13,6 +13,7 @@ import (
 	"frontdesk/internal/knowledge"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/runes"
 	"frontdesk/internal/scheduling"
 	"frontdesk/internal/tel"
 	"frontdesk/internal/wallclock"
@@ -345,7 +346,7 @@ func (t *turn) optOut() (string, error) {
 	}
 	reason := "asked on a call"
 	if r := t.args["reason"]; r != "" {
-		reason += ": " + clipRunes(r, 200)
+		reason += ": " + runes.Clip(r, 200)
 	}
 	if _, err := t.tx.AddDoNotCall(t.ctx, db.AddDoNotCallParams{OrgID: t.tx.Org.ID, Phone: caller, Source: "call", Reason: reason}); err != nil {
 		return "", err
@@ -595,11 +596,4 @@ func clockWords(t time.Time) string {
 		return t.Format("3 PM")
 	}
 	return t.Format("3:04 PM")
-}
-
-func clipRunes(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }

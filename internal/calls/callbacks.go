@@ -12,6 +12,7 @@ import (
 	"frontdesk"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/runes"
 )
 
 // Callback requests: messages the voice agent takes for the staff on a
@@ -45,10 +46,7 @@ const (
 // transaction (the agent's tool call). reason is cleaned of control
 // characters and cut at 500 characters.
 func TakeMessageTx(ctx context.Context, tx *postgres.Tx, call frontdesk.CallID, caller, callback, reason string, u Urgency) error {
-	reason = oneLine(reason)
-	if r := []rune(reason); len(r) > 500 {
-		reason = string(r[:500])
-	}
+	reason = runes.Clip(oneLine(reason), 500)
 	_, err := tx.AddCallbackRequest(ctx, db.AddCallbackRequestParams{OrgID: tx.Org.ID, CallID: call, CallerNumber: caller,
 		CallbackNumber: callback, Reason: reason, Urgency: string(u)})
 	return err

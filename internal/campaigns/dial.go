@@ -13,6 +13,7 @@ import (
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/providers/vapi"
+	"frontdesk/internal/runes"
 	"frontdesk/internal/tel"
 )
 
@@ -214,7 +215,7 @@ func (s *Service) Place(ctx context.Context, org frontdesk.OrgID, attempt uuid.U
 			return err
 		}
 	}
-	req.Customer.Number, req.Customer.Name = a.Phone, clip(a.Name, 40)
+	req.Customer.Number, req.Customer.Name = a.Phone, runes.Clip(a.Name, 40)
 	id, err := s.api.CreateCall(ctx, key, req)
 	var (
 		refused *vapi.Refused
@@ -329,11 +330,4 @@ func (s *Service) CallEnded(ctx context.Context, tx *postgres.Tx, vapiCallID, en
 	}
 	_, err = tx.CompleteCampaign(ctx, db.CompleteCampaignParams{OrgID: tx.Org.ID, ID: row.CampaignID})
 	return err
-}
-
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }

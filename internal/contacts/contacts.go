@@ -15,6 +15,7 @@ import (
 	"frontdesk"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/runes"
 	"frontdesk/internal/tel"
 )
 
@@ -128,10 +129,7 @@ func NoteTx(ctx context.Context, tx *postgres.Tx, phone, name, source string) er
 	if phone == "" || strings.HasPrefix(phone, "p:") || !strings.HasPrefix(phone, "+") {
 		return nil
 	}
-	if r := []rune(strings.TrimSpace(name)); len(r) > 200 {
-		name = string(r[:200])
-	}
-	return tx.NoteContact(ctx, db.NoteContactParams{OrgID: tx.Org.ID, Phone: phone, Name: strings.TrimSpace(name), Source: source})
+	return tx.NoteContact(ctx, db.NoteContactParams{OrgID: tx.Org.ID, Phone: phone, Name: strings.TrimSpace(runes.Clip(strings.TrimSpace(name), 200)), Source: source})
 }
 
 // BookingTx makes a booking's patient a contact, in the booking's

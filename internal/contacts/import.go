@@ -14,6 +14,7 @@ import (
 	"frontdesk"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/runes"
 	"frontdesk/internal/tel"
 )
 
@@ -148,13 +149,13 @@ func (s *Service) Import(ctx context.Context, org frontdesk.OrgID, r io.Reader, 
 		}
 		sum.Rows++
 		given := get(rec, "phone")
-		p := pending{row: Row{Row: n, Phone: clip(given)}, email: clip(get(rec, "email")), tags: tags(get(rec, "tags")),
+		p := pending{row: Row{Row: n, Phone: runes.Clip(given, 200)}, email: runes.Clip(get(rec, "email"), 200), tags: tags(get(rec, "tags")),
 			callConsent: yes(get(rec, "call_consent")), textYes: yes(get(rec, "text_consent")), dnc: yes(get(rec, "do_not_call"))}
 		p.name = get(rec, "name")
 		if p.name == "" {
 			p.name = strings.TrimSpace(get(rec, "first") + " " + get(rec, "last"))
 		}
-		p.name = clip(p.name)
+		p.name = runes.Clip(p.name, 200)
 		phone, err := tel.Valid(given, country)
 		switch {
 		case given == "":
@@ -332,11 +333,4 @@ func yes(s string) bool {
 		return true
 	}
 	return false
-}
-
-func clip(s string) string {
-	if r := []rune(s); len(r) > 200 {
-		return string(r[:200])
-	}
-	return s
 }

@@ -13,6 +13,7 @@ import (
 	"frontdesk/internal/agent"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
+	"frontdesk/internal/runes"
 	"frontdesk/internal/scheduling"
 	"frontdesk/internal/secrets"
 )
@@ -164,7 +165,7 @@ func (s *Service) assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 		first += " " + p.ConsentSentence
 	}
 	return map[string]any{
-		"name":             clip(p.AssistantName+" at "+clinic.Name, 40),
+		"name":             runes.Clip(p.AssistantName+" at "+clinic.Name, 40),
 		"firstMessage":     first,
 		"firstMessageMode": "assistant-speaks-first",
 		"model": map[string]any{"provider": p.ModelProvider, "model": p.Model, "temperature": 0.3,
@@ -310,11 +311,4 @@ func prompt(p Profile, c frontdesk.Clinic, f clinicFacts, now time.Time) string 
 		fmt.Fprintf(&b, "The clinic adds: %s\n", p.Instructions)
 	}
 	return b.String()
-}
-
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
