@@ -138,7 +138,7 @@ func (s *Service) Export(ctx context.Context, org frontdesk.OrgID, number string
 	for _, b := range d.bookings {
 		bookings = append(bookings, map[string]any{"id": b.ID, "status": b.Status, "service": b.ServiceName, "clinician": b.ResourceName,
 			"starts_at": b.StartsAt.In(loc), "ends_at": b.EndsAt.In(loc), "patient_name": b.PatientName, "booked_by": b.Source,
-			"booked_at": b.CreatedAt.In(loc), "confirmed_by_patient_at": inZone(b.PatientConfirmedAt, loc)})
+			"booked_at": b.CreatedAt.In(loc), "confirmed_by_patient_at": calls.InZone(b.PatientConfirmedAt, loc)})
 	}
 	sent := []map[string]any{}
 	for _, t := range d.texts {
@@ -151,12 +151,12 @@ func (s *Service) Export(ctx context.Context, org frontdesk.OrgID, number string
 	messages := []map[string]any{}
 	for _, c := range d.callbacks {
 		messages = append(messages, map[string]any{"id": c.ID, "call_id": c.CallID, "call_back_on": c.CallbackNumber, "reason": c.Reason,
-			"urgency": c.Urgency, "status": c.Status, "note": c.Note, "taken_at": c.CreatedAt.In(loc), "done_at": inZone(c.DoneAt, loc)})
+			"urgency": c.Urgency, "status": c.Status, "note": c.Note, "taken_at": c.CreatedAt.In(loc), "done_at": calls.InZone(c.DoneAt, loc)})
 	}
 	for _, x := range []struct {
 		name string
 		v    any
-	}{{"bookings", bookings}, {"texts_sent", sent}, {"texts_received", received}, {"messages_for_staff", messages}, {"opted_out", inZone(d.optedOut, loc)},
+	}{{"bookings", bookings}, {"texts_sent", sent}, {"texts_received", received}, {"messages_for_staff", messages}, {"opted_out", calls.InZone(d.optedOut, loc)},
 		{"recording_consent", map[string]any{"callers_are_told": profile.RecordingConsent, "what_they_hear": profile.ConsentSentence}}} {
 		if err := field(x.name, x.v, false); err != nil {
 			return err
@@ -177,7 +177,7 @@ func (s *Service) Export(ctx context.Context, org frontdesk.OrgID, number string
 			return err
 		}
 		for _, c := range rows {
-			ec := exportCall{ID: c.ID, Direction: c.Direction, Status: c.Status, StartedAt: c.StartedAt.In(loc), EndedAt: inZone(c.EndedAt, loc),
+			ec := exportCall{ID: c.ID, Direction: c.Direction, Status: c.Status, StartedAt: c.StartedAt.In(loc), EndedAt: calls.InZone(c.EndedAt, loc),
 				CallerName: c.CallerName, Summary: c.Summary, Transcript: c.Transcript}
 			if c.DurationSeconds.Valid {
 				ec.Seconds = &c.DurationSeconds.Int32
@@ -247,12 +247,4 @@ func (s *Service) copyRecording(ctx context.Context, z *zip.Writer, rec recordin
 	}
 	_, err = io.Copy(f, r)
 	return err
-}
-
-func inZone(t *time.Time, loc *time.Location) *time.Time {
-	if t == nil {
-		return nil
-	}
-	x := t.In(loc)
-	return &x
 }

@@ -14,6 +14,7 @@ import (
 
 	"frontdesk"
 	"frontdesk/internal/access"
+	"frontdesk/internal/calls"
 	"frontdesk/internal/postgres"
 	"frontdesk/internal/postgres/db"
 	"frontdesk/internal/tel"
@@ -98,9 +99,9 @@ func (s *Service) Timeline(ctx context.Context, org frontdesk.OrgID, number stri
 		}
 		loc := tx.Org.Location
 		if c, err := tx.ContactByPhone(ctx, db.ContactByPhoneParams{OrgID: org, Phone: phone}); err == nil {
-			out.Contact = &Contact{Name: c.Name, Email: c.Email, Tags: c.Tags, Notes: c.Notes, CallConsent: inZone(c.CallConsentAt, loc),
-				TextConsent: inZone(c.TextConsentAt, loc), Source: c.Source, DoNotCall: c.DoNotCall, Since: c.CreatedAt.In(loc),
-				LastOutcome: c.LastOutcome, LastCalled: inZone(c.LastCalledAt, loc)}
+			out.Contact = &Contact{Name: c.Name, Email: c.Email, Tags: c.Tags, Notes: c.Notes, CallConsent: calls.InZone(c.CallConsentAt, loc),
+				TextConsent: calls.InZone(c.TextConsentAt, loc), Source: c.Source, DoNotCall: c.DoNotCall, Since: c.CreatedAt.In(loc),
+				LastOutcome: c.LastOutcome, LastCalled: calls.InZone(c.LastCalledAt, loc)}
 		} else if !errors.Is(err, frontdesk.ErrNotFound) {
 			return err
 		}
