@@ -106,7 +106,7 @@ func New(cfg Config) *App {
 	})
 	a.Knowledge = knowledge.NewService(cfg.Store)
 	a.Contacts = contacts.NewService(cfg.Store)
-	a.Campaigns = campaigns.NewService(cfg.Store, cfg.Jobs, vapi.NewAPI(cfg.VapiAPIURL), a.Voice.APIKeyTx, a.outbound)
+	a.Campaigns = campaigns.NewService(cfg.Store, cfg.Jobs, vapi.NewAPI(cfg.VapiAPIURL), a.Voice.APIKeyTx, a.Receptionist.Outbound)
 	// A call's end settles its campaign attempt, if any, and makes the
 	// patient a contact.
 	a.Calls.OnEnded(func(ctx context.Context, tx *postgres.Tx, e calls.Ending) error {
@@ -121,11 +121,6 @@ func New(cfg Config) *App {
 	a.Agent = agent.NewService(cfg.Store, a.Scheduling, receptionist.PermitsTx,
 		agent.Codes{Text: a.Messaging.TextCode, Box: cfg.Secrets}, cfg.Log)
 	return a
-}
-
-// outbound is the receptionist for a campaign's call.
-func (a *App) outbound(ctx context.Context, org frontdesk.OrgID, greeting, goal string) (map[string]any, error) {
-	return a.Receptionist.OutboundAssistant(ctx, org, time.Now(), receptionist.Outbound{Greeting: greeting, Goal: goal})
 }
 
 // Ready reports whether the database answers and is migrated.

@@ -142,15 +142,12 @@ func New(cfg Config, work bool) (*Client, error) {
 				}
 				return cfg.Secrets.Open(sealed, org[:])
 			}})
-		receptionists := receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL)
 		dialer := campaigns.NewService(cfg.Store, c, vapi.NewAPI(cfg.VapiAPIURL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
 			if cfg.Secrets == nil {
 				return "", errors.New("no secret key configured to open Vapi keys")
 			}
 			return voice.APIKey(ctx, tx, cfg.Secrets)
-		}, func(ctx context.Context, org frontdesk.OrgID, greeting, goal string) (map[string]any, error) {
-			return receptionists.OutboundAssistant(ctx, org, time.Now(), receptionist.Outbound{Greeting: greeting, Goal: goal})
-		})
+		}, receptionist.NewService(cfg.Store, cfg.Secrets, cfg.PublicURL).Outbound)
 		river.AddWorker(workers, &campaignDialFanOut{store: cfg.Store})
 		river.AddWorker(workers, &campaignDial{campaigns: dialer})
 		river.AddWorker(workers, &campaignCall{campaigns: dialer})

@@ -94,18 +94,18 @@ func (s *Service) Assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 	return s.assistant(ctx, org, now, nil)
 }
 
-// Outbound is what an outbound call is for: what the assistant says
-// first, and the call's purpose.
-type Outbound struct{ Greeting, Goal string }
+// outbound is what a call the clinic places is for: what the assistant
+// says first, and the call's purpose.
+type outbound struct{ greeting, goal string }
 
-// OutboundAssistant is the clinic's assistant for a call the clinic
-// places: the same profile, facts and tools, opening with the campaign's
-// greeting (and the recording notice) and told the call's purpose.
-func (s *Service) OutboundAssistant(ctx context.Context, org frontdesk.OrgID, now time.Time, out Outbound) (map[string]any, error) {
-	return s.assistant(ctx, org, now, &out)
+// Outbound is the clinic's assistant for a call the clinic places now:
+// the same profile, facts and tools, opening with greeting (and the
+// recording notice) and told the call's goal.
+func (s *Service) Outbound(ctx context.Context, org frontdesk.OrgID, greeting, goal string) (map[string]any, error) {
+	return s.assistant(ctx, org, time.Now(), &outbound{greeting, goal})
 }
 
-func (s *Service) assistant(ctx context.Context, org frontdesk.OrgID, now time.Time, out *Outbound) (map[string]any, error) {
+func (s *Service) assistant(ctx context.Context, org frontdesk.OrgID, now time.Time, out *outbound) (map[string]any, error) {
 	var (
 		p       Profile
 		clinic  frontdesk.Clinic
@@ -157,8 +157,8 @@ func (s *Service) assistant(ctx context.Context, org frontdesk.OrgID, now time.T
 	}
 	first, system := p.Greeting, prompt(p, clinic, facts, now)
 	if out != nil {
-		first = out.Greeting
-		system += "\n\nThis is a call the clinic placed; the person did not call. Its purpose: " + out.Goal +
+		first = out.greeting
+		system += "\n\nThis is a call the clinic placed; the person did not call. Its purpose: " + out.goal +
 			"\nIf they ask not to be called again, use optOut, and say they will not be called again."
 	}
 	if p.RecordingConsent {

@@ -25,10 +25,7 @@ import (
 // outboundOf is the clinic's receptionist for campaign calls, as the
 // worker builds it.
 func outboundOf(b *bundle) campaigns.Assistants {
-	r := receptionist.NewService(b.db.Store, b.secrets, "https://frontdesk.test")
-	return func(ctx context.Context, org frontdesk.OrgID, greeting, goal string) (map[string]any, error) {
-		return r.OutboundAssistant(ctx, org, time.Now(), receptionist.Outbound{Greeting: greeting, Goal: goal})
-	}
+	return receptionist.NewService(b.db.Store, b.secrets, "https://frontdesk.test").Outbound
 }
 
 // attemptsOutbox keeps the attempts the dialer enqueues, for the test to
