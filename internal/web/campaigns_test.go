@@ -22,10 +22,14 @@ import (
 	"frontdesk/internal/voice"
 )
 
-// outboundOf is the clinic's receptionist for campaign calls, as the
-// worker builds it.
-func outboundOf(b *bundle) campaigns.Assistants {
-	return receptionist.NewService(b.db.Store, b.secrets, "https://frontdesk.test").Outbound
+// dialerFor is the campaigns service as the worker builds it, reading the
+// time from *clock and keeping the attempts it enqueues in outbox.
+func dialerFor(b *bundle, outbox *attemptsOutbox, clock *time.Time) *campaigns.Service {
+	s := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
+		return voice.APIKey(ctx, tx, b.secrets)
+	}, receptionist.NewService(b.db.Store, b.secrets, "https://frontdesk.test").Outbound)
+	s.SetClock(func() time.Time { return *clock })
+	return s
 }
 
 // attemptsOutbox keeps the attempts the dialer enqueues, for the test to
@@ -87,12 +91,9 @@ func TestCampaignPlacesCallsExactlyOnce(t *testing.T) {
 	}
 
 	outbox := &attemptsOutbox{}
-	svc := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
-		return voice.APIKey(ctx, tx, b.secrets)
-	}, outboundOf(b))
 	ny, _ := time.LoadLocation("America/New_York")
 	clock := time.Date(2026, 12, 7, 22, 30, 0, 0, ny) // a Monday night
-	svc.SetClock(func() time.Time { return clock })
+	svc := dialerFor(b, outbox, &clock)
 	b.vapi.SetClock(func() time.Time { return clock })
 	if n, err := svc.Dial(ctx, a.ID); err != nil || n != 0 {
 		t.Fatalf("dial at night: %d %v", n, err)
@@ -245,12 +246,9 @@ func TestCampaignDoNotCallMidwayAnd5xx(t *testing.T) {
 		"days": []int{0, 1, 2, 3, 4, 5, 6}, "max_concurrent": 1}).json(t, &c)
 	b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/start", tok, nil)
 	outbox := &attemptsOutbox{}
-	svc := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
-		return voice.APIKey(ctx, tx, b.secrets)
-	}, outboundOf(b))
 	ny, _ := time.LoadLocation("America/New_York")
 	clock := time.Date(2026, 12, 8, 10, 0, 0, 0, ny)
-	svc.SetClock(func() time.Time { return clock })
+	svc := dialerFor(b, outbox, &clock)
 	b.vapi.SetClock(func() time.Time { return clock })
 	if n, _ := svc.Dial(ctx, a.ID); n != 1 {
 		t.Fatalf("dial: %d", n)
@@ -327,10 +325,7 @@ func TestCampaignScheduleAndNumberCap(t *testing.T) {
 	ny, _ := time.LoadLocation("America/New_York")
 	clock := time.Date(2026, 12, 8, 10, 0, 0, 0, ny)
 	outbox := &attemptsOutbox{}
-	svc := campaigns.NewService(b.db.Store, outbox, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
-		return voice.APIKey(ctx, tx, b.secrets)
-	}, outboundOf(b))
-	svc.SetClock(func() time.Time { return clock })
+	svc := dialerFor(b, outbox, &clock)
 	var ids []string
 	for i := range 2 {
 		var c struct{ ID, State string }
@@ -411,17 +406,10 @@ func TestCampaignCapHoldsAcrossDialers(t *testing.T) {
 	b.request(t, http.MethodPost, "/api/campaigns/"+c.ID+"/start", tok, nil)
 	ny, _ := time.LoadLocation("America/New_York")
 	clock := time.Date(2026, 12, 8, 10, 0, 0, 0, ny)
-	dialer := func() *campaigns.Service {
-		s := campaigns.NewService(b.db.Store, &attemptsOutbox{}, vapi.NewAPI(b.vapi.URL), func(ctx context.Context, tx *postgres.Tx) (string, error) {
-			return voice.APIKey(ctx, tx, b.secrets)
-		}, outboundOf(b))
-		s.SetClock(func() time.Time { return clock })
-		return s
-	}
 	results := make(chan int, 4)
 	for range 4 {
 		go func() {
-			n, err := dialer().Dial(ctx, a.ID)
+			n, err := dialerFor(b, &attemptsOutbox{}, &clock).Dial(ctx, a.ID)
 			if err != nil {
 				t.Error(err)
 			}
