@@ -236,6 +236,17 @@ var transitions = map[string]struct {
 	"cancel": {[]string{"draft", "scheduled", "running", "paused"}, "cancelled"},
 }
 
+// Actions are the actions a campaign in state allows, in a fixed order.
+func Actions(state string) []string {
+	var out []string
+	for _, a := range []string{"start", "pause", "resume", "cancel"} {
+		if slices.Contains(transitions[a].from, state) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // Act starts, pauses, resumes or cancels a campaign; the dialer sees it
 // at its next turn (seconds). Starting takes the audience: the contacts
 // with any of its tags (all, without tags) as they are then. An action

@@ -21,12 +21,14 @@ type outboundPage struct {
 	Campaigns []campaigns.Campaign
 	Blocked   []contacts.Blocked
 	// The campaign form as typed, and the import's result.
-	Form    map[string]string
-	Errors  map[string]string
-	Import  *importResult
-	Notice  string
-	Actions map[string][]string // state → the actions it allows
+	Form   map[string]string
+	Errors map[string]string
+	Import *importResult
+	Notice string
 }
+
+// ActionsOf are the buttons a campaign in state shows.
+func (outboundPage) ActionsOf(state string) []string { return campaigns.Actions(state) }
 
 type importResult struct {
 	Summary contacts.Summary
@@ -35,9 +37,6 @@ type importResult struct {
 }
 
 func (d outboundPage) fieldError(name string) string { return d.Errors[name] }
-
-var campaignActions = map[string][]string{"draft": {"start", "cancel"}, "scheduled": {"start", "cancel"},
-	"running": {"pause", "cancel"}, "paused": {"resume", "cancel"}}
 
 func (s *Server) outbound(w http.ResponseWriter, r *http.Request, v *view, d outboundPage, status int) error {
 	v.nav = "outbound"
@@ -58,7 +57,6 @@ func (s *Server) outbound(w http.ResponseWriter, r *http.Request, v *view, d out
 	if d.Form == nil {
 		d.Form = map[string]string{"calling_from": "09:00", "calling_to": "20:00", "max_concurrent": "2", "max_attempts": "2"}
 	}
-	d.Actions = campaignActions
 	return s.render(w, v, status, "outbound", "Outbound", d)
 }
 
