@@ -189,36 +189,55 @@ func (s *Service) Create(ctx context.Context, org frontdesk.OrgID, in Campaign) 
 	return out, err
 }
 
-// List is the clinic's campaigns, newest first.
+// List is the clinic's campaigns, newest first, with their counts.
 func (s *Service) List(ctx context.Context, org frontdesk.OrgID) ([]Campaign, error) {
-	out := []Campaign{}
-	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		rows, err := tx.ListCampaigns(ctx, org)
-		for _, c := range rows {
-			out = append(out, campaignOf(c, tx.Org.Location))
-		}
-		return err
-	})
-	return out, err
+	return s.read(ctx, org, uuid.NullUUID{})
 }
 
 // Get is one campaign with its counts.
 func (s *Service) Get(ctx context.Context, org frontdesk.OrgID, id uuid.UUID) (Campaign, error) {
-	var out Campaign
+	out, err := s.read(ctx, org, uuid.NullUUID{UUID: id, Valid: true})
+	if err != nil {
+		return Campaign{}, err
+	}
+	return out[0], nil
+}
+
+// read is one campaign (or, without an id, all of them) with the counts
+// of its targets by state and outcome ("done/answered": 3), in one
+// transaction.
+func (s *Service) read(ctx context.Context, org frontdesk.OrgID, id uuid.NullUUID) ([]Campaign, error) {
+	out := []Campaign{}
 	err := s.store.InTenant(ctx, org, func(tx *postgres.Tx) error {
-		c, err := tx.GetCampaign(ctx, db.GetCampaignParams{OrgID: org, ID: id})
-		if err != nil {
-			return err
+		var rows []db.Campaign
+		if id.Valid {
+			c, err := tx.GetCampaign(ctx, db.GetCampaignParams{OrgID: org, ID: id.UUID})
+			if err != nil {
+				return err
+			}
+			rows = append(rows, c)
+		} else {
+			var err error
+			if rows, err = tx.ListCampaigns(ctx, org); err != nil {
+				return err
+			}
 		}
-		out = campaignOf(c, tx.Org.Location)
+		at := map[uuid.UUID]int{}
+		for i, c := range rows {
+			out = append(out, campaignOf(c, tx.Org.Location))
+			out[i].Counts, at[c.ID] = map[string]int64{}, i
+		}
 		counts, err := tx.CampaignCounts(ctx, db.CampaignCountsParams{OrgID: org, CampaignID: id})
-		out.Counts = map[string]int64{}
 		for _, r := range counts {
+			i, ok := at[r.CampaignID]
+			if !ok {
+				continue // a campaign older than the 200 listed
+			}
 			key := r.State
 			if r.Outcome != "" {
 				key += "/" + r.Outcome
 			}
-			out.Counts[key] = r.N
+			out[i].Counts[key] = r.N
 		}
 		return err
 	})

@@ -40,16 +40,9 @@ func (d outboundPage) fieldError(name string) string { return d.Errors[name] }
 
 func (s *Server) outbound(w http.ResponseWriter, r *http.Request, v *view, d outboundPage, status int) error {
 	v.nav = "outbound"
-	list, err := s.app.Campaigns.List(r.Context(), v.m.Org)
-	if err != nil {
+	var err error
+	if d.Campaigns, err = s.app.Campaigns.List(r.Context(), v.m.Org); err != nil {
 		return err
-	}
-	for _, c := range list {
-		full, err := s.app.Campaigns.Get(r.Context(), v.m.Org, c.ID)
-		if err != nil {
-			return err
-		}
-		d.Campaigns = append(d.Campaigns, full)
 	}
 	if d.Blocked, err = s.app.Contacts.DoNotCall(r.Context(), v.m.Org); err != nil {
 		return err

@@ -67,21 +67,24 @@ func (q *Queries) AddCampaignTargets(ctx context.Context, arg AddCampaignTargets
 }
 
 const CampaignCounts = `-- name: CampaignCounts :many
-SELECT state, outcome, count(*)::bigint AS n FROM campaign_targets
-WHERE org_id = $1 AND campaign_id = $2 GROUP BY state, outcome ORDER BY state, outcome
+SELECT campaign_id, state, outcome, count(*)::bigint AS n FROM campaign_targets
+WHERE org_id = $1 AND ($2::uuid IS NULL OR campaign_id = $2::uuid)
+GROUP BY campaign_id, state, outcome ORDER BY campaign_id, state, outcome
 `
 
 type CampaignCountsParams struct {
 	OrgID      frontdesk.OrgID
-	CampaignID uuid.UUID
+	CampaignID uuid.NullUUID
 }
 
 type CampaignCountsRow struct {
-	State   string
-	Outcome string
-	N       int64
+	CampaignID uuid.UUID
+	State      string
+	Outcome    string
+	N          int64
 }
 
+// Targets by state and outcome, of one campaign or (no id) all of them.
 func (q *Queries) CampaignCounts(ctx context.Context, arg CampaignCountsParams) ([]CampaignCountsRow, error) {
 	rows, err := q.db.Query(ctx, CampaignCounts, arg.OrgID, arg.CampaignID)
 	if err != nil {
@@ -91,7 +94,12 @@ func (q *Queries) CampaignCounts(ctx context.Context, arg CampaignCountsParams) 
 	var items []CampaignCountsRow
 	for rows.Next() {
 		var i CampaignCountsRow
-		if err := rows.Scan(&i.State, &i.Outcome, &i.N); err != nil {
+		if err := rows.Scan(
+			&i.CampaignID,
+			&i.State,
+			&i.Outcome,
+			&i.N,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -26,8 +26,10 @@ WHERE c.org_id = @org_id AND c.phone NOT LIKE 'p:%'
 ON CONFLICT DO NOTHING;
 
 -- name: CampaignCounts :many
-SELECT state, outcome, count(*)::bigint AS n FROM campaign_targets
-WHERE org_id = @org_id AND campaign_id = @campaign_id GROUP BY state, outcome ORDER BY state, outcome;
+-- Targets by state and outcome, of one campaign or (no id) all of them.
+SELECT campaign_id, state, outcome, count(*)::bigint AS n FROM campaign_targets
+WHERE org_id = @org_id AND (sqlc.narg('campaign_id')::uuid IS NULL OR campaign_id = sqlc.narg('campaign_id')::uuid)
+GROUP BY campaign_id, state, outcome ORDER BY campaign_id, state, outcome;
 
 -- name: RunningCampaigns :many
 -- Locked, so that two dialers never fill one campaign's slots twice.
