@@ -363,23 +363,6 @@ func (q *Queries) NoteContact(ctx context.Context, arg NoteContactParams) error 
 	return err
 }
 
-const OnDoNotCall = `-- name: OnDoNotCall :one
-SELECT EXISTS (SELECT 1 FROM do_not_call WHERE org_id = $1 AND phone IN ($2, $3))
-`
-
-type OnDoNotCallParams struct {
-	OrgID      frontdesk.OrgID
-	Phone      string
-	PatientKey string
-}
-
-func (q *Queries) OnDoNotCall(ctx context.Context, arg OnDoNotCallParams) (bool, error) {
-	row := q.db.QueryRow(ctx, OnDoNotCall, arg.OrgID, arg.Phone, arg.PatientKey)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
-}
-
 const RemoveTextDoNotCall = `-- name: RemoveTextDoNotCall :exec
 DELETE FROM do_not_call WHERE org_id = $1 AND phone = $2 AND source = 'text'
 `

@@ -48,9 +48,6 @@ ON CONFLICT (org_id, phone) DO NOTHING;
 -- A START text undoes the patient's own STOP, and nothing else.
 DELETE FROM do_not_call WHERE org_id = @org_id AND phone = @phone AND source = 'text';
 
--- name: OnDoNotCall :one
-SELECT EXISTS (SELECT 1 FROM do_not_call WHERE org_id = @org_id AND phone IN (@phone, @patient_key));
-
 -- name: ListDoNotCall :many
 SELECT phone, source, reason, added_at FROM do_not_call WHERE org_id = @org_id ORDER BY added_at DESC, phone LIMIT 1000;
 
