@@ -193,9 +193,10 @@ func (s *Server) pagesHandler() http.Handler {
 		s.renderError(w, r, nil, http.StatusForbidden, "This form came from another site and was refused.")
 	}))
 	protected := cop.Handler(mux)
+	policy := s.csp() // the configuration's: the same for every page
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", s.csp())
+		h.Set("Content-Security-Policy", policy)
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
