@@ -39,17 +39,15 @@ func (s *Store) HashKey(ctx context.Context, fresh []byte, seal func([]byte) []b
 // KeyVersions counts the sealed values under each key version, across
 // every clinic (0: sealed before versions were marked).
 func (s *Store) KeyVersions(ctx context.Context) (map[int]int64, error) {
-	rows, err := queries(s.pool).SealedKeyVersions(ctx)
-	out := map[int]int64{}
-	for _, r := range rows {
-		out[int(r.Version)] = r.N
-	}
-	return out, err
+	return byVersion(queries(s.pool).SealedKeyVersions(ctx))
 }
 
 // KeyVersions counts as Store.KeyVersions does, as the owner.
 func (a *Admin) KeyVersions(ctx context.Context) (map[int]int64, error) {
-	rows, err := a.SealedKeyVersions(ctx)
+	return byVersion(a.SealedKeyVersions(ctx))
+}
+
+func byVersion(rows []db.SealedKeyVersionsRow, err error) (map[int]int64, error) {
 	out := map[int]int64{}
 	for _, r := range rows {
 		out[int(r.Version)] = r.N
