@@ -65,30 +65,23 @@ func (t pgxTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 // SweepOrgs lists the active clinics (the fenced function sweep_orgs),
 // for the periodic sweeps.
 func (s *Store) SweepOrgs(ctx context.Context) ([]frontdesk.OrgID, error) {
-	ids, err := queries(s.pool).SweepOrgs(ctx)
-	out := make([]frontdesk.OrgID, len(ids))
-	for i, id := range ids {
-		out[i] = frontdesk.OrgID(id)
-	}
-	return out, err
+	return orgsOf(fenced(ctx, s, func(q *db.Queries) ([]uuid.UUID, error) { return q.SweepOrgs(ctx) }))
 }
 
-// CampaignOrgs lists the clinics with running campaigns (the fenced
-// function campaign_orgs), for the dialer.
+// CampaignOrgs lists the clinics with running campaigns, or scheduled ones
+// due (the fenced function campaign_orgs), for the dialer.
 func (s *Store) CampaignOrgs(ctx context.Context) ([]frontdesk.OrgID, error) {
-	ids, err := queries(s.pool).CampaignOrgs(ctx)
-	out := make([]frontdesk.OrgID, len(ids))
-	for i, id := range ids {
-		out[i] = frontdesk.OrgID(id)
-	}
-	return out, err
+	return orgsOf(fenced(ctx, s, func(q *db.Queries) ([]uuid.UUID, error) { return q.CampaignOrgs(ctx) }))
 }
 
 // SilentCallOrgs lists the clinics with calls that have had no event since
 // idleBefore (the fenced function silent_call_orgs), for the sweep that
 // closes them.
 func (s *Store) SilentCallOrgs(ctx context.Context, idleBefore time.Time) ([]frontdesk.OrgID, error) {
-	ids, err := fenced(ctx, s, func(q *db.Queries) ([]uuid.UUID, error) { return q.SilentCallOrgs(ctx, idleBefore) })
+	return orgsOf(fenced(ctx, s, func(q *db.Queries) ([]uuid.UUID, error) { return q.SilentCallOrgs(ctx, idleBefore) }))
+}
+
+func orgsOf(ids []uuid.UUID, err error) ([]frontdesk.OrgID, error) {
 	out := make([]frontdesk.OrgID, len(ids))
 	for i, id := range ids {
 		out[i] = frontdesk.OrgID(id)
